@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_CHECKPOINTER_HPP
+#define REPRISE_CHECKPOINTER_HPP
+
+#include "reprise/detail/durable_file.hpp"
+#include "reprise/detail/environment.hpp"
+#include "reprise/detail/format.hpp"
+#include "reprise/detail/job.hpp"
+#include "reprise/detail/lock.hpp"
+#include "reprise/detail/log.hpp"
+#include "reprise/detail/signals.hpp"
+#include "reprise/detail/timer.hpp"
+#include "reprise/error.hpp"
+#include "reprise/options.hpp"
+
+#include <cereal/archives/portable_binary.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <climits>
+#include <unistd.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define REPRISE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define REPRISE_UNLIKELY(x) (x)
+#endif
+
+namespace reprise {
+
+/// Saves the variables a program registers, durably, when a signal or a timer asks, and
+/// loads them back when the job restarts. One per process at a time.
+///
+/// Thread safety: use a Checkpointer from one thread (the compute loop's). Signals may
+/// arrive on any thread; they only set flags that the next `maybe_save()` reads.
+class Checkpointer {
+public:
+    /// Default options, then the environment (`REPRISE_*`). See the two-argument form.
+    Checkpointer() : Checkpointer(Options{}) {}
+
+    /// The given options, then the environment: a `REPRISE_*` variable that is set
+    /// overrides its field. Creates the checkpoint directory, takes the job's lock and
+    /// installs the signal handlers.
+    /// @throws Error when another Checkpointer is alive in this process, when another live
+    ///         process holds this job's checkpoints (naming its pid and host), when an
+    ///         environment variable has a value it does not understand, or when the
+    ///         directory cannot be created or opened.
+    explicit Checkpointer(Options options) {
+        bool expected = false;
+        if (!detail::g_instance_alive.compare_exchange_strong(expected, true))
+            throw Error("reprise: a Checkpointer is already alive in this process; "
+                        "destroy it before creating another");
+        try {
+            options_ = std::move(options);
+            detail::apply_environment(options_);
+            if (options_.name.empty()) options_.name = program_name();
+            job_ = detail::job_from_environment();
+            host_ = host_name();
+            stem_ = detail::file_safe(options_.name) + "." + detail::file_safe(job_.key());
+            dir_ = std::make_unique<detail::Directory>(options_.directory);
+            lock_ = std::make_unique<detail::JobLock>(*dir_, stem_ + ".lock",
+                                                      options_.name + " (" + job_.key() + ")",
+                                                      host_);
+            remove_stale_temporaries();
+            scan_generations();
+            next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
+            if (options_.mode == SaveMode::background)
+                detail::log_line("reprise: REPRISE_MODE=background is not available in this "
+                                 "version; saving synchronously");
+            detail::g_pending.store(0);
+            detail::g_stop_signal.store(0);
+            if (options_.handle_signals) signals_ = std::make_unique<detail::SignalHandlers>();
+            timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+
+    /// Stops the interval timer, puts back the signal dispositions it replaced and releases
+    /// the job's lock. Checkpoints stay on disk (only `finish()` removes them). Never throws.
+    ~Checkpointer() { release(); }
+
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    /// Registers `var` under `name` (unique, non-empty), by reference: every save writes
+    /// its current value and `restore()` assigns it. `T` is any type cereal can serialize,
+    /// including user types with a `serialize` (or `save`/`load`) member.
+    /// @throws Error for an empty or duplicate name, or after `restore()` was called.
+    template <class T>
+    Checkpointer& track(std::string name, T& var) {
+        if (name.empty()) throw Error("reprise: track(): a variable needs a non-empty name");
+        if (restore_called_)
+            throw Error("reprise: track(\"" + name +
+                        "\") after restore(): register every variable before restoring");
+        for (const auto& v : variables_)
+            if (v.name == name)
+                throw Error("reprise: track(\"" + name + "\"): a variable of that name is "
+                            "already tracked");
+        T* p = &var;
+        variables_.push_back(Variable{std::move(name),
+                                      [p](cereal::PortableBinaryOutputArchive& ar) { ar(*p); },
+                                      [p](cereal::PortableBinaryInputArchive& ar) { ar(*p); }});
+        return *this;
+    }
+
+    /// Loads the newest valid checkpoint of this job into the tracked variables when the
+    /// restore policy says so (`Options::restore`, `REPRISE_RESTORE`). A corrupt or
+    /// truncated newest generation is reported on stderr and the older one is loaded.
+    /// @returns true when state was loaded; false means a fresh start.
+    /// @throws Error when checkpoints exist but none is valid (listing each file and why),
+    ///         or when the checkpoint's variables differ from the tracked ones (naming the
+    ///         missing and the extra ones), or when called twice.
+    bool restore() {
+        if (restore_called_) throw Error("reprise: restore() was already called");
+        restore_called_ = true;
+        switch (options_.restore) {
+        case RestorePolicy::never:
+            return false;
+        case RestorePolicy::always:
+            break;
+        case RestorePolicy::automatic:
+            if (job_.restart_known && !job_.restart) return false;
+            break;
+        }
+        if (on_disk_.empty()) {
+            if (options_.restore == RestorePolicy::automatic && job_.restart_known)
+                detail::log_line("reprise: this run is a restart (" + job_.restart_reason +
+                                 ") but " + dir_->path() + " holds no checkpoint of " +
+                                 describe_job() + ": starting fresh");
+            return false;
+        }
+        std::string rejected;
+        for (auto it = on_disk_.rbegin(); it != on_disk_.rend(); ++it) {
+            const std::string name = file_name(*it);
+            const auto start = std::chrono::steady_clock::now();
+            detail::VerifiedCheckpoint file;
+            std::string why;
+            if (detail::read_checkpoint(*dir_, name, file, why) && !belongs_elsewhere(file, *it, why)) {
+                load_variables(file, dir_->path_of(name));
+                last_generation_ = *it;
+                if (!rejected.empty())
+                    detail::log_line("reprise: warning: restoring the older generation " +
+                                     std::to_string(*it) + "; rejected:" + rejected);
+                if (!options_.quiet)
+                    detail::log_line("reprise: restored generation " + std::to_string(*it) +
+                                     " (" + detail::human_bytes(file.file_size) + ", " +
+                                     detail::human_rate(file.file_size, seconds_since(start)) +
+                                     ") from " + dir_->path_of(name));
+                return true;
+            }
+            rejected += "\n  " + dir_->path_of(name) + ": " + why;
+        }
+        throw Error("reprise: restore: no valid checkpoint of " + describe_job() + " in " +
+                    dir_->path() + ":" + rejected);
+    }
+
+    /// The poll: when a save was requested (signal, interval), saves; when a stop was
+    /// requested, saves and then stops as `Options::on_stop` says. Otherwise returns false
+    /// at the cost of one relaxed atomic load: no system call, no clock read.
+    /// A failed save is reported on stderr and the computation goes on with the previous
+    /// generation kept; after a stop signal the process stops even when its save failed.
+    /// @returns true when this call saved a new generation (durable on return).
+    /// Not signal-safe; call it from the compute loop.
+    bool maybe_save() {
+        if (REPRISE_UNLIKELY(detail::g_pending.load(std::memory_order_relaxed) != 0))
+            return handle_requests();
+        return false;
+    }
+
+    /// Saves now, unconditionally, and durably: a new generation replaces the older one
+    /// only once it is on disk.
+    /// @throws Error (operation, path, system error) on failure; the previous generation is
+    ///         kept and no temporary file is left behind.
+    void save() {
+        if (finished_) throw Error("reprise: save() after finish()");
+        const std::uint64_t generation = next_generation_++;
+        const std::string name = file_name(generation);
+        const auto start = std::chrono::steady_clock::now();
+
+        // The generation we keep as the fallback: our own last one, or, before our first
+        // save, the newest one found on disk. Everything older goes now, in the background
+        // while the new file is written, so at most two complete generations ever exist.
+        const std::uint64_t keep =
+            last_generation_ ? last_generation_ : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
+        std::vector<std::uint64_t> doomed;
+        for (std::uint64_t g : on_disk_)
+            if (g != keep) doomed.push_back(g);
+        try {
+            start_cleanup(doomed);
+            detail::write_durably(*dir_, name, [&](detail::FileSink& sink) {
+                write_checkpoint(sink, generation);
+                finish_cleanup(); // the older files must be gone before the rename
+            });
+        } catch (...) {
+            finish_cleanup();
+            scan_generations();
+            throw;
+        }
+        for (std::uint64_t g : doomed) on_disk_.erase(g);
+        on_disk_.insert(generation);
+        // A generation that is not this run's (found at start, never restored) is no
+        // fallback for this computation: the first save supersedes it.
+        if (keep != 0 && keep != last_generation_) {
+            on_disk_.erase(keep);
+            start_cleanup({keep});
+        }
+        last_generation_ = generation;
+        timer_->rearm();
+        if (!options_.quiet) {
+            const std::uint64_t bytes = last_file_size_;
+            detail::log_line("reprise: saved generation " + std::to_string(generation) + " (" +
+                             detail::human_bytes(bytes) + ", " +
+                             detail::human_rate(bytes, seconds_since(start)) + ") to " +
+                             dir_->path_of(name));
+        }
+    }
+
+    /// True once a stop signal (TERM, INT, USR2) has arrived. Signal-safe, thread-safe.
+    bool stop_requested() const noexcept {
+        return detail::g_stop_signal.load(std::memory_order_relaxed) != 0;
+    }
+
+    /// The computation is complete: removes this job's checkpoints, temporary file and lock
+    /// file. Later saves are refused; polls still honour stop signals.
+    /// @throws Error when a file cannot be removed.
+    void finish() {
+        if (finished_) return;
+        finished_ = true;
+        timer_->stop();
+        finish_cleanup();
+        remove_stale_temporaries();
+        scan_generations();
+        for (std::uint64_t g : on_disk_) dir_->remove(file_name(g));
+        on_disk_.clear();
+        dir_->remove(lock_->file_name());
+        dir_->sync();
+        if (!options_.quiet)
+            detail::log_line("reprise: finished; removed the checkpoints of " + describe_job() +
+                             " from " + dir_->path());
+    }
+
+    /// The options in force: the constructor's, overridden by the environment.
+    const Options& options() const noexcept { return options_; }
+
+    /// This job's key as it appears in file names: "local" by hand, else e.g. "slurm-42",
+    /// "slurm-42_3" (array task), "sge-17.2".
+    std::string job_key() const { return job_.key(); }
+
+    /// The generation last saved or restored by this process; 0 when none.
+    std::uint64_t generation() const noexcept { return last_generation_; }
+
+    /// The path of generation `g`'s file (whether or not it exists).
+    std::string path_of_generation(std::uint64_t g) const { return dir_->path_of(file_name(g)); }
+
+    /// Asks for a save at the next `maybe_save()`, as SIGUSR1 does. Signal-safe.
+    void request_save() noexcept {
+        detail::g_pending.fetch_or(detail::kSaveRequested, std::memory_order_relaxed);
+    }
+
+private:
+    struct Variable {
+        std::string name;
+        std::function<void(cereal::PortableBinaryOutputArchive&)> save;
+        std::function<void(cereal::PortableBinaryInputArchive&)> load;
+    };
+
+    static std::string program_name() {
+#if defined(__GLIBC__)
+        if (program_invocation_short_name && *program_invocation_short_name)
+            return program_invocation_short_name;
+#endif
+        return "program";
+    }
+
+    static std::string host_name() {
+        char buffer[HOST_NAME_MAX + 1] = {0};
+        if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";
+        return buffer;
+    }
+
+    static double seconds_since(std::chrono::steady_clock::time_point start) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+
+    std::string describe_job() const {
+        return "job " + job_.key() + " of checkpoint '" + options_.name + "'";
+    }
+
+    std::string file_name(std::uint64_t generation) const {
+        char digits[32];
+        std::snprintf(digits, sizeof digits, "%010llu",
+                      static_cast<unsigned long long>(generation));
+        return stem_ + "." + digits + ".ckpt";
+    }
+
+    // The generation number in "<stem>.<digits>.ckpt", or 0 for any other name.
+    std::uint64_t generation_of(const std::string& name, const std::string& suffix) const {
+        if (name.size() <= stem_.size() + 1 + suffix.size() || name.compare(0, stem_.size(), stem_) != 0 ||
+            name[stem_.size()] != '.' ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            return 0;
+        const std::string digits =
+            name.substr(stem_.size() + 1, name.size() - stem_.size() - 1 - suffix.size());
+        const long long g = detail::parse_count(digits);
+        return g > 0 ? static_cast<std::uint64_t>(g) : 0;
+    }
+
+    template <class F>
+    void for_each_file(F&& f) const {
+        boost::system::error_code ec;
+        for (boost::filesystem::directory_iterator it(dir_->path(), ec), end; !ec && it != end;
+             it.increment(ec))
+            f(it->path().filename().string());
+        if (ec) throw Error("reprise: listing " + dir_->path() + ": " + ec.message());
+    }
+
+    void scan_generations() {
+        on_disk_.clear();
+        for_each_file([&](const std::string& name) {
+            if (const std::uint64_t g = generation_of(name, ".ckpt")) on_disk_.insert(g);
+        });
+    }
+
+    void remove_stale_temporaries() {
+        std::vector<std::string> stale;
+        for_each_file([&](const std::string& name) {
+            if (generation_of(name, ".ckpt.tmp")) stale.push_back(name);
+        });
+        for (const auto& name : stale) dir_->remove(name);
+    }
+
+    // Writes the payload first, at its page-aligned offset, then the header that records
+    // each variable's size, then the trailer: one pass over the state, checksummed on the way.
+    void write_checkpoint(detail::FileSink& sink, std::uint64_t generation) {
+        detail::Header header;
+        header.generation = generation;
+        header.time_ns = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        header.pid = static_cast<std::uint32_t>(::getpid());
+        header.host = host_;
+        header.job_key = job_.key();
+        header.name = options_.name;
+        header.scheduler = job_.scheduler;
+        for (const auto& v : variables_) header.variables.push_back({v.name, 0, 0});
+        const std::uint64_t payload_offset = detail::payload_offset_for(header);
+
+        detail::PayloadStreamBuf buffer(sink, payload_offset);
+        std::ostream stream(&buffer);
+        stream.exceptions(std::ios::badbit); // an Error thrown by the sink propagates
+        for (std::size_t i = 0; i < variables_.size(); ++i) {
+            header.variables[i].offset = buffer.size();
+            {
+                // Little-endian whatever the machine: the format is one on every machine.
+                cereal::PortableBinaryOutputArchive archive(
+                    stream, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
+                variables_[i].save(archive);
+            }
+            header.variables[i].size = buffer.size() - header.variables[i].offset;
+        }
+        const std::uint64_t payload_size = buffer.size();
+        const std::uint64_t checksum = buffer.finish();
+        const std::string trailer = detail::encode_trailer(checksum);
+        sink.write_at(payload_offset + payload_size, trailer.data(), trailer.size());
+        const std::string head = detail::encode_file_head(header, payload_size);
+        sink.write_at(0, head.data(), head.size());
+        last_file_size_ = payload_offset + payload_size + trailer.size();
+    }
+
+    // A valid file that is not this job's generation `g` (copied or renamed here by hand).
+    bool belongs_elsewhere(const detail::VerifiedCheckpoint& file, std::uint64_t g,
+                           std::string& why) const {
+        const auto& h = file.header;
+        if (h.job_key != job_.key() || h.name != options_.name) {
+            why = "belongs to job " + h.job_key + " of checkpoint '" + h.name + "', not to " +
+                  describe_job();
+            return true;
+        }
+        if (h.generation != g) {
+            why = "holds generation " + std::to_string(h.generation) +
+                  " but is named for generation " + std::to_string(g);
+            return true;
+        }
+        return false;
+    }
+
+    void load_variables(const detail::VerifiedCheckpoint& file, const std::string& path) {
+        // The same names on both sides, or no variable is touched: a different program's
+        // checkpoint is not a corrupt file, and no older generation would fit better.
+        std::string missing, extra;
+        for (const auto& v : variables_) {
+            const bool found = std::any_of(file.header.variables.begin(), file.header.variables.end(),
+                                           [&](const auto& e) { return e.name == v.name; });
+            if (!found) missing += (missing.empty() ? "" : ", ") + v.name;
+        }
+        for (const auto& e : file.header.variables) {
+            const bool found = std::any_of(variables_.begin(), variables_.end(),
+                                           [&](const auto& v) { return v.name == e.name; });
+            if (!found) extra += (extra.empty() ? "" : ", ") + e.name;
+        }
+        if (!missing.empty() || !extra.empty())
+            throw Error("reprise: restore " + path +
+                        ": the checkpoint's variables differ from the program's; tracked but "
+                        "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
+                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra));
+        for (auto& v : variables_) {
+            const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
+                                          [&](const auto& x) { return x.name == v.name; });
+            detail::MemoryStreamBuf buffer(file.payload.get() + e.offset,
+                                           static_cast<std::size_t>(e.size));
+            std::istream stream(&buffer);
+            try {
+                cereal::PortableBinaryInputArchive archive(stream);
+                v.load(archive);
+            } catch (const std::exception& ex) {
+                throw Error("reprise: restore " + path + ": variable '" + v.name +
+                            "' could not be decoded (" + ex.what() +
+                            "); is its type the one it was saved with?");
+            }
+            if (buffer.consumed() != e.size)
+                throw Error("reprise: restore " + path + ": variable '" + v.name + "' used " +
+                            std::to_string(buffer.consumed()) + " of its " +
+                            std::to_string(e.size) +
+                            " bytes; is its type the one it was saved with?");
+        }
+    }
+
+    bool handle_requests() {
+        const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
+        if (requests == 0) return false;
+        bool saved = false;
+        std::string failure;
+        if (!finished_) {
+            try {
+                save();
+                saved = true;
+            } catch (const std::exception& e) {
+                failure = e.what();
+                detail::log_line(std::string(e.what()) + "; the computation goes on, " +
+                                 (last_generation_ ? "generation " +
+                                                         std::to_string(last_generation_) +
+                                                         " is kept"
+                                                   : std::string("no checkpoint exists yet")));
+            }
+        }
+        if (requests & detail::kStopRequested) stop(saved);
+        return saved;
+    }
+
+    void stop(bool saved) {
+        const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
+        const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+                                 (saved || finished_ ? "" : " although the save failed");
+        switch (options_.on_stop) {
+        case StopAction::return_to_caller:
+            return;
+        case StopAction::exit:
+            detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
+            release_for_exit();
+            std::exit(options_.exit_status);
+        case StopAction::reraise:
+            detail::log_line(what);
+            release_for_exit();
+            detail::die_by_signal(sig);
+        }
+    }
+
+    static const char* signal_name(int sig) {
+        switch (sig) {
+        case SIGTERM: return "SIGTERM";
+        case SIGINT: return "SIGINT";
+        case SIGUSR2: return "SIGUSR2";
+        default: return "a signal";
+        }
+    }
+
+    // Old generations are unlinked by a helper thread: removing a large file can take
+    // a good fraction of a second on a disk mounted with `discard`.
+    void start_cleanup(std::vector<std::uint64_t> generations) {
+        finish_cleanup();
+        if (generations.empty()) return;
+        std::vector<std::string> names;
+        for (std::uint64_t g : generations) names.push_back(file_name(g));
+        cleaner_ = detail::with_signals_blocked([this, names = std::move(names)] {
+            return std::thread([this, names] {
+                for (const auto& name : names) {
+                    REPRISE_KILL_POINT("during-cleanup");
+                    try {
+                        dir_->remove(name);
+                    } catch (const std::exception& e) {
+                        detail::log_line(std::string(e.what()) + " (an old generation; it "
+                                         "will be removed at the next save)");
+                    }
+                }
+            });
+        });
+    }
+
+    void finish_cleanup() noexcept {
+        if (cleaner_.joinable()) cleaner_.join();
+    }
+
+    // Before a process ends by a signal or exit: no thread may be left running.
+    void release_for_exit() noexcept {
+        if (timer_) timer_->stop();
+        finish_cleanup();
+        signals_.reset();
+    }
+
+    void release() noexcept {
+        release_for_exit();
+        timer_.reset();
+        lock_.reset();
+        dir_.reset();
+        detail::g_instance_alive.store(false);
+    }
+
+    Options options_;
+    detail::JobIdentity job_;
+    std::string host_;
+    std::string stem_; // "<name>.<job key>", escaped
+    std::unique_ptr<detail::Directory> dir_;
+    std::unique_ptr<detail::JobLock> lock_;
+    std::unique_ptr<detail::SignalHandlers> signals_;
+    std::unique_ptr<detail::IntervalTimer> timer_;
+    std::thread cleaner_;
+    std::vector<Variable> variables_;
+    std::set<std::uint64_t> on_disk_; // this job's generations in the directory
+    std::uint64_t next_generation_ = 1;
+    std::uint64_t last_generation_ = 0; // saved or restored by this process
+    std::uint64_t last_file_size_ = 0;
+    bool restore_called_ = false;
+    bool finished_ = false;
+};
+
+} // namespace reprise
+
+#endif

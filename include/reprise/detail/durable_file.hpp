@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_DETAIL_DURABLE_FILE_HPP
+#define REPRISE_DETAIL_DURABLE_FILE_HPP
+
+// The one durable-write path (Redis rdb.c, leveldb env_posix.cc): every checkpoint file
+// reaches the disk through write_durably() and nothing else.
+
+#include "reprise/detail/posix_error.hpp"
+#include "reprise/detail/sys.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+
+namespace reprise::detail {
+
+// An open directory. Files are created, renamed and removed relative to its descriptor,
+// so a directory renamed or replaced under us cannot redirect them elsewhere.
+class Directory {
+public:
+    // Creates `path` (and its parents) when missing, then opens it.
+    explicit Directory(std::string path) : path_(std::move(path)) {
+        boost::system::error_code ec;
+        boost::filesystem::create_directories(path_, ec);
+        if (ec) throw Error("reprise: creating directory " + path_ + ": " + ec.message());
+        fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ < 0) throw_errno("opening directory", path_, errno);
+    }
+    ~Directory() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Directory(const Directory&) = delete;
+    Directory& operator=(const Directory&) = delete;
+
+    int fd() const noexcept { return fd_; }
+    const std::string& path() const noexcept { return path_; }
+    std::string path_of(const std::string& name) const { return path_ + "/" + name; }
+
+    // fsync of the directory makes a rename or unlink durable (leveldb issue #195). Some
+    // file systems cannot sync a directory and say EINVAL: nothing more can be done there.
+    void sync() const {
+        if (sys::fsync_directory(fd_) != 0 && errno != EINVAL)
+            throw_errno("fsync of directory", path_, errno);
+    }
+
+    // Removes `name`; a file already gone is not an error.
+    void remove(const std::string& name) const {
+        if (sys::unlinkat(fd_, name.c_str()) != 0 && errno != ENOENT)
+            throw_errno("removing", path_of(name), errno);
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+};
+
+// Where a producer writes the bytes of a new file: positioned writes, each one complete.
+class FileSink {
+public:
+    FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+    // Writes all `size` bytes at `offset`, through short writes and EINTR; throws Error.
+    void write_at(std::uint64_t offset, const char* data, std::size_t size) {
+        while (size > 0) {
+            // Linux transfers at most 0x7ffff000 bytes per call; ask for no more.
+            const std::size_t chunk = size < (std::size_t(1) << 30) ? size : (std::size_t(1) << 30);
+            const ssize_t n = sys::pwrite(fd_, data, chunk, static_cast<off_t>(offset));
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw_errno("writing", path_, errno);
+            }
+            if (n == 0) throw_errno("writing", path_, EIO); // no progress: not a disk we can use
+            data += n;
+            offset += static_cast<std::uint64_t>(n);
+            size -= static_cast<std::size_t>(n);
+            REPRISE_KILL_POINT("mid-write");
+        }
+    }
+
+    const std::string& path() const noexcept { return path_; }
+
+private:
+    int fd_;
+    std::string path_;
+};
+
+// While a save writes, SIGXFSZ is ignored so that RLIMIT_FSIZE fails the write with EFBIG
+// (a failed save the computation survives) instead of killing the process (setrlimit(2)).
+// A disposition the program chose itself is left alone.
+class FileSizeSignalGuard {
+public:
+    FileSizeSignalGuard() {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        struct sigaction current {};
+        if (::sigaction(SIGXFSZ, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
+            !(current.sa_flags & SA_SIGINFO)) {
+            active_ = ::sigaction(SIGXFSZ, &ignore, &previous_) == 0;
+        }
+    }
+    ~FileSizeSignalGuard() {
+        if (active_) ::sigaction(SIGXFSZ, &previous_, nullptr);
+    }
+    FileSizeSignalGuard(const FileSizeSignalGuard&) = delete;
+    FileSizeSignalGuard& operator=(const FileSizeSignalGuard&) = delete;
+
+private:
+    struct sigaction previous_ {};
+    bool active_ = false;
+};
+
+// Writes the file `name` in `dir` so that, whatever kills the process or the machine and
+// whenever, `name` is either absent, its previous content, or complete and durable:
+// a temporary file beside it (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), filled by `produce`,
+// fsync, a checked close, rename over `name`, fsync of the directory. On any failure the
+// temporary file is removed and Error is thrown; a failed fsync is never retried, because
+// after EIO the kernel may already have dropped the dirty pages (the "fsyncgate" lesson).
+inline void write_durably(const Directory& dir, const std::string& name,
+                          const std::function<void(FileSink&)>& produce) {
+    const std::string temp = name + ".tmp";
+    const std::string temp_path = dir.path_of(temp);
+    // A temporary file can only be a leftover of a killed save (we hold the job's lock), or
+    // something planted there: remove it rather than write through it.
+    if (sys::unlinkat(dir.fd(), temp.c_str()) != 0 && errno != ENOENT)
+        throw_errno("removing stale", temp_path, errno);
+
+    FileSizeSignalGuard file_size_guard;
+    int fd = sys::openat(dir.fd(), temp.c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) throw_errno("creating", temp_path, errno);
+    try {
+        REPRISE_KILL_POINT("before-write");
+        FileSink sink(fd, temp_path);
+        produce(sink);
+        if (sys::fsync(fd) != 0) throw_errno("fsync", temp_path, errno);
+        REPRISE_KILL_POINT("after-fsync");
+        const int closed = sys::close(fd);
+        fd = -1;
+        // NFS reports deferred write errors at close (close(2)): the data may not be there.
+        if (closed != 0) throw_errno("closing", temp_path, errno);
+        REPRISE_KILL_POINT("after-close");
+        if (sys::renameat(dir.fd(), temp.c_str(), name.c_str()) != 0)
+            throw_errno("renaming", temp_path + " to " + name, errno);
+    } catch (...) {
+        if (fd >= 0) ::close(fd);
+        ::unlinkat(dir.fd(), temp.c_str(), 0);
+        throw;
+    }
+    REPRISE_KILL_POINT("after-rename");
+    dir.sync();
+    REPRISE_KILL_POINT("after-dir-fsync");
+}
+
+} // namespace reprise::detail
+
+#endif

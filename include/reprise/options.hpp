@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_OPTIONS_HPP
+#define REPRISE_OPTIONS_HPP
+
+#include <string>
+
+namespace reprise {
+
+/// When `Checkpointer::restore()` loads a checkpoint. Environment: `REPRISE_RESTORE`.
+enum class RestorePolicy {
+    /// `auto`: only when the scheduler says this run is a restart (`RESTARTED=1` by hand or
+    /// under Grid Engine, `SLURM_RESTART_COUNT` > 0, `LSB_RESTART=Y`); under PBS, which has
+    /// no such flag, whenever a checkpoint of this job exists.
+    automatic,
+    /// `always`: whenever a checkpoint of this job exists.
+    always,
+    /// `never`: always a fresh start (the old generations stay until the first save).
+    never,
+};
+
+/// What `maybe_save()` does after the save that a stop signal (TERM, INT, USR2) asked for.
+/// Environment: `REPRISE_ON_STOP` = `reraise` | `return` | `exit` | `exit:N`.
+enum class StopAction {
+    /// Restore the signal's default disposition and re-raise it: the process ends
+    /// "killed by" that signal, which is what shells and schedulers expect.
+    reraise,
+    /// Return from `maybe_save()`; the program checks `stop_requested()` and leaves its
+    /// loop by itself (to flush output, close files, ...).
+    return_to_caller,
+    /// `std::exit(Options::exit_status)`, e.g. 99, which Grid Engine treats as
+    /// "reschedule this job".
+    exit,
+};
+
+/// How a save is carried out. Environment: `REPRISE_MODE` = `sync` | `background`.
+enum class SaveMode {
+    /// The save is durable when `maybe_save()`/`save()` returns.
+    sync,
+    /// Reserved for saves written by a background thread; this version saves
+    /// synchronously and says so once on stderr.
+    background,
+};
+
+/// Options of a `Checkpointer`. An aggregate: set the fields you need, leave the rest.
+/// Every field can be overridden by the environment variable named beside it, so a job
+/// script can steer a program without recompiling it.
+struct Options {
+    /// Directory of the checkpoint files; created (with parents) if missing.
+    /// Environment: `REPRISE_DIR`.
+    std::string directory = "checkpoints";
+
+    /// Checkpoint name, part of every file name; empty: the program's file name.
+    /// With no scheduler, it also names the job. Environment: `REPRISE_NAME`.
+    std::string name;
+
+    /// Seconds (fractions allowed) between automatic saves, counted from the start or the
+    /// last save; 0: none. Environment: `REPRISE_INTERVAL`.
+    double interval = 0;
+
+    /// When `restore()` loads a checkpoint. Environment: `REPRISE_RESTORE`.
+    RestorePolicy restore = RestorePolicy::automatic;
+
+    /// What happens after the save a stop signal asked for. Environment: `REPRISE_ON_STOP`.
+    StopAction on_stop = StopAction::reraise;
+
+    /// Exit status for `StopAction::exit` (99: Grid Engine reschedules the job).
+    /// Environment: `REPRISE_ON_STOP=exit:N`.
+    int exit_status = 99;
+
+    /// Synchronous or background saves. Environment: `REPRISE_MODE`.
+    SaveMode mode = SaveMode::sync;
+
+    /// Silence the one line per save and restore on stderr (errors and warnings are
+    /// always printed). Environment: `REPRISE_LOG=quiet` (or `normal`).
+    bool quiet = false;
+
+    /// Install the USR1/USR2/TERM/INT handlers. Turn off for a program that handles these
+    /// signals itself and calls `save()` on its own. Environment: `REPRISE_SIGNALS=0|1`.
+    bool handle_signals = true;
+};
+
+} // namespace reprise
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_TESTS_SUPPORT_HPP
+#define REPRISE_TESTS_SUPPORT_HPP
+
+// What the tests share: temporary directories, child processes spoken to through pipes
+// (never synchronised by sleeping), and file helpers.
+
+#include <boost/filesystem.hpp>
+
+#include <algorithm>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <poll.h>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+extern char** environ;
+
+namespace reprise_test {
+
+// The scheduler variables the library reads: a test sets the ones it wants and clears
+// the rest, so that a suite run inside a real batch job behaves as one run by hand.
+inline const std::vector<std::string>& scheduler_variables() {
+    static const std::vector<std::string> names = {
+        "JOB_ID", "RESTARTED", "SGE_TASK_ID", "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID",
+        "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT", "PBS_JOBID", "PBS_ARRAYID",
+        "PBS_ARRAY_INDEX", "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART", "REPRISE_DIR",
+        "REPRISE_NAME", "REPRISE_INTERVAL", "REPRISE_RESTORE", "REPRISE_LOG", "REPRISE_MODE",
+        "REPRISE_ON_STOP", "REPRISE_SIGNALS", "REPRISE_KILL_AT", "REPRISE_FAULT"};
+    return names;
+}
+
+// Clears every variable above in this process (for in-process tests).
+inline void clear_environment() {
+    for (const auto& name : scheduler_variables()) ::unsetenv(name.c_str());
+}
+
+// Sets environment variables for the lifetime of the object, then puts the old values back.
+class ScopedEnv {
+public:
+    explicit ScopedEnv(const std::map<std::string, std::string>& values) {
+        for (const auto& [name, value] : values) {
+            const char* old = std::getenv(name.c_str());
+            saved_.emplace_back(name, old ? std::make_pair(true, std::string(old))
+                                          : std::make_pair(false, std::string()));
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+            if (it->second.first)
+                ::setenv(it->first.c_str(), it->second.second.c_str(), 1);
+            else
+                ::unsetenv(it->first.c_str());
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    std::vector<std::pair<std::string, std::pair<bool, std::string>>> saved_;
+};
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it at the end.
+class TempDir {
+public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string pattern = std::string(base && *base ? base : "/tmp") + "/reprise-test-XXXXXX";
+        std::vector<char> buffer(pattern.begin(), pattern.end());
+        buffer.push_back('\0');
+        if (!::mkdtemp(buffer.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = buffer.data();
+    }
+    ~TempDir() {
+        boost::system::error_code ec;
+        // A test may have left a read-only directory behind.
+        ::chmod(path_.c_str(), 0700);
+        for (boost::filesystem::recursive_directory_iterator it(path_, ec), end; !ec && it != end;
+             it.increment(ec))
+            if (it->status().type() == boost::filesystem::directory_file)
+                ::chmod(it->path().c_str(), 0700);
+        boost::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+// Names of the files in `dir`, sorted.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+    std::vector<std::string> names;
+    boost::system::error_code ec;
+    for (boost::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Names in `dir` ending in `suffix`, sorted.
+inline std::vector<std::string> files_ending(const std::string& dir, const std::string& suffix) {
+    std::vector<std::string> out;
+    for (const auto& n : list_dir(dir))
+        if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+            out.push_back(n);
+    return out;
+}
+
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
+
+// A child process started with fork+exec: its stdin and stdout are pipes to the test,
+// its stderr goes to a file the test can read (and prints on failure).
+class Child {
+public:
+    struct Spec {
+        std::vector<std::string> argv;
+        std::map<std::string, std::string> env; // set in the child, after clearing the
+                                                // scheduler and REPRISE_* variables
+        std::string stderr_path;                // empty: a temporary file
+    };
+
+    explicit Child(Spec spec) : stderr_path_(spec.stderr_path) {
+        if (stderr_path_.empty()) {
+            char name[] = "/tmp/reprise-child-stderr-XXXXXX";
+            const int fd = ::mkstemp(name);
+            if (fd < 0) throw std::runtime_error("mkstemp failed");
+            ::close(fd);
+            stderr_path_ = name;
+            own_stderr_ = true;
+        }
+        int in[2], out[2];
+        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+            throw std::runtime_error("pipe failed");
+        // Everything the child needs is prepared before fork: after it, only
+        // async-signal-safe calls until exec.
+        std::vector<std::string> env_strings;
+        for (char** e = environ; *e; ++e) {
+            const std::string entry(*e);
+            const std::string name = entry.substr(0, entry.find('='));
+            bool drop = spec.env.count(name) > 0;
+            for (const auto& v : scheduler_variables()) drop = drop || v == name;
+            if (!drop) env_strings.push_back(entry);
+        }
+        for (const auto& [name, value] : spec.env) env_strings.push_back(name + "=" + value);
+        std::vector<char*> envp, argv;
+        for (auto& s : env_strings) envp.push_back(&s[0]);
+        envp.push_back(nullptr);
+        for (auto& s : spec.argv) argv.push_back(&s[0]);
+        argv.push_back(nullptr);
+        const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (err < 0) throw std::runtime_error("cannot open " + stderr_path_);
+
+        pid_ = ::fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            ::dup2(in[0], 0);
+            ::dup2(out[1], 1);
+            ::dup2(err, 2);
+            // Signals the test runner ignores would stay ignored across exec.
+            for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGXFSZ}) ::signal(sig, SIG_DFL);
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            ::execve(argv[0], argv.data(), envp.data());
+            ::_exit(127);
+        }
+        ::close(in[0]);
+        ::close(out[1]);
+        ::close(err);
+        stdin_ = in[1];
+        stdout_ = out[0];
+    }
+
+    ~Child() {
+        if (pid_ > 0 && !reaped_) {
+            ::kill(pid_, SIGKILL);
+            int status;
+            ::waitpid(pid_, &status, 0);
+        }
+        if (stdin_ >= 0) ::close(stdin_);
+        if (stdout_ >= 0) ::close(stdout_);
+        if (own_stderr_) ::unlink(stderr_path_.c_str());
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    pid_t pid() const { return pid_; }
+
+    // The next line the child writes to stdout, without the newline; "" at end of file.
+    // Throws after `timeout_seconds` (a generous bound: a hung child fails, never hangs).
+    std::string read_line(int timeout_seconds = 240) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+        for (;;) {
+            const auto nl = buffered_.find('\n');
+            if (nl != std::string::npos) {
+                std::string line = buffered_.substr(0, nl);
+                buffered_.erase(0, nl + 1);
+                return line;
+            }
+            if (eof_) {
+                std::string rest;
+                rest.swap(buffered_);
+                return rest;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                throw std::runtime_error("timed out waiting for the child; its stderr:\n" + stderr_text());
+            struct pollfd p {stdout_, POLLIN, 0};
+            const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+            if (rc < 0 && errno == EINTR) continue;
+            if (rc <= 0) continue;
+            char chunk[4096];
+            const ssize_t n = ::read(stdout_, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0)
+                eof_ = true;
+            else
+                buffered_.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+
+    // Reads lines until one starts with `prefix`; returns it. Throws at end of file.
+    std::string expect_line(const std::string& prefix) {
+        for (;;) {
+            std::string line = read_line();
+            if (line.rfind(prefix, 0) == 0) return line;
+            if (eof_ && buffered_.empty() && line.empty())
+                throw std::runtime_error("the child ended before printing '" + prefix +
+                                         "'; its stderr:\n" + stderr_text());
+        }
+    }
+
+    void send_line(const std::string& line) {
+        const std::string data = line + "\n";
+        if (::write(stdin_, data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+            throw std::runtime_error("writing to the child failed");
+    }
+
+    void close_stdin() {
+        if (stdin_ >= 0) ::close(stdin_);
+        stdin_ = -1;
+    }
+
+    void signal(int sig) { ::kill(pid_, sig); }
+
+    // Waits for the child to end; returns the raw wait status.
+    int wait() {
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        reaped_ = true;
+        return status;
+    }
+
+    std::string stderr_text() const { return read_file(stderr_path_); }
+
+private:
+    pid_t pid_ = -1;
+    int stdin_ = -1;
+    int stdout_ = -1;
+    std::string stderr_path_;
+    bool own_stderr_ = false;
+    bool reaped_ = false;
+    bool eof_ = false;
+    std::string buffered_;
+};
+
+inline bool exited_with(int status, int code) { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
+inline bool killed_by(int status, int sig) { return WIFSIGNALED(status) && WTERMSIG(status) == sig; }
+
+inline std::string describe_status(int status) {
+    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return std::string("killed by ") + ::strsignal(WTERMSIG(status));
+    return "status " + std::to_string(status);
+}
+
+// The value after "key=" in a line such as "saved gen=2 i=1000"; "" when absent.
+inline std::string field(const std::string& line, const std::string& key) {
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w)
+        if (w.rfind(key + "=", 0) == 0) return w.substr(key.size() + 1);
+    return "";
+}
+
+inline const char* worker_path() { return REPRISE_TEST_WORKER; }
+
+inline bool is_root() { return ::geteuid() == 0; }
+
+} // namespace reprise_test
+
+#endif
