@@ -171,6 +171,7 @@ protected:
     }
 
     std::streamsize xsputn(const char* s, std::streamsize n) override {
+        if (n <= 0) return 0; // an empty container hands over a null pointer: no memcpy
         const auto size = static_cast<std::size_t>(n);
         const auto room = static_cast<std::size_t>(epptr() - pptr());
         if (size <= room) {
