@@ -383,6 +383,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         v.size = u64();
         if (v.offset != expected_offset || v.size > payload_size - v.offset) ok = false;
         expected_offset = v.offset + v.size;
+        for (const auto& earlier : h.variables) ok = ok && earlier.name != v.name;
         h.variables.push_back(std::move(v));
     }
     if (!ok || p != end || expected_offset != payload_size) {

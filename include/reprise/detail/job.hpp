@@ -18,7 +18,7 @@ struct JobIdentity {
     bool restart_known = true; // false under PBS, which has no restart flag
     std::string restart_reason; // e.g. "RESTARTED=1", for messages
 
-    // "slurm-123_4", "sge-77.3", "pbs-9.server", "lsf-5[2]"... or "local" by hand.
+    // "slurm-123_4", "sge-77.3", "pbs-9.server", "lsf-5.2"... or "local" by hand.
     // Not yet escaped: see file_safe().
     std::string key() const {
         if (scheduler.empty()) return "local";

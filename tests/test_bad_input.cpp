@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+
+// Damaged, foreign and hostile checkpoint files. Every test writes two real generations
+// with save(), damages files on disk the way a crash, a disk or a person would, and checks
+// what restore() does: fall back to the older generation and say why, or throw listing
+// every file and why it was rejected, or refuse a different program's checkpoint outright.
+
+#include "catch.hpp"
+#include "support.hpp"
+
+#include <reprise/reprise.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+using reprise::Checkpointer;
+using reprise::RestorePolicy;
+using reprise_test::ScopedEnv;
+using reprise_test::TempDir;
+using Env = std::map<std::string, std::string>;
+
+reprise::Options options_for(const std::string& directory,
+                             RestorePolicy policy = RestorePolicy::automatic,
+                             const std::string& name = "t") {
+    reprise::Options o;
+    o.directory = directory;
+    o.name = name;
+    o.quiet = true;
+    o.restore = policy;
+    return o;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// Everything written on fd 2 while alive goes to a temporary file (log_line writes with
+// write(2), so the redirection must be at the descriptor, not at std::cerr).
+class StderrCapture {
+public:
+    StderrCapture() {
+        char name[] = "/tmp/reprise-stderr-XXXXXX";
+        fd_ = ::mkstemp(name);
+        if (fd_ < 0) throw std::runtime_error("mkstemp failed");
+        path_ = name;
+        std::fflush(stderr);
+        saved_ = ::dup(STDERR_FILENO);
+        ::dup2(fd_, STDERR_FILENO);
+    }
+    ~StderrCapture() {
+        stop();
+        ::close(fd_);
+        ::unlink(path_.c_str());
+    }
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+
+    std::string stop() {
+        if (saved_ >= 0) {
+            std::fflush(stderr);
+            ::dup2(saved_, STDERR_FILENO);
+            ::close(saved_);
+            saved_ = -1;
+        }
+        return reprise_test::read_file(path_);
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    int saved_ = -1;
+};
+
+// The state the tests save: a counter, a field and a label.
+struct State {
+    std::uint64_t step = 999;
+    std::vector<double> field{-1.0};
+    std::string tag = "untouched";
+
+    bool operator==(const State& o) const {
+        return step == o.step && field == o.field && tag == o.tag;
+    }
+};
+
+State state_of_generation(std::uint64_t g) {
+    State s;
+    s.step = g;
+    s.field.resize(5000);
+    for (std::size_t i = 0; i < s.field.size(); ++i)
+        s.field[i] = static_cast<double>(g) * 1000.0 + static_cast<double>(i) / 7.0;
+    s.tag = "generation-" + std::to_string(g);
+    return s;
+}
+
+struct Generations {
+    std::string older; // path of generation 1
+    std::string newer; // path of generation 2
+};
+
+// Saves generations 1 and 2 of job "t" (run by hand) in `dir`.
+Generations save_two_generations(const std::string& dir, const std::string& name = "t") {
+    State s;
+    Checkpointer c(options_for(dir, RestorePolicy::automatic, name));
+    c.track("step", s.step).track("field", s.field).track("tag", s.tag);
+    s = state_of_generation(1);
+    c.save();
+    s = state_of_generation(2);
+    c.save();
+    REQUIRE(reprise_test::files_ending(dir, ".ckpt").size() == 2);
+    return {c.path_of_generation(1), c.path_of_generation(2)};
+}
+
+struct Outcome {
+    bool loaded = false;
+    State state;
+    std::uint64_t generation = 0;
+    std::string error;  // the reprise::Error's message, "" when none
+    std::string stderr_text;
+};
+
+// A restart (policy always) of the program that saved: same variables.
+Outcome restore_state(const std::string& dir) {
+    Outcome out;
+    StderrCapture err;
+    {
+        Checkpointer c(options_for(dir, RestorePolicy::always));
+        c.track("step", out.state.step).track("field", out.state.field).track("tag", out.state.tag);
+        try {
+            out.loaded = c.restore();
+        } catch (const reprise::Error& e) {
+            out.error = e.what();
+        }
+        out.generation = c.generation();
+    }
+    out.stderr_text = err.stop();
+    return out;
+}
+
+// The older generation was restored, exactly, and the rejection of the newer one was
+// reported on stderr with the file's path and `reason`.
+void check_fell_back(const Outcome& r, const Generations& g, const std::string& reason) {
+    INFO("stderr: " << r.stderr_text);
+    INFO("error: " << r.error);
+    REQUIRE(r.error.empty());
+    CHECK(r.loaded);
+    CHECK(r.generation == 1);
+    CHECK(r.state == state_of_generation(1));
+    CHECK(contains(r.stderr_text, "restoring the older generation 1"));
+    CHECK(contains(r.stderr_text, g.newer + ": "));
+    CHECK(contains(r.stderr_text, reason));
+}
+
+std::uint64_t get_le(const std::string& bytes, std::size_t offset, int size) {
+    std::uint64_t v = 0;
+    for (int i = size - 1; i >= 0; --i)
+        v = (v << 8) | static_cast<unsigned char>(bytes.at(offset + static_cast<std::size_t>(i)));
+    return v;
+}
+
+void put_le(std::string& bytes, std::size_t offset, std::uint64_t v, int size) {
+    for (int i = 0; i < size; ++i)
+        bytes.at(offset + static_cast<std::size_t>(i)) = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// The file format's layout (include/reprise/detail/format.hpp): a 32-byte preamble with the
+// header length at 12 (u32), the payload offset at 16 and the payload length at 24 (u64).
+constexpr std::size_t kHeaderLengthAt = 12;
+constexpr std::size_t kPayloadOffsetAt = 16;
+constexpr std::size_t kPayloadLengthAt = 24;
+constexpr std::size_t kHeaderAt = 32;
+
+// Rewrites the header checksum after the header was edited: a hostile file, not a torn one.
+void reseal_header(std::string& bytes) {
+    const auto header_end = kHeaderAt + get_le(bytes, kHeaderLengthAt, 4);
+    put_le(bytes, header_end, XXH3_64bits(bytes.data(), header_end), 8);
+}
+
+// Offset of the variable count in the header: after generation, time, pid and four strings.
+std::size_t variable_count_at(const std::string& bytes) {
+    std::size_t p = kHeaderAt + 8 + 8 + 4;
+    for (int s = 0; s < 4; ++s) p += 4 + get_le(bytes, p, 4);
+    return p;
+}
+
+void flip_bit(const std::string& path, std::size_t offset, int bit = 0) {
+    std::string bytes = reprise_test::read_file(path);
+    REQUIRE(offset < bytes.size());
+    bytes[offset] = static_cast<char>(bytes[offset] ^ (1 << bit));
+    reprise_test::write_file(path, bytes);
+}
+
+} // namespace
+
+// ---- the newest generation damaged: the older one is restored ---------------------------
+
+TEST_CASE("a truncated newest generation falls back to the older one", "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir probe;
+    const std::size_t full = reprise_test::read_file(save_two_generations(probe.path()).newer).size();
+    // Cut inside the preamble, the header, the padding, the payload and the trailer.
+    for (const std::size_t keep : {std::size_t(10), std::size_t(40), std::size_t(100),
+                                   std::size_t(4095), std::size_t(4096), full / 2, full - 9,
+                                   full - 1}) {
+        INFO("truncated to " << keep << " of " << full << " bytes");
+        TempDir dir;
+        const Generations g = save_two_generations(dir.path());
+        REQUIRE(::truncate(g.newer.c_str(), static_cast<off_t>(keep)) == 0);
+        check_fell_back(restore_state(dir.path()), g, "truncated");
+    }
+}
+
+TEST_CASE("a bit flip in the payload of the newest generation falls back to the older one",
+          "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    const std::string bytes = reprise_test::read_file(g.newer);
+    const auto payload_at = get_le(bytes, kPayloadOffsetAt, 8);
+    const auto payload_size = get_le(bytes, kPayloadLengthAt, 8);
+    REQUIRE(payload_size > 100);
+    flip_bit(g.newer, static_cast<std::size_t>(payload_at + payload_size / 2), 3);
+    check_fell_back(restore_state(dir.path()), g, "payload checksum");
+}
+
+TEST_CASE("a bit flip in the header of the newest generation falls back to the older one",
+          "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    // Byte 8 of the header: the low byte of the save time.
+    flip_bit(g.newer, kHeaderAt + 8, 0);
+    check_fell_back(restore_state(dir.path()), g, "header checksum");
+}
+
+TEST_CASE("a damaged header checksum, padding, trailer or format version falls back",
+          "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    std::string bytes = reprise_test::read_file(g.newer);
+    const auto header_end = kHeaderAt + get_le(bytes, kHeaderLengthAt, 4);
+    std::string reason;
+    SECTION("the stored header checksum") {
+        bytes[header_end + 3] = static_cast<char>(bytes[header_end + 3] ^ 0x10);
+        reason = "header checksum";
+    }
+    SECTION("a padding byte after the header") {
+        bytes[header_end + 8] = 'x';
+        reason = "corrupt padding";
+    }
+    SECTION("the end marker of the trailer") {
+        bytes[bytes.size() - 2] = 'X';
+        reason = "corrupt trailer";
+    }
+    SECTION("the stored payload checksum") {
+        bytes[bytes.size() - 16] = static_cast<char>(bytes[bytes.size() - 16] ^ 1);
+        reason = "payload checksum";
+    }
+    SECTION("the format version") {
+        put_le(bytes, 8, 2, 4);
+        reason = "format version 2";
+    }
+    SECTION("the magic number") {
+        bytes[0] = 'r';
+        reason = "no magic number";
+    }
+    reprise_test::write_file(g.newer, bytes);
+    check_fell_back(restore_state(dir.path()), g, reason);
+}
+
+TEST_CASE("another job's checkpoint copied under this job's file name is rejected",
+          "[restore][corruption][job]") {
+    reprise_test::clear_environment();
+    TempDir dir, elsewhere;
+    const Generations g = save_two_generations(dir.path());
+    SECTION("another job of the same checkpoint name") {
+        Generations foreign;
+        {
+            ScopedEnv env(Env{{"SLURM_JOB_ID", "77"}});
+            foreign = save_two_generations(elsewhere.path());
+        }
+        reprise_test::write_file(g.newer, reprise_test::read_file(foreign.newer));
+        check_fell_back(restore_state(dir.path()), g, "belongs to job slurm-77");
+    }
+    SECTION("another checkpoint name of the same job") {
+        const Generations foreign = save_two_generations(elsewhere.path(), "other");
+        reprise_test::write_file(g.newer, reprise_test::read_file(foreign.newer));
+        check_fell_back(restore_state(dir.path()), g, "belongs to job local of checkpoint 'other'");
+    }
+}
+
+TEST_CASE("a generation copied under a newer generation's name is rejected",
+          "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    // Generation 2 renamed as generation 3, generation 1 renamed as generation 2: neither
+    // is what its name says; nothing valid is left.
+    const std::string third = dir / "t.local.0000000003.ckpt";
+    REQUIRE(std::rename(g.newer.c_str(), third.c_str()) == 0);
+    REQUIRE(std::rename(g.older.c_str(), g.newer.c_str()) == 0);
+    const Outcome r = restore_state(dir.path());
+    INFO(r.error);
+    CHECK_FALSE(r.loaded);
+    CHECK(contains(r.error, third + ": holds generation 2 but is named for generation 3"));
+    CHECK(contains(r.error, g.newer + ": holds generation 1 but is named for generation 2"));
+    CHECK(r.state == State{});
+}
+
+TEST_CASE("a newest generation of garbage bytes falls back to the older one",
+          "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    std::string garbage(20000, '\0');
+    std::uint32_t x = 12345;
+    for (auto& ch : garbage) {
+        x = x * 1664525u + 1013904223u;
+        ch = static_cast<char>(x >> 24);
+    }
+    reprise_test::write_file(g.newer, garbage);
+    check_fell_back(restore_state(dir.path()), g, "not a reprise checkpoint");
+}
+
+TEST_CASE("an empty newest generation falls back to the older one", "[restore][corruption]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    reprise_test::write_file(g.newer, "");
+    check_fell_back(restore_state(dir.path()), g, "empty file");
+}
+
+TEST_CASE("a symbolic link as the newest generation is not followed", "[restore][corruption][security]") {
+    reprise_test::clear_environment();
+    TempDir dir, outside;
+    const Generations g = save_two_generations(dir.path());
+    // A valid checkpoint of this very job, reached through a link: still refused.
+    const std::string victim = outside / "victim";
+    REQUIRE(std::rename(g.newer.c_str(), victim.c_str()) == 0);
+    REQUIRE(::symlink(victim.c_str(), g.newer.c_str()) == 0);
+    const std::string victim_bytes = reprise_test::read_file(victim);
+    check_fell_back(restore_state(dir.path()), g, "cannot open");
+    // A save of the restarted run replaces the link; the file it pointed to is untouched.
+    {
+        State s;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", s.step).track("field", s.field).track("tag", s.tag);
+        StderrCapture err; // the warning about the link, already checked above
+        REQUIRE(c.restore());
+        err.stop();
+        c.save();
+        c.save();
+    }
+    CHECK(reprise_test::read_file(victim) == victim_bytes);
+    struct stat st {};
+    CHECK(::lstat(g.newer.c_str(), &st) != 0); // generation 2 is gone, link and all
+    CHECK(reprise_test::files_ending(dir.path(), ".ckpt") ==
+          std::vector<std::string>{"t.local.0000000003.ckpt", "t.local.0000000004.ckpt"});
+}
+
+TEST_CASE("after falling back, the next save supersedes the rejected generation",
+          "[restore][corruption][generations]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    REQUIRE(::truncate(g.newer.c_str(), 100) == 0);
+    {
+        State s;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", s.step).track("field", s.field).track("tag", s.tag);
+        StderrCapture err;
+        REQUIRE(c.restore());
+        err.stop();
+        CHECK(c.generation() == 1);
+        CHECK(s == state_of_generation(1));
+        s = state_of_generation(3);
+        c.save();
+        CHECK(c.generation() == 3);
+    }
+    // The restored generation is the fallback; the corrupt one is gone.
+    CHECK(reprise_test::files_ending(dir.path(), ".ckpt") ==
+          std::vector<std::string>{"t.local.0000000001.ckpt", "t.local.0000000003.ckpt"});
+    const Outcome r = restore_state(dir.path());
+    CHECK(r.loaded);
+    CHECK(r.generation == 3);
+    CHECK(r.state == state_of_generation(3));
+    CHECK_FALSE(contains(r.stderr_text, "warning"));
+}
+
+// ---- nothing valid: restore() throws listing every file ---------------------------------
+
+TEST_CASE("when both generations are bad restore() throws listing each file and why",
+          "[restore][corruption][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    REQUIRE(::truncate(g.newer.c_str(), 5000) == 0);
+    reprise_test::write_file(g.older, "this is not a checkpoint at all, but it is long enough to be read");
+    const Outcome r = restore_state(dir.path());
+    INFO(r.error);
+    CHECK_FALSE(r.loaded);
+    CHECK(r.error.rfind("reprise: restore", 0) == 0);
+    CHECK(contains(r.error, "no valid checkpoint"));
+    CHECK(contains(r.error, dir.path()));
+    CHECK(contains(r.error, g.newer + ": truncated"));
+    CHECK(contains(r.error, g.older + ": not a reprise checkpoint"));
+    // Newest first, as they were tried.
+    CHECK(r.error.find(g.newer) < r.error.find(g.older));
+    CHECK(r.state == State{});
+    CHECK(r.generation == 0);
+}
+
+TEST_CASE("when the only generation is empty restore() throws naming it",
+          "[restore][corruption][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    REQUIRE(std::remove(g.older.c_str()) == 0);
+    reprise_test::write_file(g.newer, "");
+    const Outcome r = restore_state(dir.path());
+    CHECK(contains(r.error, g.newer + ": empty file"));
+    CHECK(r.state == State{});
+}
+
+// ---- a different program's checkpoint: throw, never fall back -----------------------------
+
+TEST_CASE("a checkpoint of another program is refused naming the missing and extra variables",
+          "[restore][mismatch][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    std::uint64_t step = 999;
+    std::vector<double> field{-1.0};
+    std::string label = "untouched";
+    std::string error;
+    StderrCapture err;
+    {
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).track("label", label);
+        try {
+            c.restore();
+        } catch (const reprise::Error& e) {
+            error = e.what();
+        }
+        CHECK(c.generation() == 0);
+    }
+    const std::string text = err.stop();
+    INFO(error);
+    INFO(text);
+    REQUIRE_FALSE(error.empty());
+    CHECK(error.rfind("reprise: restore " + g.newer, 0) == 0);
+    CHECK(contains(error, "tracked but not in the checkpoint: label"));
+    CHECK(contains(error, "in the checkpoint but not tracked: tag"));
+    // Not a corrupt file: no fallback to the older generation, no variable touched.
+    CHECK_FALSE(contains(text, "older generation"));
+    CHECK_FALSE(contains(error, g.older));
+    CHECK(step == 999);
+    CHECK(field == std::vector<double>{-1.0});
+    CHECK(label == "untouched");
+    // Both generations are still there for the right program.
+    CHECK(reprise_test::files_ending(dir.path(), ".ckpt").size() == 2);
+}
+
+TEST_CASE("a checkpoint with fewer or more variables than the program is refused",
+          "[restore][mismatch][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    save_two_generations(dir.path());
+    SECTION("the program tracks one more") {
+        State s;
+        int extra = 0;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", s.step).track("field", s.field).track("tag", s.tag).track("extra", extra);
+        try {
+            c.restore();
+            FAIL("restore() accepted the checkpoint");
+        } catch (const reprise::Error& e) {
+            const std::string what = e.what();
+            CHECK(contains(what, "tracked but not in the checkpoint: extra"));
+            CHECK(contains(what, "in the checkpoint but not tracked: none"));
+        }
+        CHECK(s == State{});
+    }
+    SECTION("the program tracks two fewer") {
+        std::uint64_t step = 999;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step);
+        try {
+            c.restore();
+            FAIL("restore() accepted the checkpoint");
+        } catch (const reprise::Error& e) {
+            const std::string what = e.what();
+            CHECK(contains(what, "tracked but not in the checkpoint: none"));
+            CHECK(contains(what, "in the checkpoint but not tracked: field, tag"));
+        }
+        CHECK(step == 999);
+    }
+}
+
+TEST_CASE("a variable whose type changed is refused naming it", "[restore][mismatch][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    save_two_generations(dir.path());
+    SECTION("saved as std::string, restored as std::vector<double>") {
+        std::uint64_t step = 0;
+        std::vector<double> field;
+        std::vector<double> tag;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).track("tag", tag);
+        try {
+            c.restore();
+            FAIL("restore() accepted a string as a vector");
+        } catch (const reprise::Error& e) {
+            const std::string what = e.what();
+            CHECK(what.rfind("reprise: restore " + c.path_of_generation(2), 0) == 0);
+            CHECK(contains(what, "variable 'tag'"));
+            CHECK(contains(what, "type"));
+        }
+    }
+    SECTION("saved as std::uint64_t, restored as std::uint32_t") {
+        std::uint32_t step = 0;
+        std::vector<double> field;
+        std::string tag;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).track("tag", tag);
+        try {
+            c.restore();
+            FAIL("restore() accepted a uint64 as a uint32");
+        } catch (const reprise::Error& e) {
+            const std::string what = e.what();
+            CHECK(contains(what, "variable 'step'"));
+            CHECK(contains(what, "type"));
+        }
+    }
+}
+
+// ---- hostile lengths: rejected without allocating what they claim ---------------------------
+
+TEST_CASE("a preamble claiming huge lengths is rejected without allocating",
+          "[restore][corruption][hostile]") {
+    reprise_test::clear_environment();
+    struct Patch {
+        const char* what;
+        std::size_t at;
+        std::uint64_t value;
+        int size;
+    };
+    const Patch patches[] = {
+        {"payload length 2^60", kPayloadLengthAt, std::uint64_t(1) << 60, 8},
+        {"payload length 2^63", kPayloadLengthAt, std::uint64_t(1) << 63, 8},
+        {"payload length 2^64-1", kPayloadLengthAt, ~std::uint64_t(0), 8},
+        {"payload offset 2^60", kPayloadOffsetAt, std::uint64_t(1) << 60, 8},
+        {"payload offset 2^64-4096", kPayloadOffsetAt, ~std::uint64_t(4095), 8},
+        {"header length 2^32-1", kHeaderLengthAt, 0xffffffffu, 4},
+        {"header length 2^26", kHeaderLengthAt, std::uint64_t(1) << 26, 4},
+    };
+    for (const auto& patch : patches) {
+        INFO(patch.what);
+        TempDir dir;
+        const Generations g = save_two_generations(dir.path());
+        std::string bytes = reprise_test::read_file(g.newer);
+        put_le(bytes, patch.at, patch.value, patch.size);
+        reprise_test::write_file(g.newer, bytes);
+        const Outcome r = restore_state(dir.path());
+        INFO(r.stderr_text);
+        CHECK(r.error.empty());
+        CHECK(r.loaded);
+        CHECK(r.generation == 1);
+        CHECK(r.state == state_of_generation(1));
+        CHECK(contains(r.stderr_text, g.newer + ": "));
+    }
+}
+
+TEST_CASE("a resealed header with impossible counts and sizes is rejected",
+          "[restore][corruption][hostile]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    std::string bytes = reprise_test::read_file(g.newer);
+    const std::size_t count_at = variable_count_at(bytes);
+    REQUIRE(get_le(bytes, count_at, 4) == 3);
+    // First entry: u32 name length, the name, u64 offset, u64 size.
+    const std::size_t first_name_length = static_cast<std::size_t>(get_le(bytes, count_at + 4, 4));
+    REQUIRE(bytes.substr(count_at + 8, first_name_length) == "step");
+    const std::size_t first_size_at = count_at + 8 + first_name_length + 8;
+    SECTION("a variable count of 2^32-1") {
+        put_le(bytes, count_at, 0xffffffffu, 4);
+    }
+    SECTION("a variable size of 2^60") {
+        put_le(bytes, first_size_at, std::uint64_t(1) << 60, 8);
+    }
+    SECTION("a variable offset past the payload") {
+        put_le(bytes, first_size_at - 8, std::uint64_t(1) << 40, 8);
+    }
+    SECTION("a string length of 2^32-1") {
+        put_le(bytes, kHeaderAt + 20, 0xffffffffu, 4); // the host name's length
+    }
+    SECTION("a variable name length of 2^31") {
+        put_le(bytes, count_at + 4, std::uint64_t(1) << 31, 4);
+    }
+    reseal_header(bytes);
+    reprise_test::write_file(g.newer, bytes);
+    check_fell_back(restore_state(dir.path()), g, "corrupt header");
+}
