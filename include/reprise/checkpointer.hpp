@@ -443,13 +443,12 @@ private:
         const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
         if (requests == 0) return false;
         bool saved = false;
-        std::string failure;
         if (!finished_) {
             try {
                 save();
                 saved = true;
             } catch (const std::exception& e) {
-                failure = e.what();
+                timer_->rearm(); // a failed periodic save is tried again an interval later
                 detail::log_line(std::string(e.what()) + "; the computation goes on, " +
                                  (last_generation_ ? "generation " +
                                                          std::to_string(last_generation_) +
