@@ -6,6 +6,8 @@
 // What the tests share: temporary directories, child processes spoken to through pipes
 // (never synchronised by sleeping), and file helpers.
 
+#include "reprise/options.hpp"
+
 #include <boost/filesystem.hpp>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -136,6 +139,87 @@ inline void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
 }
+
+inline bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+inline bool starts_with(const std::string& text, const std::string& prefix) {
+    return text.rfind(prefix, 0) == 0;
+}
+
+inline std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+// The lines of `text` that contain every one of `parts`.
+inline std::vector<std::string> lines_with(const std::string& text,
+                                           const std::vector<std::string>& parts) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(start, end - start);
+        bool all = true;
+        for (const auto& p : parts) all = all && contains(line, p);
+        if (all) out.push_back(line);
+        start = end + 1;
+    }
+    return out;
+}
+
+// Options for an in-process test: this directory, quiet, the given policy and name.
+inline reprise::Options options_for(const std::string& directory,
+                                    reprise::RestorePolicy policy = reprise::RestorePolicy::automatic,
+                                    const std::string& name = "t") {
+    reprise::Options o;
+    o.directory = directory;
+    o.name = name;
+    o.quiet = true;
+    o.restore = policy;
+    return o;
+}
+
+// Everything written on fd 2 while alive goes to a temporary file (the library writes its
+// lines with write(2), so the redirection must be at the descriptor, not at std::cerr).
+class StderrCapture {
+public:
+    StderrCapture() {
+        char name[] = "/tmp/reprise-stderr-XXXXXX";
+        fd_ = ::mkstemp(name);
+        if (fd_ < 0) throw std::runtime_error("mkstemp failed");
+        path_ = name;
+        std::fflush(stderr);
+        saved_ = ::dup(STDERR_FILENO);
+        ::dup2(fd_, STDERR_FILENO);
+    }
+    ~StderrCapture() {
+        stop();
+        ::close(fd_);
+        ::unlink(path_.c_str());
+    }
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+
+    // Puts the real stderr back (idempotent) and returns what was captured.
+    std::string stop() {
+        if (saved_ >= 0) {
+            std::fflush(stderr);
+            ::dup2(saved_, STDERR_FILENO);
+            ::close(saved_);
+            saved_ = -1;
+        }
+        return read_file(path_);
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    int saved_ = -1;
+};
 
 // A child process started with fork+exec: its stdin and stdout are pipes to the test,
 // its stderr goes to a file the test can read (and prints on failure).
@@ -316,6 +400,36 @@ inline std::string field(const std::string& line, const std::string& key) {
 inline const char* worker_path() { return REPRISE_TEST_WORKER; }
 
 inline bool is_root() { return ::geteuid() == 0; }
+
+// The number after "key=" in a worker's line; throws when absent.
+inline unsigned long long number(const std::string& line, const std::string& key) {
+    const std::string value = field(line, key);
+    if (value.empty()) throw std::runtime_error("no " + key + "= in '" + line + "'");
+    return std::stoull(value);
+}
+
+// `worker args...` with REPRISE_DIR=dir and `env` added.
+inline Child start_worker(const std::string& dir, const std::vector<std::string>& args,
+                          std::map<std::string, std::string> env = {}) {
+    Child::Spec spec;
+    spec.argv = {worker_path()};
+    for (const auto& a : args) spec.argv.push_back(a);
+    env["REPRISE_DIR"] = dir;
+    spec.env = std::move(env);
+    return Child(std::move(spec));
+}
+inline Child start_worker(const TempDir& dir, const std::vector<std::string>& args,
+                          std::map<std::string, std::string> env = {}) {
+    return start_worker(dir.path(), args, std::move(env));
+}
+
+// Every line the worker prints, up to the end of its output.
+inline std::vector<std::string> all_lines(Child& child) {
+    std::vector<std::string> lines;
+    for (std::string line = child.read_line(); !line.empty(); line = child.read_line())
+        lines.push_back(line);
+    return lines;
+}
 
 } // namespace reprise_test
 

@@ -24,6 +24,7 @@ namespace {
 using reprise::Checkpointer;
 using reprise::RestorePolicy;
 using reprise_test::ScopedEnv;
+using reprise_test::contains;
 using reprise_test::TempDir;
 using Env = std::map<std::string, std::string>;
 
@@ -33,10 +34,6 @@ reprise::Options options_for(const std::string& directory, const std::string& na
     o.name = name;
     o.quiet = true;
     return o;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
 }
 
 bool starts_with_reprise(const std::string& what) { return what.rfind("reprise:", 0) == 0; }

@@ -25,60 +25,11 @@ namespace {
 using reprise::Checkpointer;
 using reprise::RestorePolicy;
 using reprise_test::ScopedEnv;
+using reprise_test::contains;
+using reprise_test::options_for;
+using reprise_test::StderrCapture;
 using reprise_test::TempDir;
 using Env = std::map<std::string, std::string>;
-
-reprise::Options options_for(const std::string& directory,
-                             RestorePolicy policy = RestorePolicy::automatic,
-                             const std::string& name = "t") {
-    reprise::Options o;
-    o.directory = directory;
-    o.name = name;
-    o.quiet = true;
-    o.restore = policy;
-    return o;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-// Everything written on fd 2 while alive goes to a temporary file (log_line writes with
-// write(2), so the redirection must be at the descriptor, not at std::cerr).
-class StderrCapture {
-public:
-    StderrCapture() {
-        char name[] = "/tmp/reprise-stderr-XXXXXX";
-        fd_ = ::mkstemp(name);
-        if (fd_ < 0) throw std::runtime_error("mkstemp failed");
-        path_ = name;
-        std::fflush(stderr);
-        saved_ = ::dup(STDERR_FILENO);
-        ::dup2(fd_, STDERR_FILENO);
-    }
-    ~StderrCapture() {
-        stop();
-        ::close(fd_);
-        ::unlink(path_.c_str());
-    }
-    StderrCapture(const StderrCapture&) = delete;
-    StderrCapture& operator=(const StderrCapture&) = delete;
-
-    std::string stop() {
-        if (saved_ >= 0) {
-            std::fflush(stderr);
-            ::dup2(saved_, STDERR_FILENO);
-            ::close(saved_);
-            saved_ = -1;
-        }
-        return reprise_test::read_file(path_);
-    }
-
-private:
-    std::string path_;
-    int fd_ = -1;
-    int saved_ = -1;
-};
 
 // The state the tests save: a counter, a field and a label.
 struct State {

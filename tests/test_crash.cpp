@@ -28,36 +28,6 @@ const std::string kElements = "300000";
 // A pass number no save reaches: the kill point is counted, never fired.
 const std::string kNever = "999999999";
 
-unsigned long long number(const std::string& line, const std::string& key) {
-    const std::string value = field(line, key);
-    if (value.empty()) throw std::runtime_error("no " + key + "= in '" + line + "'");
-    return std::stoull(value);
-}
-
-Child start_worker(const TempDir& dir, const std::vector<std::string>& args,
-                   std::map<std::string, std::string> env = {}) {
-    Child::Spec spec;
-    spec.argv = {worker_path()};
-    for (const auto& a : args) spec.argv.push_back(a);
-    env["REPRISE_DIR"] = dir.path();
-    spec.env = std::move(env);
-    return Child(std::move(spec));
-}
-
-// Every line the worker prints, up to the end of its output.
-std::vector<std::string> all_lines(Child& child) {
-    std::vector<std::string> lines;
-    for (std::string line = child.read_line(); !line.empty(); line = child.read_line())
-        lines.push_back(line);
-    return lines;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-}
-
 // The pass through `point` at which a kill lands in the middle of the third save: the
 // worker counts the passes of a run that is never killed (`worker torn-passes`).
 unsigned long kill_pass_in_third_save(const std::string& point) {

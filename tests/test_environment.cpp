@@ -46,41 +46,6 @@ namespace {
 const std::string kElements = "300000";
 const std::string kNever = "999999999";
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-    return text.rfind(prefix, 0) == 0;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-}
-
-std::vector<std::string> lines_with(const std::string& text, const std::vector<std::string>& parts) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        const std::string line = text.substr(start, end - start);
-        bool all = true;
-        for (const auto& p : parts) all = all && contains(line, p);
-        if (all) out.push_back(line);
-        start = end + 1;
-    }
-    return out;
-}
-
-unsigned long long number(const std::string& line, const std::string& key) {
-    const std::string value = field(line, key);
-    if (value.empty()) throw std::runtime_error("no " + key + "= in '" + line + "'");
-    return std::stoull(value);
-}
-
 std::string errno_name(int err) { return std::strerror(err); }
 
 // ---- forked children ----------------------------------------------------------------------
@@ -207,23 +172,6 @@ std::string release_writers_in(const std::string& dir) {
 }
 
 // ---- worker processes ---------------------------------------------------------------------
-
-Child start_worker(const std::string& dir, const std::vector<std::string>& args,
-                   std::map<std::string, std::string> env = {}) {
-    Child::Spec spec;
-    spec.argv = {worker_path()};
-    for (const auto& a : args) spec.argv.push_back(a);
-    env["REPRISE_DIR"] = dir;
-    spec.env = std::move(env);
-    return Child(std::move(spec));
-}
-
-std::vector<std::string> all_lines(Child& child) {
-    std::vector<std::string> lines;
-    for (std::string line = child.read_line(); !line.empty(); line = child.read_line())
-        lines.push_back(line);
-    return lines;
-}
 
 // A worker run to its end: its stdout lines, stderr and wait status.
 struct Run {

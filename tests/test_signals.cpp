@@ -25,36 +25,6 @@ constexpr unsigned long long kPauseEvery = 100;
 
 unsigned long long triangle(unsigned long long n) { return n * (n + 1) / 2; }
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-    return text.rfind(prefix, 0) == 0;
-}
-
-// The lines of `text` that contain every one of `parts`.
-std::vector<std::string> lines_with(const std::string& text, const std::vector<std::string>& parts) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        const std::string line = text.substr(start, end - start);
-        bool all = true;
-        for (const auto& p : parts) all = all && contains(line, p);
-        if (all) out.push_back(line);
-        start = end + 1;
-    }
-    return out;
-}
-
-unsigned long long number(const std::string& line, const std::string& key) {
-    const std::string value = field(line, key);
-    if (value.empty()) throw std::runtime_error("no " + key + "= in '" + line + "'");
-    return std::stoull(value);
-}
-
 // `worker <mode> n --pause-every k [extra...]` in `dir`, with `env` added.
 Child start_mode(const std::string& mode, const TempDir& dir, unsigned long long n,
                  unsigned long long pause_every, std::map<std::string, std::string> env = {},
