@@ -420,12 +420,14 @@ private:
         for (auto& v : variables_) {
             const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
                                           [&](const auto& x) { return x.name == v.name; });
-            detail::MemoryStreamBuf buffer(file.payload.get() + e.offset,
-                                           static_cast<std::size_t>(e.size));
+            detail::FileRangeStreamBuf buffer(file.file.get(), path, file.payload_offset + e.offset,
+                                              e.size);
             std::istream stream(&buffer);
             try {
                 cereal::PortableBinaryInputArchive archive(stream);
                 v.load(archive);
+            } catch (const Error&) {
+                throw; // a read error, already naming the file
             } catch (const std::exception& ex) {
                 throw Error("reprise: restore " + path + ": variable '" + v.name +
                             "' could not be decoded (" + ex.what() +

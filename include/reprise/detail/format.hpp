@@ -18,7 +18,9 @@
 //   P + L      trailer, 16 bytes: u64 XXH3-64 of the payload, then "ESIRPER\0"
 //
 // The file is exactly P + L + 16 bytes long. A reader verifies both checksums before it
-// decodes a single variable, so a torn or hostile file never reaches cereal.
+// decodes a single variable, so a torn or hostile file never reaches cereal; it then
+// decodes from the file itself (just read, so in the page cache), large arrays straight
+// into the containers' memory.
 
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/posix_error.hpp"
@@ -30,10 +32,12 @@
 #include <xxhash.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <streambuf>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace reprise::detail {
@@ -215,42 +219,131 @@ private:
     XXH3_state_t* state_;
 };
 
-// A read-only std::streambuf over bytes in memory: one variable's part of the payload.
-class MemoryStreamBuf : public std::streambuf {
-public:
-    MemoryStreamBuf(const char* data, std::size_t size) {
-        char* p = const_cast<char*>(data); // never written: a get area only
-        setg(p, p, p + size);
-    }
-    std::size_t consumed() const { return static_cast<std::size_t>(gptr() - eback()); }
-};
-
 // ---- reading and validating -------------------------------------------------------------
 
-// A checkpoint file read whole and verified: header parsed, both checksums good.
+// An open checkpoint file: closed on destruction.
+class FileHandle {
+public:
+    FileHandle() = default;
+    explicit FileHandle(int fd) : fd_(fd) {}
+    ~FileHandle() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    FileHandle(FileHandle&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    FileHandle& operator=(FileHandle&& o) noexcept {
+        std::swap(fd_, o.fd_);
+        return *this;
+    }
+    FileHandle(const FileHandle&) = delete;
+    FileHandle& operator=(const FileHandle&) = delete;
+    int get() const noexcept { return fd_; }
+
+private:
+    int fd_ = -1;
+};
+
+// Reads exactly `size` bytes at `offset` into `into`, through short reads and EINTR.
+// Returns "" on success, else why not.
+inline std::string read_exact(int fd, char* into, std::uint64_t size, std::uint64_t offset) {
+    while (size > 0) {
+        const std::size_t chunk = size < (1u << 30) ? static_cast<std::size_t>(size) : (1u << 30);
+        const ssize_t n = sys::pread(fd, into, chunk, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return "read error: " + errno_text(errno);
+        if (n == 0) return "truncated: the file ended while it was being read";
+        into += n;
+        offset += static_cast<std::uint64_t>(n);
+        size -= static_cast<std::uint64_t>(n);
+    }
+    return "";
+}
+
+// A read-only std::streambuf over one variable's bytes in an open checkpoint file. Small
+// reads go through a buffer; a large one (a vector's data) is read by pread straight into
+// the container's memory, so a restore touches the state's memory once.
+class FileRangeStreamBuf : public std::streambuf {
+public:
+    FileRangeStreamBuf(int fd, std::string path, std::uint64_t offset, std::uint64_t size)
+        : fd_(fd), path_(std::move(path)), start_(offset), next_(offset), end_(offset + size) {}
+
+    // Bytes handed to the reader so far.
+    std::uint64_t consumed() const {
+        return next_ - start_ - static_cast<std::uint64_t>(egptr() - gptr());
+    }
+
+protected:
+    int_type underflow() override {
+        if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+        if (next_ >= end_) return traits_type::eof();
+        if (buffer_.empty()) buffer_.resize(kBufferSize);
+        const std::uint64_t n = std::min<std::uint64_t>(kBufferSize, end_ - next_);
+        fill(buffer_.data(), n);
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+        return traits_type::to_int_type(*gptr());
+    }
+
+    std::streamsize xsgetn(char* s, std::streamsize n) override {
+        std::streamsize done = 0;
+        while (done < n) {
+            const auto buffered = static_cast<std::streamsize>(egptr() - gptr());
+            if (buffered > 0) {
+                const std::streamsize take = std::min(buffered, n - done);
+                std::memcpy(s + done, gptr(), static_cast<std::size_t>(take));
+                gbump(static_cast<int>(take));
+                done += take;
+                continue;
+            }
+            const auto want = static_cast<std::uint64_t>(n - done);
+            if (next_ >= end_) break; // the variable's bytes are all used
+            if (want >= kBufferSize) { // straight into the destination
+                const std::uint64_t take = std::min(want, end_ - next_);
+                fill(s + done, take);
+                done += static_cast<std::streamsize>(take);
+            } else if (traits_type::eq_int_type(underflow(), traits_type::eof())) {
+                break;
+            }
+        }
+        return done;
+    }
+
+private:
+    static constexpr std::size_t kBufferSize = std::size_t(1) << 20;
+
+    void fill(char* into, std::uint64_t n) {
+        const std::string why = read_exact(fd_, into, n, next_);
+        if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why);
+        next_ += n;
+    }
+
+    int fd_;
+    std::string path_;
+    std::uint64_t start_, next_, end_;
+    std::vector<char> buffer_;
+};
+
+// A checkpoint file opened and verified: header parsed, both checksums good. The payload
+// stays in the file (and, just read, in the page cache); decode it with FileRangeStreamBuf.
 struct VerifiedCheckpoint {
     Header header;
-    std::unique_ptr<char[]> payload; // not zero-filled: read() fills it
+    FileHandle file;
+    std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
     std::uint64_t file_size = 0;
 };
 
-// Reads `name` in `dir` and verifies it. Returns false with the reason in `why` for any
-// file that is not a complete, intact checkpoint (I/O errors included: the caller falls
-// back to an older generation). Sizes in the file are trusted only after they agree with
-// the file's real size, so a corrupt length never drives an allocation.
+// Opens `name` in `dir` and verifies all of it. Returns false with the reason in `why` for
+// any file that is not a complete, intact checkpoint (I/O errors included: the caller
+// falls back to an older generation). Sizes in the file are trusted only after they agree
+// with the file's real size, and the payload is hashed through a small buffer, so nothing
+// a file says can drive an allocation.
 inline bool read_checkpoint(const Directory& dir, const std::string& name,
                             VerifiedCheckpoint& out, std::string& why) {
-    const std::string path = dir.path_of(name);
-    const int fd = sys::openat(dir.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    FileHandle file(sys::openat(dir.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    const int fd = file.get();
     if (fd < 0) {
         why = "cannot open: " + errno_text(errno);
         return false;
     }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
 
     struct stat st {};
     if (::fstat(fd, &st) != 0) {
@@ -262,26 +355,9 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
     const auto file_size = static_cast<std::uint64_t>(st.st_size);
-
-    // Reads exactly `size` bytes at `offset`, through short reads and EINTR.
-    auto read_exact = [&](char* into, std::uint64_t size, std::uint64_t offset) {
-        while (size > 0) {
-            const std::size_t chunk = size < (1u << 30) ? static_cast<std::size_t>(size) : (1u << 30);
-            const ssize_t n = sys::pread(fd, into, chunk, static_cast<off_t>(offset));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                why = "read error: " + errno_text(errno);
-                return false;
-            }
-            if (n == 0) {
-                why = "truncated: the file ended while it was being read";
-                return false;
-            }
-            into += n;
-            offset += static_cast<std::uint64_t>(n);
-            size -= static_cast<std::uint64_t>(n);
-        }
-        return true;
+    auto read_exact_or_why = [&](char* into, std::uint64_t size, std::uint64_t offset) {
+        why = read_exact(fd, into, size, offset);
+        return why.empty();
     };
 
     if (file_size == 0) {
@@ -293,7 +369,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
     char pre[kPreambleSize];
-    if (!read_exact(pre, kPreambleSize, 0)) return false;
+    if (!read_exact_or_why(pre, kPreambleSize, 0)) return false;
     if (std::memcmp(pre, kMagic, sizeof kMagic) != 0) {
         why = "not a reprise checkpoint (no magic number)";
         return false;
@@ -327,7 +403,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     // Header and its checksum, then the zero padding up to the payload.
     std::string head(static_cast<std::size_t>(payload_offset), '\0');
     std::memcpy(&head[0], pre, kPreambleSize);
-    if (!read_exact(&head[kPreambleSize], payload_offset - kPreambleSize, kPreambleSize))
+    if (!read_exact_or_why(&head[kPreambleSize], payload_offset - kPreambleSize, kPreambleSize))
         return false;
     const std::uint64_t header_end = kPreambleSize + header_size;
     if (XXH3_64bits(head.data(), header_end) != get_le(&head[header_end], 8)) {
@@ -391,22 +467,35 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
 
-    // The payload and the trailer, then the payload's checksum.
-    std::unique_ptr<char[]> payload(new char[payload_size ? payload_size : 1]);
-    if (!read_exact(payload.get(), payload_size, payload_offset)) return false;
+    // The trailer, then the payload's checksum, hashed through a buffer of bounded size.
     char trailer[kTrailerSize];
-    if (!read_exact(trailer, kTrailerSize, payload_offset + payload_size)) return false;
+    if (!read_exact_or_why(trailer, kTrailerSize, payload_offset + payload_size)) return false;
     if (std::memcmp(trailer + 8, kEndMagic, sizeof kEndMagic) != 0) {
         why = "corrupt trailer";
         return false;
     }
-    if (XXH3_64bits(payload.get(), payload_size) != get_le(trailer, 8)) {
+    ::posix_fadvise(fd, static_cast<off_t>(payload_offset), static_cast<off_t>(payload_size),
+                    POSIX_FADV_SEQUENTIAL);
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                    &XXH3_freeState);
+    if (!state) throw Error("reprise: out of memory for the checksum state");
+    XXH3_64bits_reset(state.get());
+    constexpr std::uint64_t kChunk = std::uint64_t(4) << 20;
+    std::vector<char> chunk(static_cast<std::size_t>(std::min(kChunk, payload_size)) + 1);
+    for (std::uint64_t at = 0; at < payload_size;) {
+        const std::uint64_t n = std::min(kChunk, payload_size - at);
+        if (!read_exact_or_why(chunk.data(), n, payload_offset + at)) return false;
+        XXH3_64bits_update(state.get(), chunk.data(), static_cast<std::size_t>(n));
+        at += n;
+    }
+    if (XXH3_64bits_digest(state.get()) != get_le(trailer, 8)) {
         why = "payload checksum mismatch";
         return false;
     }
 
     out.header = std::move(h);
-    out.payload = std::move(payload);
+    out.file = std::move(file);
+    out.payload_offset = payload_offset;
     out.payload_size = payload_size;
     out.file_size = file_size;
     return true;
