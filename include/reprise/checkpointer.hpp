@@ -17,6 +17,7 @@
 #include <cereal/archives/portable_binary.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -75,9 +76,6 @@ public:
             remove_stale_temporaries();
             scan_generations();
             next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
-            if (options_.mode == SaveMode::background)
-                detail::log_line("reprise: REPRISE_MODE=background is not available in this "
-                                 "version; saving synchronously");
             detail::g_pending.store(0);
             detail::g_stop_signal.store(0);
             if (options_.handle_signals) signals_ = std::make_unique<detail::SignalHandlers>();
@@ -186,46 +184,9 @@ public:
     ///         kept and no temporary file is left behind.
     void save() {
         if (finished_) throw Error("reprise: save() after finish()");
+        wait_for_writer();
         const std::uint64_t generation = next_generation_++;
-        const std::string name = file_name(generation);
-        const auto start = std::chrono::steady_clock::now();
-
-        // The generation we keep as the fallback: our own last one, or, before our first
-        // save, the newest one found on disk. Everything older goes now, in the background
-        // while the new file is written, so at most two complete generations ever exist.
-        const std::uint64_t keep =
-            last_generation_ ? last_generation_ : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
-        std::vector<std::uint64_t> doomed;
-        for (std::uint64_t g : on_disk_)
-            if (g != keep) doomed.push_back(g);
-        try {
-            start_cleanup(doomed);
-            detail::write_durably(*dir_, name, [&](detail::FileSink& sink) {
-                write_checkpoint(sink, generation);
-                finish_cleanup(); // the older files must be gone before the rename
-            });
-        } catch (...) {
-            finish_cleanup();
-            scan_generations();
-            throw;
-        }
-        for (std::uint64_t g : doomed) on_disk_.erase(g);
-        on_disk_.insert(generation);
-        // A generation that is not this run's (found at start, never restored) is no
-        // fallback for this computation: the first save supersedes it.
-        if (keep != 0 && keep != last_generation_) {
-            on_disk_.erase(keep);
-            start_cleanup({keep});
-        }
-        last_generation_ = generation;
-        timer_->rearm();
-        if (!options_.quiet) {
-            const std::uint64_t bytes = last_file_size_;
-            detail::log_line("reprise: saved generation " + std::to_string(generation) + " (" +
-                             detail::human_bytes(bytes) + ", " +
-                             detail::human_rate(bytes, seconds_since(start)) + ") to " +
-                             dir_->path_of(name));
-        }
+        commit(generation, [&](detail::FileSink& sink) { return write_checkpoint(sink, generation); });
     }
 
     /// True once a stop signal (TERM, INT, USR2) has arrived. Signal-safe, thread-safe.
@@ -238,6 +199,7 @@ public:
     /// @throws Error when a file cannot be removed.
     void finish() {
         if (finished_) return;
+        wait_for_writer();
         finished_ = true;
         timer_->stop();
         finish_cleanup();
@@ -260,7 +222,8 @@ public:
     std::string job_key() const { return job_.key(); }
 
     /// The generation last saved or restored by this process; 0 when none.
-    std::uint64_t generation() const noexcept { return last_generation_; }
+    /// In background mode, a generation counts once it is durable. Thread-safe.
+    std::uint64_t generation() const noexcept { return last_generation_.load(); }
 
     /// The path of generation `g`'s file (whether or not it exists).
     std::string path_of_generation(std::uint64_t g) const { return dir_->path_of(file_name(g)); }
@@ -342,9 +305,53 @@ private:
         for (const auto& name : stale) dir_->remove(name);
     }
 
-    // Writes the payload first, at its page-aligned offset, then the header that records
-    // each variable's size, then the trailer: one pass over the state, checksummed on the way.
-    void write_checkpoint(detail::FileSink& sink, std::uint64_t generation) {
+    // Writes generation `generation` through `write_file` (which writes the whole file into
+    // the sink and returns its size), durably, then keeps the books: at most two complete
+    // generations, the older ones removed by the cleaner. Runs on the compute thread for a
+    // synchronous save, on the writer thread for a background one; the compute thread
+    // touches none of this state while a writer runs (it waits for it first).
+    void commit(std::uint64_t generation,
+                const std::function<std::uint64_t(detail::FileSink&)>& write_file) {
+        const std::string name = file_name(generation);
+        const auto start = std::chrono::steady_clock::now();
+        // The generation we keep as the fallback: our own last one, or, before our first
+        // save, the newest one found on disk. Everything older goes now, in the background
+        // while the new file is written, so at most two complete generations ever exist.
+        const std::uint64_t last = last_generation_.load();
+        const std::uint64_t keep = last ? last : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
+        std::vector<std::uint64_t> doomed;
+        for (std::uint64_t g : on_disk_)
+            if (g != keep) doomed.push_back(g);
+        std::uint64_t bytes = 0;
+        try {
+            start_cleanup(doomed);
+            detail::write_durably(*dir_, name, [&](detail::FileSink& sink) {
+                bytes = write_file(sink);
+                finish_cleanup(); // the older files must be gone before the rename
+            });
+        } catch (...) {
+            finish_cleanup();
+            scan_generations();
+            throw;
+        }
+        for (std::uint64_t g : doomed) on_disk_.erase(g);
+        on_disk_.insert(generation);
+        // A generation that is not this run's (found at start, never restored) is no
+        // fallback for this computation: the first save supersedes it.
+        if (keep != 0 && keep != last) {
+            on_disk_.erase(keep);
+            start_cleanup({keep});
+        }
+        last_generation_ = generation;
+        timer_->rearm();
+        if (!options_.quiet)
+            detail::log_line("reprise: saved generation " + std::to_string(generation) + " (" +
+                             detail::human_bytes(bytes) + ", " +
+                             detail::human_rate(bytes, seconds_since(start)) + ") to " +
+                             dir_->path_of(name));
+    }
+
+    detail::Header new_header(std::uint64_t generation) const {
         detail::Header header;
         header.generation = generation;
         header.time_ns = static_cast<std::uint64_t>(
@@ -357,11 +364,15 @@ private:
         header.name = options_.name;
         header.scheduler = job_.scheduler;
         for (const auto& v : variables_) header.variables.push_back({v.name, 0, 0});
-        const std::uint64_t payload_offset = detail::payload_offset_for(header);
+        return header;
+    }
 
-        detail::PayloadStreamBuf buffer(sink, payload_offset);
+    // Serializes every tracked variable into `buffer`, each as its own archive, recording
+    // where each one starts and how long it is in `header`.
+    template <class Buffer>
+    void serialize_variables(Buffer& buffer, detail::Header& header) {
         std::ostream stream(&buffer);
-        stream.exceptions(std::ios::badbit); // an Error thrown by the sink propagates
+        stream.exceptions(std::ios::badbit); // an Error thrown by a sink propagates
         for (std::size_t i = 0; i < variables_.size(); ++i) {
             header.variables[i].offset = buffer.size();
             {
@@ -372,13 +383,89 @@ private:
             }
             header.variables[i].size = buffer.size() - header.variables[i].offset;
         }
-        const std::uint64_t payload_size = buffer.size();
-        const std::uint64_t checksum = buffer.finish();
+    }
+
+    // After the payload: the trailer, then the head that records each variable's size.
+    // Returns the file's size.
+    static std::uint64_t write_head_and_trailer(detail::FileSink& sink, const detail::Header& header,
+                                                std::uint64_t payload_offset,
+                                                std::uint64_t payload_size, std::uint64_t checksum) {
         const std::string trailer = detail::encode_trailer(checksum);
         sink.write_at(payload_offset + payload_size, trailer.data(), trailer.size());
         const std::string head = detail::encode_file_head(header, payload_size);
         sink.write_at(0, head.data(), head.size());
-        last_file_size_ = payload_offset + payload_size + trailer.size();
+        return payload_offset + payload_size + trailer.size();
+    }
+
+    // The synchronous save: the payload streamed into the file at its page-aligned offset,
+    // checksummed on the way; no copy of the state in memory.
+    std::uint64_t write_checkpoint(detail::FileSink& sink, std::uint64_t generation) {
+        detail::Header header = new_header(generation);
+        const std::uint64_t payload_offset = detail::payload_offset_for(header);
+        detail::PayloadStreamBuf buffer(sink, payload_offset);
+        serialize_variables(buffer, header);
+        const std::uint64_t payload_size = buffer.size();
+        const std::uint64_t checksum = buffer.finish();
+        return write_head_and_trailer(sink, header, payload_offset, payload_size, checksum);
+    }
+
+    // The background save's part on the compute thread: the state serialized into the
+    // reused snapshot buffer. Its first time, a counting pass sizes the buffer exactly.
+    detail::Header take_snapshot(std::uint64_t generation) {
+        detail::Header header = new_header(generation);
+        if (snapshot_.capacity() == 0) {
+            detail::CountingStreamBuf counter;
+            detail::Header scratch = header;
+            serialize_variables(counter, scratch);
+            snapshot_.reset(static_cast<std::size_t>(counter.size()));
+        } else {
+            snapshot_.reset(0);
+        }
+        serialize_variables(snapshot_, header);
+        return header;
+    }
+
+    // Starts the writer thread that puts the snapshot on disk as `generation`.
+    void launch_writer(std::uint64_t generation, detail::Header header) {
+        writer_done_.store(false);
+        writer_error_.clear();
+        writer_ = detail::with_signals_blocked([&] {
+            return std::thread([this, generation, header = std::move(header)] {
+                try {
+                    commit(generation, [&](detail::FileSink& sink) {
+                        const std::uint64_t payload_offset = detail::payload_offset_for(header);
+                        detail::PayloadStreamBuf buffer(sink, payload_offset);
+                        buffer.sputn(snapshot_.data(), static_cast<std::streamsize>(snapshot_.size()));
+                        const std::uint64_t checksum = buffer.finish();
+                        return write_head_and_trailer(sink, header, payload_offset,
+                                                      snapshot_.size(), checksum);
+                    });
+                } catch (const std::exception& e) {
+                    writer_error_ = e.what();
+                }
+                writer_done_.store(true);
+                // A trigger that came while this save was in flight is carried out now.
+                if (deferred_.exchange(false)) detail::g_pending.fetch_or(detail::kSaveRequested);
+                detail::g_pending.fetch_or(detail::kSaveFinished);
+            });
+        });
+    }
+
+    // Waits for the background save in flight, if any, and reports its failure.
+    // Returns false when it failed.
+    bool wait_for_writer() noexcept {
+        if (!writer_.joinable()) return true;
+        writer_.join();
+        if (writer_error_.empty()) return true;
+        detail::log_line(writer_error_ + "; the computation goes on, " + kept_generation());
+        writer_error_.clear();
+        return false;
+    }
+
+    std::string kept_generation() const {
+        const std::uint64_t last = last_generation_.load();
+        return last ? "generation " + std::to_string(last) + " is kept"
+                    : std::string("no checkpoint exists yet");
     }
 
     // A valid file that is not this job's generation `g` (copied or renamed here by hand).
@@ -444,22 +531,42 @@ private:
     bool handle_requests() {
         const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
         if (requests == 0) return false;
+        if (writer_.joinable() && writer_done_.load()) wait_for_writer();
         bool saved = false;
-        if (!finished_) {
+        const bool stopping = (requests & detail::kStopRequested) != 0;
+        if (!finished_ && (stopping || (requests & detail::kSaveRequested))) {
             try {
-                save();
-                saved = true;
+                if (options_.mode == SaveMode::background && !stopping) {
+                    saved = save_in_background();
+                } else {
+                    // A stop waits for the save in flight, then saves durably itself.
+                    save();
+                    saved = true;
+                }
             } catch (const std::exception& e) {
                 timer_->rearm(); // a failed periodic save is tried again an interval later
                 detail::log_line(std::string(e.what()) + "; the computation goes on, " +
-                                 (last_generation_ ? "generation " +
-                                                         std::to_string(last_generation_) +
-                                                         " is kept"
-                                                   : std::string("no checkpoint exists yet")));
+                                 kept_generation());
             }
         }
-        if (requests & detail::kStopRequested) stop(saved);
+        if (stopping) stop(saved);
         return saved;
+    }
+
+    // A trigger in background mode: snapshot and hand over to a writer thread, or, while
+    // one is still writing, remember the trigger (at most one save in flight).
+    bool save_in_background() {
+        if (writer_.joinable()) {
+            deferred_.store(true);
+            // The writer may have ended between the check above and the store: then its
+            // result is ours to collect now, and the save can start.
+            if (!writer_done_.load()) return false;
+            deferred_.store(false);
+            wait_for_writer();
+        }
+        const std::uint64_t generation = next_generation_++;
+        launch_writer(generation, take_snapshot(generation));
+        return true;
     }
 
     void stop(bool saved) {
@@ -517,6 +624,7 @@ private:
 
     // Before a process ends by a signal or exit: no thread may be left running.
     void release_for_exit() noexcept {
+        wait_for_writer(); // a save in flight is worth finishing
         if (timer_) timer_->stop();
         finish_cleanup();
         signals_.reset();
@@ -542,8 +650,13 @@ private:
     std::vector<Variable> variables_;
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
     std::uint64_t next_generation_ = 1;
-    std::uint64_t last_generation_ = 0; // saved or restored by this process
-    std::uint64_t last_file_size_ = 0;
+    std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process
+    // Background saves: the reused snapshot, the writer thread and what it reports.
+    detail::SnapshotStreamBuf snapshot_;
+    std::thread writer_;
+    std::atomic<bool> writer_done_{false};
+    std::atomic<bool> deferred_{false};
+    std::string writer_error_;
     bool restore_called_ = false;
     bool finished_ = false;
 };

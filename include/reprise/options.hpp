@@ -37,8 +37,12 @@ enum class StopAction {
 enum class SaveMode {
     /// The save is durable when `maybe_save()`/`save()` returns.
     sync,
-    /// Reserved for saves written by a background thread; this version saves
-    /// synchronously and says so once on stderr.
+    /// A save asked for by a signal or the interval costs the compute loop only a copy of
+    /// the state into a reused buffer (the snapshot); a writer thread puts it on disk.
+    /// At most one save is in flight: a trigger meanwhile is carried out when it ends.
+    /// A stop signal waits for the save in flight and then saves synchronously; `save()`
+    /// and `finish()` wait for it too. A failure is reported at the next poll, and the
+    /// previous generation is kept. Memory: one more copy of the serialized state.
     background,
 };
 

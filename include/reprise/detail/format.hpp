@@ -219,6 +219,86 @@ private:
     XXH3_state_t* state_;
 };
 
+// The snapshot of a background save: the payload serialized into memory, which a writer
+// thread then puts on disk. The buffer is kept from one save to the next, so after the
+// first save the compute loop pays only for a copy into memory it has already touched.
+class SnapshotStreamBuf : public std::streambuf {
+public:
+    // Starts a new snapshot. A buffer smaller than `expected` is replaced by one of that
+    // size, so the snapshot of a state whose size does not change is never copied twice.
+    void reset(std::size_t expected) {
+        if (expected > capacity_) {
+            data_.reset(); // release first: never two buffers at once
+            data_.reset(new char[expected]);
+            capacity_ = expected;
+        }
+        setp(data_.get(), data_.get() + capacity_);
+    }
+    std::uint64_t size() const { return static_cast<std::uint64_t>(pptr() - pbase()); }
+    const char* data() const { return pbase(); }
+    std::size_t capacity() const { return capacity_; }
+
+protected:
+    int_type overflow(int_type c) override {
+        if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+        grow(1);
+        *pptr() = traits_type::to_char_type(c);
+        pbump(1);
+        return c;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        if (n <= 0) return 0;
+        const auto size = static_cast<std::size_t>(n);
+        if (size > static_cast<std::size_t>(epptr() - pptr())) grow(size);
+        std::memcpy(pptr(), s, size);
+        advance(size);
+        return n;
+    }
+
+private:
+    void advance(std::size_t n) {
+        // pbump takes an int: step in chunks so that arrays over 2 GiB are fine.
+        while (n > 0) {
+            const int step = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
+            pbump(step);
+            n -= static_cast<std::size_t>(step);
+        }
+    }
+    void grow(std::size_t more) {
+        const std::size_t used = static_cast<std::size_t>(pptr() - pbase());
+        const std::size_t wanted = std::max(used + more, capacity_ + capacity_ / 2 + 4096);
+        std::unique_ptr<char[]> bigger(new char[wanted]);
+        if (used) std::memcpy(bigger.get(), data_.get(), used);
+        data_ = std::move(bigger);
+        capacity_ = wanted;
+        setp(data_.get(), data_.get() + capacity_);
+        advance(used);
+    }
+
+    std::unique_ptr<char[]> data_;
+    std::size_t capacity_ = 0;
+};
+
+// Counts the bytes a serialization produces, without keeping them: sizes the snapshot
+// buffer of the first background save exactly.
+class CountingStreamBuf : public std::streambuf {
+public:
+    std::uint64_t size() const { return size_; }
+
+protected:
+    int_type overflow(int_type c) override {
+        if (!traits_type::eq_int_type(c, traits_type::eof())) ++size_;
+        return traits_type::not_eof(c);
+    }
+    std::streamsize xsputn(const char*, std::streamsize n) override {
+        size_ += static_cast<std::uint64_t>(n > 0 ? n : 0);
+        return n;
+    }
+
+private:
+    std::uint64_t size_ = 0;
+};
+
 // ---- reading and validating -------------------------------------------------------------
 
 // An open checkpoint file: closed on destruction.

@@ -17,6 +17,7 @@ namespace reprise::detail {
 enum : unsigned {
     kSaveRequested = 1u, // USR1 or the interval timer
     kStopRequested = 2u, // TERM, INT, USR2
+    kSaveFinished = 4u,  // a background save ended: its result is the next poll's to report
 };
 
 // C++17 inline variables: one instance across all translation units.
