@@ -30,16 +30,46 @@
 //       arrives during a save is the next poll's to carry out.
 //   worker hold
 //       takes the job's lock, prints "holding pid=", waits for a line, exits 0.
+//
+// Background saves (REPRISE_MODE=background, which these modes require). The worker knows
+// that a background save's writer thread has ended, without sleeping, by the library's
+// "save finished" bit (reprise::detail::g_pending & kSaveFinished, the writer's last act,
+// which only a poll clears): it waits for it by yielding, never by calling maybe_save().
+//
+//   worker bg N [--pause-every K]
+//       as sum, but a poll that returned true prints "snapshot i= sum= gen=" (gen: the last
+//       durable generation, i and sum: the state the snapshot took), then waits for that
+//       save's writer to end and prints "durable gen= i=" when generation() advanced, else
+//       "failed gen= i=". At every pause ("paused i=") it reads a command:
+//         go            continue.
+//         gate          a gate thread takes the lock of the test seam (sys.hpp; so
+//                       REPRISE_KILL_AT or REPRISE_FAULT must be set, e.g. to a pass never
+//                       reached): a background writer then waits at its first seam, before
+//                       it writes a byte. Prints "gated" and continues. While gated, a
+//                       snapshot is not waited for (its line comes at "open").
+//         open          the gate opens; a snapshot not yet waited for is waited for now
+//                       ("durable"/"failed" line); continue.
+//         open-on-stop  the gate opens as soon as a poll has taken the stop request that is
+//                       pending now (the test sent the signal before this line); continue.
+//       Ends like sum: "result sum=", finish(), "finished".
+//   worker torn-bg M SAVES
+//       as torn-passes, but each save is a background one: request_save() and maybe_save()
+//       (which must return true), then, while the writer runs, the live state is
+//       overwritten with values no save may contain, then it waits for the writer to end,
+//       puts the state back and prints "saved step= gen= passes=" (gen: generation() then).
 
 #include <reprise/reprise.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -189,6 +219,191 @@ int run_stall(int argc, char** argv) {
     return 0;
 }
 
+// Waits until the background save in flight has ended (see the header comment).
+void await_writer() {
+    while (!(reprise::detail::g_pending.load() & reprise::detail::kSaveFinished))
+        std::this_thread::yield();
+}
+
+bool require_background(const reprise::Checkpointer& ckpt) {
+    if (ckpt.options().mode == reprise::SaveMode::background) return true;
+    std::fprintf(stderr, "worker: this mode needs REPRISE_MODE=background\n");
+    return false;
+}
+
+#ifdef REPRISE_TESTING
+// Holds the test seam's lock from its own thread, so that a background writer waits at its
+// first kill point or fault seam until the gate opens.
+class Gate {
+public:
+    Gate() = default;
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+    ~Gate() { open(); }
+
+    bool closed() const { return thread_.joinable(); }
+
+    void close() {
+        if (closed()) return;
+        if (!std::getenv("REPRISE_KILL_AT") && !std::getenv("REPRISE_FAULT"))
+            throw std::runtime_error("gate: set REPRISE_KILL_AT or REPRISE_FAULT, or the writer "
+                                     "never takes the seam's lock");
+        command_ = kNone;
+        // Every signal blocked in the gate thread: the program's signals reach the main one.
+        thread_ = reprise::detail::with_signals_blocked([this] {
+            return std::thread([this] { hold(); });
+        });
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return held_; });
+    }
+
+    // Opens now and waits until it is open.
+    void open() {
+        if (!thread_.joinable()) return;
+        command(kOpen);
+        thread_.join();
+    }
+
+    // Opens once a poll has taken the pending stop request; returns at once.
+    void open_on_stop() { command(kOpenOnStop); }
+
+private:
+    enum Command { kNone, kOpen, kOpenOnStop };
+
+    void command(Command c) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (command_ == kNone) command_ = c;
+        }
+        changed_.notify_all();
+    }
+
+    void hold() {
+        std::unique_lock<std::mutex> seam(reprise::detail::seam_mutex());
+        std::unique_lock<std::mutex> lock(mutex_);
+        held_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return command_ != kNone; });
+        const Command c = command_;
+        lock.unlock();
+        if (c == kOpenOnStop)
+            while (reprise::detail::g_pending.load() & reprise::detail::kStopRequested)
+                std::this_thread::yield();
+        seam.unlock();
+    }
+
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool held_ = false;
+    Command command_ = kNone;
+};
+#endif
+
+int run_bg(int argc, char** argv) {
+#ifdef REPRISE_TESTING
+    if (argc < 3) return 2;
+    const unsigned long long n = std::stoull(argv[2]);
+    unsigned long long pause_every = 0;
+    for (int a = 3; a < argc; ++a)
+        if (std::strcmp(argv[a], "--pause-every") == 0 && a + 1 < argc)
+            pause_every = std::stoull(argv[++a]);
+    unsigned long long i = 1, sum = 0;
+    reprise::Checkpointer ckpt;
+    if (!require_background(ckpt)) return 2;
+    ckpt.track("i", i).track("sum", sum);
+    const bool restored = ckpt.restore();
+    say("start i=" + std::to_string(i) + " restored=" + (restored ? "1" : "0") +
+        " gen=" + std::to_string(ckpt.generation()));
+    Gate gate;
+    bool awaiting = false; // a snapshot whose writer was not waited for yet
+    std::uint64_t before = 0;
+    unsigned long long snapshot_i = 0;
+    const auto await_durable = [&] {
+        await_writer();
+        awaiting = false;
+        const std::uint64_t now = ckpt.generation();
+        say(std::string(now > before ? "durable" : "failed") + " gen=" + std::to_string(now) +
+            " i=" + std::to_string(snapshot_i));
+    };
+    while (i <= n) {
+        sum += i++;
+        if (pause_every && (i - 1) % pause_every == 0) {
+            say("paused i=" + std::to_string(i));
+            const std::string command = wait_for_line();
+            if (command == "gate") {
+                gate.close();
+                say("gated");
+            } else if (command == "open") {
+                gate.open();
+                if (awaiting) await_durable();
+            } else if (command == "open-on-stop") {
+                gate.open_on_stop();
+            }
+        }
+        if (ckpt.maybe_save()) {
+            before = ckpt.generation();
+            snapshot_i = i;
+            awaiting = true;
+            say("snapshot i=" + std::to_string(i) + " sum=" + std::to_string(sum) +
+                " gen=" + std::to_string(before));
+            if (!gate.closed()) await_durable();
+        }
+        if (ckpt.stop_requested()) {
+            say("stop i=" + std::to_string(i) + " gen=" + std::to_string(ckpt.generation()));
+            return 3;
+        }
+    }
+    say("result sum=" + std::to_string(sum));
+    ckpt.finish();
+    say("finished");
+    return 0;
+#else
+    (void)argc;
+    (void)argv;
+    return 2;
+#endif
+}
+
+int run_torn_bg(int argc, char** argv) {
+    if (argc < 4) return 2;
+    const std::size_t m = std::stoull(argv[2]);
+    const int saves = std::stoi(argv[3]);
+    std::uint64_t step = 0;
+    std::vector<std::uint64_t> data(m, 0);
+    std::string tag = "step-0";
+    reprise::Checkpointer ckpt;
+    if (!require_background(ckpt)) return 2;
+    ckpt.track("step", step).track("data", data).track("tag", tag);
+    ckpt.restore();
+    bool consistent = data.size() == m && tag == "step-" + std::to_string(step);
+    for (std::uint64_t v : data) consistent = consistent && v == step;
+    say("state step=" + std::to_string(step) + " consistent=" + (consistent ? "1" : "0") +
+        " gen=" + std::to_string(ckpt.generation()));
+    for (int k = 0; k < saves; ++k) {
+        ++step;
+        std::fill(data.begin(), data.end(), step);
+        tag = "step-" + std::to_string(step);
+        ckpt.request_save();
+        if (!ckpt.maybe_save()) {
+            say("error the poll after request_save() did not save");
+            return 1;
+        }
+        // The writer is running: the live state is no one's business but the program's.
+        const std::uint64_t kept = step;
+        step = 0xdeadbeef;
+        std::fill(data.begin(), data.end(), std::uint64_t(0xdeadbeef));
+        tag = "scribbled";
+        await_writer();
+        step = kept;
+        std::fill(data.begin(), data.end(), step);
+        tag = "step-" + std::to_string(step);
+        say("saved step=" + std::to_string(step) + " gen=" + std::to_string(ckpt.generation()) +
+            " passes=" + std::to_string(kill_point_passes()));
+    }
+    return 0;
+}
+
 int run_hold() {
     int x = 0;
     reprise::Checkpointer ckpt;
@@ -208,12 +423,15 @@ int main(int argc, char** argv) {
         if (mode == "torn-passes") return run_torn(argc, argv, true);
         if (mode == "stall") return run_stall(argc, argv);
         if (mode == "hold") return run_hold();
+        if (mode == "bg") return run_bg(argc, argv);
+        if (mode == "torn-bg") return run_torn_bg(argc, argv);
     } catch (const std::exception& e) {
         say(std::string("error ") + e.what());
         std::fprintf(stderr, "%s\n", e.what());
         return 1;
     }
     std::fprintf(stderr, "usage: worker sum N [--pause-every K] [--linger] | torn M SAVES | "
-                         "torn-passes M SAVES | stall N [--pause-every K] | hold\n");
+                         "torn-passes M SAVES | stall N [--pause-every K] | hold | "
+                         "bg N [--pause-every K] | torn-bg M SAVES\n");
     return 2;
 }

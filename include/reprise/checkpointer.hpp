@@ -124,6 +124,7 @@ public:
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
+        wait_for_writer(); // a background save started by an early poll keeps the books
         switch (options_.restore) {
         case RestorePolicy::never:
             return false;
@@ -331,7 +332,11 @@ private:
             });
         } catch (...) {
             finish_cleanup();
-            scan_generations();
+            try {
+                scan_generations(); // what is on disk now, whatever the failure left
+            } catch (const std::exception& e) {
+                detail::log_line(e.what()); // the save's own error is the one thrown
+            }
             throw;
         }
         for (std::uint64_t g : doomed) on_disk_.erase(g);
@@ -457,6 +462,7 @@ private:
         if (!writer_.joinable()) return true;
         writer_.join();
         if (writer_error_.empty()) return true;
+        if (timer_) timer_->rearm(); // a failed periodic save is tried again an interval later
         detail::log_line(writer_error_ + "; the computation goes on, " + kept_generation());
         writer_error_.clear();
         return false;
@@ -558,10 +564,11 @@ private:
     bool save_in_background() {
         if (writer_.joinable()) {
             deferred_.store(true);
-            // The writer may have ended between the check above and the store: then its
-            // result is ours to collect now, and the save can start.
             if (!writer_done_.load()) return false;
-            deferred_.store(false);
+            // The writer ended between the check above and the store. If it saw the
+            // deferred trigger, the request it re-posted does the save at the next poll;
+            // otherwise the trigger is ours to carry out now.
+            if (!deferred_.exchange(false)) return false;
             wait_for_writer();
         }
         const std::uint64_t generation = next_generation_++;
