@@ -156,10 +156,51 @@ TEST_CASE("a SIGKILL after the third save's directory fsync restores the third g
     kill_during_third_save("after-dir-fsync", 3, Temp::absent);
 }
 
-TEST_CASE("a SIGKILL while the third save removes the oldest generation restores the second",
+TEST_CASE("a SIGKILL right after the third save takes over the oldest generation's file "
+          "restores the second",
           "[crash][durability]") {
-    // The cleanup thread runs beside the writer: the temporary file may or may not exist yet.
-    kill_during_third_save("during-cleanup", 2, Temp::either);
+    // The first generation's file was renamed to the temporary name, to be overwritten.
+    kill_during_third_save("after-recycle", 2, Temp::left);
+}
+
+TEST_CASE("a SIGKILL while a fresh run's first save removes the generation it superseded "
+          "restores the new one",
+          "[crash][durability]") {
+    // A run that does not restore keeps the old generations until its first save; then the
+    // older is overwritten by the new file and the newer is removed by the cleanup thread.
+    TempDir dir;
+    {
+        Child first = start_worker(dir, {"torn", kElements, "2"}, {});
+        const auto lines = all_lines(first);
+        INFO("first run:\n" << joined(lines) << first.stderr_text());
+        REQUIRE(exited_with(first.wait(), 0));
+        REQUIRE(files_ending(dir.path(), ".ckpt").size() == 2);
+    }
+    {
+        Child fresh = start_worker(dir, {"torn", kElements, "2"},
+                                   {{"REPRISE_RESTORE", "never"}, {"REPRISE_KILL_AT", "during-cleanup@1"}});
+        const auto lines = all_lines(fresh);
+        const int status = fresh.wait();
+        INFO("fresh run:\n" << joined(lines) << fresh.stderr_text());
+        REQUIRE(killed_by(status, SIGKILL));
+        // The cleanup thread starts once the save is durable; the kill may come before
+        // the worker says so.
+        REQUIRE((lines.size() == 1 || lines.size() == 2));
+        CHECK(lines[0] == "state step=0 consistent=1 gen=0");
+        if (lines.size() == 2) CHECK(lines[1] == "saved step=1 gen=3");
+        const auto ckpts = files_ending(dir.path(), ".ckpt");
+        INFO("after the kill: " << joined(list_dir(dir.path())));
+        CHECK(!ckpts.empty());
+        CHECK(ckpts.size() <= 2);
+        CHECK(files_ending(dir.path(), ".tmp").empty());
+    }
+    Child next = start_worker(dir, {"torn", kElements, "0"}, {{"REPRISE_RESTORE", "always"}});
+    const auto lines = all_lines(next);
+    const int status = next.wait();
+    INFO("restoring run:\n" << joined(lines) << next.stderr_text());
+    CHECK(exited_with(status, 0));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "state step=1 consistent=1 gen=3");
 }
 
 TEST_CASE("a SIGKILL during the very first save leaves nothing restorable and the next run "

@@ -3,6 +3,7 @@
 #ifndef REPRISE_CHECKPOINTER_HPP
 #define REPRISE_CHECKPOINTER_HPP
 
+#include "reprise/archive.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/environment.hpp"
 #include "reprise/detail/format.hpp"
@@ -13,8 +14,6 @@
 #include "reprise/detail/timer.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
-
-#include <cereal/archives/portable_binary.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -109,8 +108,8 @@ public:
                             "already tracked");
         T* p = &var;
         variables_.push_back(Variable{std::move(name),
-                                      [p](cereal::PortableBinaryOutputArchive& ar) { ar(*p); },
-                                      [p](cereal::PortableBinaryInputArchive& ar) { ar(*p); }});
+                                      [p](OutputArchive& ar) { ar(*p); },
+                                      [p](InputArchive& ar) { ar(*p); }});
         return *this;
     }
 
@@ -237,8 +236,8 @@ public:
 private:
     struct Variable {
         std::string name;
-        std::function<void(cereal::PortableBinaryOutputArchive&)> save;
-        std::function<void(cereal::PortableBinaryInputArchive&)> load;
+        std::function<void(OutputArchive&)> save;
+        std::function<void(InputArchive&)> load;
     };
 
     static std::string program_name() {
@@ -316,20 +315,28 @@ private:
         const std::string name = file_name(generation);
         const auto start = std::chrono::steady_clock::now();
         // The generation we keep as the fallback: our own last one, or, before our first
-        // save, the newest one found on disk. Everything older goes now, in the background
-        // while the new file is written, so at most two complete generations ever exist.
+        // save, the newest one found on disk. Everything older goes now, so that at most
+        // two complete generations ever exist: the newest of them becomes the new file
+        // (its blocks overwritten, see open_recycled), any other is removed by the cleaner
+        // while the new file is written.
         const std::uint64_t last = last_generation_.load();
         const std::uint64_t keep = last ? last : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
         std::vector<std::uint64_t> doomed;
         for (std::uint64_t g : on_disk_)
             if (g != keep) doomed.push_back(g);
+        std::vector<std::uint64_t> removed = doomed;
+        std::string recycle;
+        if (!removed.empty()) {
+            recycle = file_name(removed.back());
+            removed.pop_back();
+        }
         std::uint64_t bytes = 0;
         try {
-            start_cleanup(doomed);
+            start_cleanup(removed);
             detail::write_durably(*dir_, name, [&](detail::FileSink& sink) {
                 bytes = write_file(sink);
                 finish_cleanup(); // the older files must be gone before the rename
-            });
+            }, recycle);
         } catch (...) {
             finish_cleanup();
             try {
@@ -372,21 +379,17 @@ private:
         return header;
     }
 
-    // Serializes every tracked variable into `buffer`, each as its own archive, recording
+    // Serializes every tracked variable into `sink`, each as its own archive, recording
     // where each one starts and how long it is in `header`.
-    template <class Buffer>
-    void serialize_variables(Buffer& buffer, detail::Header& header) {
-        std::ostream stream(&buffer);
-        stream.exceptions(std::ios::badbit); // an Error thrown by a sink propagates
+    template <class Sink>
+    void serialize_variables(Sink& sink, detail::Header& header) {
         for (std::size_t i = 0; i < variables_.size(); ++i) {
-            header.variables[i].offset = buffer.size();
+            header.variables[i].offset = sink.size();
             {
-                // Little-endian whatever the machine: the format is one on every machine.
-                cereal::PortableBinaryOutputArchive archive(
-                    stream, cereal::PortableBinaryOutputArchive::Options::LittleEndian());
+                OutputArchive archive(sink);
                 variables_[i].save(archive);
             }
-            header.variables[i].size = buffer.size() - header.variables[i].offset;
+            header.variables[i].size = sink.size() - header.variables[i].offset;
         }
     }
 
@@ -407,10 +410,11 @@ private:
     std::uint64_t write_checkpoint(detail::FileSink& sink, std::uint64_t generation) {
         detail::Header header = new_header(generation);
         const std::uint64_t payload_offset = detail::payload_offset_for(header);
-        detail::PayloadStreamBuf buffer(sink, payload_offset);
-        serialize_variables(buffer, header);
-        const std::uint64_t payload_size = buffer.size();
-        const std::uint64_t checksum = buffer.finish();
+        if (!save_buffer_) save_buffer_.reset(new char[kSaveBufferSize]);
+        detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize);
+        serialize_variables(payload, header);
+        const std::uint64_t payload_size = payload.size();
+        const std::uint64_t checksum = payload.finish();
         return write_head_and_trailer(sink, header, payload_offset, payload_size, checksum);
     }
 
@@ -419,7 +423,7 @@ private:
     detail::Header take_snapshot(std::uint64_t generation) {
         detail::Header header = new_header(generation);
         if (snapshot_.capacity() == 0) {
-            detail::CountingStreamBuf counter;
+            detail::CountingSink counter;
             detail::Header scratch = header;
             serialize_variables(counter, scratch);
             snapshot_.reset(static_cast<std::size_t>(counter.size()));
@@ -439,9 +443,10 @@ private:
                 try {
                     commit(generation, [&](detail::FileSink& sink) {
                         const std::uint64_t payload_offset = detail::payload_offset_for(header);
-                        detail::PayloadStreamBuf buffer(sink, payload_offset);
-                        buffer.sputn(snapshot_.data(), static_cast<std::streamsize>(snapshot_.size()));
-                        const std::uint64_t checksum = buffer.finish();
+                        detail::PayloadSink payload(sink, payload_offset);
+                        payload.write_block(snapshot_.data(),
+                                            static_cast<std::size_t>(snapshot_.size()));
+                        const std::uint64_t checksum = payload.finish();
                         return write_head_and_trailer(sink, header, payload_offset,
                                                       snapshot_.size(), checksum);
                     });
@@ -513,11 +518,10 @@ private:
         for (auto& v : variables_) {
             const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
                                           [&](const auto& x) { return x.name == v.name; });
-            detail::FileRangeStreamBuf buffer(file.file.get(), path, file.payload_offset + e.offset,
-                                              e.size);
-            std::istream stream(&buffer);
+            detail::FileRangeSource source(file.file.get(), path, file.payload_offset + e.offset,
+                                           e.size);
             try {
-                cereal::PortableBinaryInputArchive archive(stream);
+                InputArchive archive(source);
                 v.load(archive);
             } catch (const Error&) {
                 throw; // a read error, already naming the file
@@ -526,9 +530,9 @@ private:
                             "' could not be decoded (" + ex.what() +
                             "); is its type the one it was saved with?");
             }
-            if (buffer.consumed() != e.size)
+            if (source.consumed() != e.size)
                 throw Error("reprise: restore " + path + ": variable '" + v.name + "' used " +
-                            std::to_string(buffer.consumed()) + " of its " +
+                            std::to_string(source.consumed()) + " of its " +
                             std::to_string(e.size) +
                             " bytes; is its type the one it was saved with?");
         }
@@ -658,8 +662,11 @@ private:
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process
+    // Where a synchronous save gathers small values before they are written; kept.
+    static constexpr std::size_t kSaveBufferSize = std::size_t(1) << 20;
+    std::unique_ptr<char[]> save_buffer_;
     // Background saves: the reused snapshot, the writer thread and what it reports.
-    detail::SnapshotStreamBuf snapshot_;
+    detail::SnapshotSink snapshot_;
     std::thread writer_;
     std::atomic<bool> writer_done_{false};
     std::atomic<bool> deferred_{false};

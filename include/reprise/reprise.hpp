@@ -7,6 +7,7 @@
 /// so that tracking a std::string, a container, a pair, a tuple or a smart pointer needs no
 /// other include.
 
+#include "reprise/archive.hpp"
 #include "reprise/checkpointer.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"

@@ -60,9 +60,16 @@ private:
 };
 
 // Where a producer writes the bytes of a new file: positioned writes, each one complete.
+// Every few MiB written it asks the kernel to start writing them back (sync_file_range,
+// SYNC_FILE_RANGE_WRITE: no wait, no durability promise), so that the disk works while the
+// producer serializes the rest and the final fsync has little left to do; left alone, the
+// kernel would start only at the dirty-memory threshold, gigabytes on a large machine.
 class FileSink {
 public:
     FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+    // One past the last byte written so far.
+    std::uint64_t end() const noexcept { return end_; }
 
     // Writes all `size` bytes at `offset`, through short writes and EINTR; throws Error.
     void write_at(std::uint64_t offset, const char* data, std::size_t size) {
@@ -78,15 +85,24 @@ public:
             data += n;
             offset += static_cast<std::uint64_t>(n);
             size -= static_cast<std::size_t>(n);
+            if (offset > end_) end_ = offset;
             REPRISE_KILL_POINT("mid-write");
+        }
+        if (end_ >= started_ + kWritebackStep) {
+            sys::start_writeback(fd_, started_, end_ - started_);
+            started_ = end_;
         }
     }
 
     const std::string& path() const noexcept { return path_; }
 
 private:
+    static constexpr std::uint64_t kWritebackStep = std::uint64_t(8) << 20;
+
     int fd_;
     std::string path_;
+    std::uint64_t end_ = 0;
+    std::uint64_t started_ = 0; // writeback asked for up to here
 };
 
 // While a save writes, SIGXFSZ is ignored so that RLIMIT_FSIZE fails the write with EFBIG
@@ -115,14 +131,43 @@ private:
     bool active_ = false;
 };
 
+// Renames the file `old_name` (a generation about to be discarded) to `temp` and opens it
+// for writing, so that the new generation overwrites its blocks instead of allocating new
+// ones while the old ones are freed: freeing a 1 GiB file costs ~0.4 s of disk time on a
+// file system mounted with `discard`, and writing into allocated blocks is faster too
+// (RocksDB recycles its log files for the same reason). Only a plain file of ours with no
+// other link qualifies: a hard link (a user's copy made with `cp -l`) must not be
+// overwritten. Returns the descriptor and its current size, or -1 when `old_name` cannot
+// be recycled; it is then gone or left for the caller to remove.
+inline int open_recycled(const Directory& dir, const std::string& old_name,
+                         const std::string& temp, std::uint64_t& size) {
+    if (sys::renameat(dir.fd(), old_name.c_str(), temp.c_str()) != 0) return -1;
+    const int fd = sys::openat(dir.fd(), temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+        st.st_uid == ::geteuid()) {
+        size = static_cast<std::uint64_t>(st.st_size);
+        return fd;
+    }
+    if (fd >= 0) ::close(fd);
+    ::unlinkat(dir.fd(), temp.c_str(), 0); // the creation that follows must not find it
+    return -1;
+}
+
 // Writes the file `name` in `dir` so that, whatever kills the process or the machine and
 // whenever, `name` is either absent, its previous content, or complete and durable:
 // a temporary file beside it (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), filled by `produce`,
 // fsync, a checked close, rename over `name`, fsync of the directory. On any failure the
 // temporary file is removed and Error is thrown; a failed fsync is never retried, because
 // after EIO the kernel may already have dropped the dirty pages (the "fsyncgate" lesson).
+//
+// `recycle`, when not empty, names a file of the same directory that is to be discarded
+// anyway (the generation before the last): it becomes the temporary file and is
+// overwritten (see open_recycled), or, when it cannot be, is removed; it is gone once
+// write_durably returns.
 inline void write_durably(const Directory& dir, const std::string& name,
-                          const std::function<void(FileSink&)>& produce) {
+                          const std::function<void(FileSink&)>& produce,
+                          const std::string& recycle = std::string()) {
     const std::string temp = name + ".tmp";
     const std::string temp_path = dir.path_of(temp);
     // A temporary file can only be a leftover of a killed save (we hold the job's lock), or
@@ -131,13 +176,28 @@ inline void write_durably(const Directory& dir, const std::string& name,
         throw_errno("removing stale", temp_path, errno);
 
     FileSizeSignalGuard file_size_guard;
-    int fd = sys::openat(dir.fd(), temp.c_str(),
+    std::uint64_t old_size = 0;
+    int fd = -1;
+    if (!recycle.empty()) {
+        fd = open_recycled(dir, recycle, temp, old_size);
+        // Not renamed: removed then, or the rename below would leave three generations.
+        if (fd < 0 && sys::unlinkat(dir.fd(), recycle.c_str()) != 0 && errno != ENOENT)
+            throw_errno("removing", dir.path_of(recycle), errno);
+        REPRISE_KILL_POINT("after-recycle");
+    }
+    if (fd < 0) {
+        old_size = 0;
+        fd = sys::openat(dir.fd(), temp.c_str(),
                          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) throw_errno("creating", temp_path, errno);
+        if (fd < 0) throw_errno("creating", temp_path, errno);
+    }
     try {
         REPRISE_KILL_POINT("before-write");
         FileSink sink(fd, temp_path);
         produce(sink);
+        // A recycled file longer than the new content: cut the old bytes off.
+        if (old_size > sink.end() && sys::ftruncate(fd, static_cast<off_t>(sink.end())) != 0)
+            throw_errno("truncating", temp_path, errno);
         if (sys::fsync(fd) != 0) throw_errno("fsync", temp_path, errno);
         REPRISE_KILL_POINT("after-fsync");
         const int closed = sys::close(fd);

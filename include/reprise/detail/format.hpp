@@ -20,8 +20,11 @@
 // The file is exactly P + L + 16 bytes long. A reader verifies both checksums before it
 // decodes a single variable, so a torn or hostile file never reaches cereal; it then
 // decodes from the file itself (just read, so in the page cache), large arrays straight
-// into the containers' memory.
+// into the containers' memory. The payload's bytes are those of cereal's portable binary
+// archive, little-endian; reprise writes and reads them with its own archives
+// (reprise/archive.hpp), which cost a bounds check per field instead of a virtual call.
 
+#include "reprise/detail/bytes.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/detail/sys.hpp"
@@ -35,7 +38,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <streambuf>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,92 +140,96 @@ inline std::string encode_trailer(std::uint64_t payload_checksum) {
     return out;
 }
 
-// ---- streams ------------------------------------------------------------------------------
+// ---- where the archives write -------------------------------------------------------------
 
-// A std::streambuf that writes the payload into a FileSink through a large buffer and
-// hashes every byte on its way out: one pass, no copy of the whole state in memory.
-// Large writes (a std::vector<double>'s data) bypass the buffer.
-class PayloadStreamBuf : public std::streambuf {
+// The payload of a synchronous save: the archive fills a buffer that goes to the file, at
+// the payload's offset, each time it is full, hashed on its way out: one pass over the
+// state, no copy of it in memory. A block larger than half the buffer (a vector's data)
+// goes to the file straight from where it is.
+class PayloadSink final : public ByteSink {
 public:
-    PayloadStreamBuf(FileSink& sink, std::uint64_t offset)
-        : sink_(sink), base_(offset), next_(offset), buffer_(kBufferSize),
+    // `buffer` (`capacity` bytes, kept by the caller from one save to the next so that its
+    // pages are touched once) holds small values until they are written; none is needed
+    // for write_block().
+    PayloadSink(FileSink& file, std::uint64_t offset, char* buffer = nullptr,
+                std::size_t capacity = 0)
+        : file_(file), start_(offset), written_(offset), buffer_(buffer), capacity_(capacity),
           state_(XXH3_createState()) {
         if (!state_) throw Error("reprise: out of memory for the checksum state");
         XXH3_64bits_reset(state_);
-        setp(buffer_.data(), buffer_.data() + buffer_.size());
+        base_ = buffer_;
+        limit_ = capacity_;
     }
-    ~PayloadStreamBuf() override { XXH3_freeState(state_); }
-    PayloadStreamBuf(const PayloadStreamBuf&) = delete;
-    PayloadStreamBuf& operator=(const PayloadStreamBuf&) = delete;
+    PayloadSink(const PayloadSink&) = delete;
+    PayloadSink& operator=(const PayloadSink&) = delete;
+    ~PayloadSink() { XXH3_freeState(state_); }
 
     // Bytes of payload produced so far (written or buffered).
-    std::uint64_t size() const { return next_ - base_ + static_cast<std::uint64_t>(pptr() - pbase()); }
+    std::uint64_t size() const { return written_ - start_ + buffered(); }
 
     // Writes what is buffered; returns the payload's checksum.
     std::uint64_t finish() {
-        flush_buffer();
+        flush();
         return XXH3_64bits_digest(state_);
     }
 
-protected:
-    int_type overflow(int_type c) override {
-        flush_buffer();
-        if (!traits_type::eq_int_type(c, traits_type::eof())) {
-            *pptr() = traits_type::to_char_type(c);
-            pbump(1);
-        }
-        return traits_type::not_eof(c);
-    }
-
-    std::streamsize xsputn(const char* s, std::streamsize n) override {
-        if (n <= 0) return 0; // an empty container hands over a null pointer: no memcpy
-        const auto size = static_cast<std::size_t>(n);
-        const auto room = static_cast<std::size_t>(epptr() - pptr());
-        if (size <= room) {
-            std::memcpy(pptr(), s, size);
-            pbump(static_cast<int>(size));
-            return n;
-        }
-        flush_buffer();
-        if (size < buffer_.size() / 2) {
-            std::memcpy(pptr(), s, size);
-            pbump(static_cast<int>(size));
-        } else {
-            emit(s, size);
-        }
-        return n;
-    }
-
-    int sync() override {
-        flush_buffer();
-        return 0;
+    // Writes `n` bytes that are already in memory (a background save's snapshot).
+    void write_block(const char* data, std::size_t n) {
+        flush();
+        emit(data, n);
     }
 
 private:
-    static constexpr std::size_t kBufferSize = std::size_t(1) << 20;
+    // Hashed and written in pieces that stay in the processor's cache between the two.
+    static constexpr std::size_t kPiece = std::size_t(256) << 10;
 
-    void flush_buffer() {
-        const auto n = static_cast<std::size_t>(pptr() - pbase());
-        if (n) emit(pbase(), n);
-        setp(buffer_.data(), buffer_.data() + buffer_.size());
+    std::size_t buffered() const { return pos_; }
+
+    void put_beyond(const char* data, std::size_t n) override {
+        if (n >= capacity_ / 2) {
+            flush();
+            emit(data, n);
+            return;
+        }
+        while (n > 0) { // fill the buffer, write it, go on
+            const std::size_t take = std::min(n, limit_ - pos_);
+            std::memcpy(base_ + pos_, data, take);
+            pos_ += take;
+            data += take;
+            n -= take;
+            if (pos_ == limit_) flush();
+        }
     }
+
+    void flush() {
+        const std::size_t n = buffered();
+        pos_ = 0;
+        if (n) emit(buffer_, n);
+    }
+
     void emit(const char* data, std::size_t n) {
-        XXH3_64bits_update(state_, data, n);
-        sink_.write_at(next_, data, n);
-        next_ += n;
+        while (n > 0) {
+            const std::size_t piece = std::min(n, kPiece);
+            XXH3_64bits_update(state_, data, piece);
+            file_.write_at(written_, data, piece);
+            written_ += piece;
+            data += piece;
+            n -= piece;
+        }
     }
 
-    FileSink& sink_;
-    std::uint64_t base_;
-    std::uint64_t next_;
-    std::vector<char> buffer_;
+    FileSink& file_;
+    std::uint64_t start_; // the payload's offset in the file
+    std::uint64_t written_;
+    char* buffer_;
+    std::size_t capacity_;
     XXH3_state_t* state_;
 };
 
 // The snapshot of a background save: the payload serialized into memory, which a writer
 // thread then puts on disk. The buffer is kept from one save to the next, so after the
 // first save the compute loop pays only for a copy into memory it has already touched.
-class SnapshotStreamBuf : public std::streambuf {
+class SnapshotSink final : public ByteSink {
 public:
     // Starts a new snapshot. A buffer smaller than `expected` is replaced by one of that
     // size, so the snapshot of a state whose size does not change is never copied twice.
@@ -232,47 +239,26 @@ public:
             data_.reset(new char[expected]);
             capacity_ = expected;
         }
-        setp(data_.get(), data_.get() + capacity_);
+        base_ = data_.get();
+        pos_ = 0;
+        limit_ = capacity_;
     }
-    std::uint64_t size() const { return static_cast<std::uint64_t>(pptr() - pbase()); }
-    const char* data() const { return pbase(); }
+    std::uint64_t size() const { return pos_; }
+    const char* data() const { return data_.get(); }
     std::size_t capacity() const { return capacity_; }
 
-protected:
-    int_type overflow(int_type c) override {
-        if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
-        grow(1);
-        *pptr() = traits_type::to_char_type(c);
-        pbump(1);
-        return c;
-    }
-    std::streamsize xsputn(const char* s, std::streamsize n) override {
-        if (n <= 0) return 0;
-        const auto size = static_cast<std::size_t>(n);
-        if (size > static_cast<std::size_t>(epptr() - pptr())) grow(size);
-        std::memcpy(pptr(), s, size);
-        advance(size);
-        return n;
-    }
-
 private:
-    void advance(std::size_t n) {
-        // pbump takes an int: step in chunks so that arrays over 2 GiB are fine.
-        while (n > 0) {
-            const int step = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
-            pbump(step);
-            n -= static_cast<std::size_t>(step);
-        }
-    }
-    void grow(std::size_t more) {
-        const std::size_t used = static_cast<std::size_t>(pptr() - pbase());
-        const std::size_t wanted = std::max(used + more, capacity_ + capacity_ / 2 + 4096);
+    void put_beyond(const char* data, std::size_t n) override {
+        const std::size_t used = static_cast<std::size_t>(size());
+        const std::size_t wanted = std::max(used + n, capacity_ + capacity_ / 2 + 4096);
         std::unique_ptr<char[]> bigger(new char[wanted]);
         if (used) std::memcpy(bigger.get(), data_.get(), used);
         data_ = std::move(bigger);
         capacity_ = wanted;
-        setp(data_.get(), data_.get() + capacity_);
-        advance(used);
+        std::memcpy(data_.get() + used, data, n);
+        base_ = data_.get();
+        pos_ = used + n;
+        limit_ = capacity_;
     }
 
     std::unique_ptr<char[]> data_;
@@ -280,23 +266,26 @@ private:
 };
 
 // Counts the bytes a serialization produces, without keeping them: sizes the snapshot
-// buffer of the first background save exactly.
-class CountingStreamBuf : public std::streambuf {
+// buffer of the first background save exactly. Small values land in a scratch window
+// that is reused; large blocks are only counted.
+class CountingSink final : public ByteSink {
 public:
-    std::uint64_t size() const { return size_; }
-
-protected:
-    int_type overflow(int_type c) override {
-        if (!traits_type::eq_int_type(c, traits_type::eof())) ++size_;
-        return traits_type::not_eof(c);
-    }
-    std::streamsize xsputn(const char*, std::streamsize n) override {
-        size_ += static_cast<std::uint64_t>(n > 0 ? n : 0);
-        return n;
-    }
+    CountingSink() { rewind(); }
+    std::uint64_t size() const { return counted_ + pos_; }
 
 private:
-    std::uint64_t size_ = 0;
+    void put_beyond(const char*, std::size_t n) override {
+        counted_ += pos_ + n;
+        rewind();
+    }
+    void rewind() {
+        base_ = scratch_;
+        pos_ = 0;
+        limit_ = sizeof scratch_;
+    }
+
+    char scratch_[16 << 10];
+    std::uint64_t counted_ = 0;
 };
 
 // ---- reading and validating -------------------------------------------------------------
@@ -338,71 +327,64 @@ inline std::string read_exact(int fd, char* into, std::uint64_t size, std::uint6
     return "";
 }
 
-// A read-only std::streambuf over one variable's bytes in an open checkpoint file. Small
-// reads go through a buffer; a large one (a vector's data) is read by pread straight into
-// the container's memory, so a restore touches the state's memory once.
-class FileRangeStreamBuf : public std::streambuf {
+// One variable's bytes in an open checkpoint file, for an InputArchive. Small values come
+// through a buffer; a large block (a vector's data) is read by pread straight into the
+// container's memory, so a restore touches the state's memory once.
+class FileRangeSource final : public ByteSource {
 public:
-    FileRangeStreamBuf(int fd, std::string path, std::uint64_t offset, std::uint64_t size)
-        : fd_(fd), path_(std::move(path)), start_(offset), next_(offset), end_(offset + size) {}
+    FileRangeSource(int fd, std::string path, std::uint64_t offset, std::uint64_t size)
+        : fd_(fd), path_(std::move(path)), start_(offset), read_(offset), end_of_range_(offset + size) {}
 
-    // Bytes handed to the reader so far.
-    std::uint64_t consumed() const {
-        return next_ - start_ - static_cast<std::uint64_t>(egptr() - gptr());
-    }
+    // Bytes handed to the archive so far.
+    std::uint64_t consumed() const { return read_ - start_ - window(); }
 
-protected:
-    int_type underflow() override {
-        if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-        if (next_ >= end_) return traits_type::eof();
-        if (buffer_.empty()) buffer_.resize(kBufferSize);
-        const std::uint64_t n = std::min<std::uint64_t>(kBufferSize, end_ - next_);
-        fill(buffer_.data(), n);
-        setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
-        return traits_type::to_int_type(*gptr());
-    }
-
-    std::streamsize xsgetn(char* s, std::streamsize n) override {
-        std::streamsize done = 0;
-        while (done < n) {
-            const auto buffered = static_cast<std::streamsize>(egptr() - gptr());
-            if (buffered > 0) {
-                const std::streamsize take = std::min(buffered, n - done);
-                std::memcpy(s + done, gptr(), static_cast<std::size_t>(take));
-                gbump(static_cast<int>(take));
-                done += take;
-                continue;
-            }
-            const auto want = static_cast<std::uint64_t>(n - done);
-            if (next_ >= end_) break; // the variable's bytes are all used
-            if (want >= kBufferSize) { // straight into the destination
-                const std::uint64_t take = std::min(want, end_ - next_);
-                fill(s + done, take);
-                done += static_cast<std::streamsize>(take);
-            } else if (traits_type::eq_int_type(underflow(), traits_type::eof())) {
-                break;
-            }
-        }
-        return done;
-    }
+    std::uint64_t remaining() const override { return end_of_range_ - read_ + window(); }
 
 private:
-    static constexpr std::size_t kBufferSize = std::size_t(1) << 20;
+    // Small enough to come from the heap already touched, and to cost little when only a
+    // few bytes precede a large block.
+    static constexpr std::size_t kBufferSize = std::size_t(64) << 10;
+
+    std::uint64_t window() const { return limit_ - pos_; }
+
+    void get_beyond(char* into, std::size_t n) override {
+        // Not an Error: the caller names the variable that asked for too much.
+        if (n > remaining())
+            throw std::runtime_error("its data ends " + std::to_string(remaining()) +
+                                     " bytes on, " + std::to_string(n) + " were asked for");
+        const std::size_t buffered = static_cast<std::size_t>(window());
+        if (buffered) std::memcpy(into, base_ + pos_, buffered);
+        pos_ = limit_;
+        into += buffered;
+        n -= buffered;
+        if (n >= kBufferSize) { // straight into the destination
+            fill(into, n);
+            return;
+        }
+        if (!buffer_) buffer_.reset(new char[kBufferSize]);
+        const std::size_t refill =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kBufferSize, end_of_range_ - read_));
+        fill(buffer_.get(), refill);
+        std::memcpy(into, buffer_.get(), n);
+        base_ = buffer_.get();
+        pos_ = n;
+        limit_ = refill;
+    }
 
     void fill(char* into, std::uint64_t n) {
-        const std::string why = read_exact(fd_, into, n, next_);
+        const std::string why = read_exact(fd_, into, n, read_);
         if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why);
-        next_ += n;
+        read_ += n;
     }
 
     int fd_;
     std::string path_;
-    std::uint64_t start_, next_, end_;
-    std::vector<char> buffer_;
+    std::uint64_t start_, read_, end_of_range_;
+    std::unique_ptr<char[]> buffer_;
 };
 
 // A checkpoint file opened and verified: header parsed, both checksums good. The payload
-// stays in the file (and, just read, in the page cache); decode it with FileRangeStreamBuf.
+// stays in the file (and, just read, in the page cache); decode it with FileRangeSource.
 struct VerifiedCheckpoint {
     Header header;
     FileHandle file;
@@ -560,12 +542,14 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
                                                                     &XXH3_freeState);
     if (!state) throw Error("reprise: out of memory for the checksum state");
     XXH3_64bits_reset(state.get());
-    constexpr std::uint64_t kChunk = std::uint64_t(4) << 20;
-    std::vector<char> chunk(static_cast<std::size_t>(std::min(kChunk, payload_size)) + 1);
+    // A chunk that stays in the processor's cache, from the heap's reused memory (a large
+    // one is fresh memory, whose first touch costs as much as reading it).
+    constexpr std::uint64_t kChunk = std::uint64_t(128) << 10;
+    std::unique_ptr<char[]> chunk(new char[static_cast<std::size_t>(std::min(kChunk, payload_size)) + 1]);
     for (std::uint64_t at = 0; at < payload_size;) {
         const std::uint64_t n = std::min(kChunk, payload_size - at);
-        if (!read_exact_or_why(chunk.data(), n, payload_offset + at)) return false;
-        XXH3_64bits_update(state.get(), chunk.data(), static_cast<std::size_t>(n));
+        if (!read_exact_or_why(chunk.get(), n, payload_offset + at)) return false;
+        XXH3_64bits_update(state.get(), chunk.get(), static_cast<std::size_t>(n));
         at += n;
     }
     if (XXH3_64bits_digest(state.get()) != get_le(trailer, 8)) {

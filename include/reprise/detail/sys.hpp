@@ -15,7 +15,8 @@
 //                                 make the N-th call (default: every call) of <op> fail
 //                                 with errno <what> (EIO, ENOSPC, EINTR, ...), or, for
 //                                 write and read, <what> = short: transfer half the bytes.
-//                                 Ops: open write fsync close rename dirfsync unlink read.
+//                                 Ops: open write fsync close rename dirfsync unlink read
+//                                 truncate.
 
 #include <cerrno>
 #include <cstddef>
@@ -176,6 +177,22 @@ inline int renameat(int dirfd, const char* from, const char* to) {
 inline int unlinkat(int dirfd, const char* name) {
     REPRISE_FAULT_SEAM("unlink", (void)0, 0);
     return ::unlinkat(dirfd, name, 0);
+}
+
+inline int ftruncate(int fd, off_t size) {
+    REPRISE_FAULT_SEAM("truncate", (void)0, 0);
+    return ::ftruncate(fd, size);
+}
+
+// Starts writeback of a written range without waiting for it: a hint, whose failure is
+// of no consequence (the fsync that follows reports any error), so it has no seam.
+inline void start_writeback(int fd, std::uint64_t offset, std::uint64_t size) {
+#if defined(__linux__)
+    ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(size),
+                      SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd, (void)offset, (void)size;
+#endif
 }
 
 } // namespace sys

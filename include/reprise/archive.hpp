@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_ARCHIVE_HPP
+#define REPRISE_ARCHIVE_HPP
+
+/// The cereal archives a checkpoint is written and read with.
+///
+/// They write exactly the bytes of cereal's `PortableBinaryOutputArchive` in little-endian
+/// mode (a one-byte endianness flag, then every value little-endian, sizes as 64 bits), so
+/// the file format does not depend on them; they exist for speed: a field costs a bounds
+/// check and a fixed-size copy, not a virtual call into a std::streambuf.
+///
+/// A type whose `serialize` (or `save`/`load`) is a template over the archive, as cereal
+/// recommends, works with them unchanged. A non-template function written for one archive
+/// must name these: `void save(reprise::OutputArchive&) const`,
+/// `void load(reprise::InputArchive&)`.
+
+#include "reprise/detail/bytes.hpp"
+
+#include <cereal/cereal.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace reprise {
+
+namespace detail {
+
+inline constexpr bool kHostIsLittleEndian =
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    false;
+#else
+    true;
+#endif
+
+template <std::size_t Size>
+void reverse_each(char* data, std::size_t bytes) {
+    for (std::size_t at = 0; at + Size <= bytes; at += Size)
+        for (std::size_t i = 0; i < Size / 2; ++i) {
+            const char c = data[at + i];
+            data[at + i] = data[at + Size - 1 - i];
+            data[at + Size - 1 - i] = c;
+        }
+}
+
+template <class T>
+constexpr void check_portable() {
+    static_assert(!std::is_floating_point<T>::value || std::numeric_limits<T>::is_iec559,
+                  "reprise: checkpoints hold IEEE 754 floating point only");
+}
+
+} // namespace detail
+
+/// Writes cereal data into a `detail::ByteSink`. Not thread-safe; one per variable saved.
+class OutputArchive : public cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision> {
+    using Base = cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision>;
+
+public:
+    explicit OutputArchive(detail::ByteSink& sink)
+        : cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision>(this), sink_(sink) {
+        const std::uint8_t little_endian = 1; // as PortableBinaryOutputArchive records it
+        sink_.put_value(little_endian);
+    }
+
+    /// Serializes each argument in turn. Hides cereal's own operator(), whose recursion
+    /// over the arguments goes through the archive's `self` pointer once per level: a
+    /// chain of dependent loads, one per field, that is the longest path of a struct's
+    /// serialization. One argument at a time keeps every `self` the same load.
+    template <class... Types>
+    OutputArchive& operator()(Types&&... args) {
+        (Base::operator()(std::forward<Types>(args)), ...);
+        return *this;
+    }
+
+    /// One arithmetic value, written little-endian.
+    template <class T>
+    void put_value(const T& value) {
+        if constexpr (detail::kHostIsLittleEndian || sizeof(T) == 1) {
+            sink_.put_value(value);
+        } else {
+            char copy[sizeof(T)];
+            std::memcpy(copy, &value, sizeof(T));
+            detail::reverse_each<sizeof(T)>(copy, sizeof(T));
+            sink_.put(copy, sizeof(T));
+        }
+    }
+
+    /// `bytes` bytes of elements of `Size` bytes each, each written little-endian.
+    template <std::size_t Size>
+    void put_array(const void* data, std::size_t bytes) {
+        if constexpr (detail::kHostIsLittleEndian || Size == 1) {
+            sink_.put(data, bytes);
+        } else {
+            const char* p = static_cast<const char*>(data);
+            for (std::size_t at = 0; at + Size <= bytes; at += Size) {
+                char copy[Size];
+                std::memcpy(copy, p + at, Size);
+                detail::reverse_each<Size>(copy, Size);
+                sink_.put(copy, Size);
+            }
+        }
+    }
+
+private:
+    detail::ByteSink& sink_;
+};
+
+/// Reads what an OutputArchive (or cereal's PortableBinaryOutputArchive, either byte
+/// order) wrote, from a `detail::ByteSource`. Throws a std::runtime_error (from the
+/// source) for data that ends too soon, cereal::Exception for data that is not such an
+/// archive. Not thread-safe; one per variable loaded.
+class InputArchive : public cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision> {
+    using Base = cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>;
+
+public:
+    explicit InputArchive(detail::ByteSource& source)
+        : cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>(this),
+          source_(source) {
+        std::uint8_t little_endian = 0;
+        source_.get_value(little_endian);
+        if (little_endian > 1)
+            throw cereal::Exception("not a portable binary archive (byte order flag " +
+                                    std::to_string(little_endian) + ")");
+        swap_ = (little_endian == 1) != detail::kHostIsLittleEndian;
+    }
+
+    /// Loads each argument in turn (see OutputArchive::operator()).
+    template <class... Types>
+    InputArchive& operator()(Types&&... args) {
+        (Base::operator()(std::forward<Types>(args)), ...);
+        return *this;
+    }
+
+    /// One arithmetic value, in the byte order of the archive's data.
+    template <class T>
+    void get_value(T& value) {
+        source_.get_value(value);
+        if (sizeof(T) > 1 && swap_)
+            detail::reverse_each<sizeof(T)>(reinterpret_cast<char*>(&value), sizeof(T));
+    }
+
+    template <std::size_t Size>
+    void get_array(void* into, std::size_t bytes) {
+        source_.get(into, bytes);
+        if (Size > 1 && swap_) detail::reverse_each<Size>(static_cast<char*>(into), bytes);
+    }
+
+    /// Bytes of this variable not read yet.
+    std::uint64_t remaining() const { return source_.remaining(); }
+
+private:
+    detail::ByteSource& source_;
+    bool swap_ = false;
+};
+
+// What cereal looks up (by argument-dependent lookup through the archive) for the types it
+// does not decompose any further: arithmetic values and contiguous arrays of them.
+
+template <class T>
+std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar,
+                                                                         const T& t) {
+    detail::check_portable<T>();
+    ar.put_value(t);
+}
+
+template <class T>
+std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& t) {
+    detail::check_portable<T>();
+    ar.get_value(t);
+}
+
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const cereal::BinaryData<T>& bd) {
+    using Element = std::remove_cv_t<std::remove_pointer_t<T>>;
+    detail::check_portable<Element>();
+    ar.put_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
+}
+
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
+    using Element = std::remove_cv_t<std::remove_pointer_t<T>>;
+    detail::check_portable<Element>();
+    ar.get_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
+}
+
+// Names are not stored (a binary archive), sizes are plain values: as cereal's own.
+template <class Archive, class T>
+CEREAL_ARCHIVE_RESTRICT(InputArchive, OutputArchive)
+CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& t) {
+    ar(t.value);
+}
+
+template <class Archive, class T>
+CEREAL_ARCHIVE_RESTRICT(InputArchive, OutputArchive)
+CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::SizeTag<T>& t) {
+    ar(t.size);
+}
+
+} // namespace reprise
+
+CEREAL_REGISTER_ARCHIVE(reprise::OutputArchive)
+CEREAL_REGISTER_ARCHIVE(reprise::InputArchive)
+CEREAL_SETUP_ARCHIVE_TRAITS(reprise::InputArchive, reprise::OutputArchive)
+
+#endif

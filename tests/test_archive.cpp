@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+
+// reprise's own cereal archives (reprise/archive.hpp) against cereal's portable binary
+// archive, whose bytes the file format promises: the same bytes out for every kind of
+// value, and both byte orders of cereal's archive read back. Then the save path around
+// them: the generation before the last is overwritten in place (recycled) rather than
+// freed, except when it has another link, and a recycled file longer than the new content
+// is cut to size.
+
+#include "catch.hpp"
+#include "support.hpp"
+
+#include <reprise/reprise.hpp>
+
+#include <cereal/archives/portable_binary.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace {
+
+using reprise::Checkpointer;
+using reprise::RestorePolicy;
+using reprise_test::options_for;
+using reprise_test::TempDir;
+
+// A user type with a member template, as cereal recommends, and one with a non-template
+// save/load pair written for reprise's archives.
+struct Particle {
+    double x = 0, v = 0;
+    std::int64_t id = 0;
+    std::int32_t species = 0;
+    float weight = 0;
+    bool alive = false;
+    char tag = 0;
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(x, v, id, species, weight, alive, tag);
+    }
+    bool operator==(const Particle& o) const {
+        return std::tie(x, v, id, species, weight, alive, tag) ==
+               std::tie(o.x, o.v, o.id, o.species, o.weight, o.alive, o.tag);
+    }
+};
+
+struct Counter {
+    std::uint16_t hits = 0;
+    void save(reprise::OutputArchive& ar) const { ar(hits); }
+    void load(reprise::InputArchive& ar) { ar(hits); }
+};
+
+// Everything cereal breaks values down to: arithmetic values of each size, sizes, strings,
+// contiguous arrays, nested containers, user types, smart pointers, name-value pairs.
+struct Everything {
+    std::int8_t i8 = -8;
+    std::uint16_t u16 = 0xbeef;
+    std::int32_t i32 = -2147483647 - 1;
+    std::uint64_t u64 = 0x0123456789abcdefULL;
+    float f = -1.5f;
+    double d = 6.02214076e23;
+    long double ld = 1.0L / 3;
+    bool b = true;
+    char c = 'q';
+    std::string text = std::string("nul\0inside", 10);
+    std::vector<double> doubles{0.0, -0.0, 1e-310, std::numeric_limits<double>::infinity()};
+    std::vector<std::int16_t> shorts{1, -2, 3};
+    std::vector<std::string> words{"", "alpha", std::string(300, 'z')};
+    std::map<std::string, std::vector<int>> table{{"a", {1, 2}}, {"b", {}}};
+    std::vector<Particle> particles{{1.5, -2.5, 7, 3, 0.25f, true, 'p'}, {}};
+    std::unique_ptr<int> owned = std::make_unique<int>(42);
+    std::shared_ptr<std::string> shared = std::make_shared<std::string>("shared");
+    std::tuple<int, std::string, double> tuple{1, "two", 3.0};
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(i8, u16, i32, u64, f, d, ld, b, c, text, doubles, shorts, words, table, particles);
+        ar(owned, shared, shared, tuple, cereal::make_nvp("named", i32));
+    }
+};
+
+// A ByteSink into a std::string, so that tests see the bytes an archive produced. The
+// window is kept tiny (7 bytes) so that values straddle its end.
+class StringSink final : public reprise::detail::ByteSink {
+public:
+    StringSink() { rewind(); }
+    std::string bytes() const { return out_ + std::string(window_, pos_); }
+
+private:
+    void put_beyond(const char* data, std::size_t n) override {
+        out_.append(window_, pos_);
+        out_.append(data, n);
+        rewind();
+    }
+    void rewind() {
+        base_ = window_;
+        pos_ = 0;
+        limit_ = sizeof window_;
+    }
+    char window_[7];
+    std::string out_;
+};
+
+// A ByteSource over a std::string, handing it out a few bytes at a time.
+class StringSource final : public reprise::detail::ByteSource {
+public:
+    explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
+    std::uint64_t remaining() const override { return bytes_.size() - at_ + limit_ - pos_; }
+
+private:
+    void get_beyond(char* into, std::size_t n) override {
+        const std::size_t buffered = limit_ - pos_;
+        if (n > remaining()) throw std::runtime_error("the data ends");
+        if (buffered) std::memcpy(into, base_ + pos_, buffered);
+        if (n > buffered) std::memcpy(into + buffered, bytes_.data() + at_, n - buffered);
+        at_ += n - buffered;
+        base_ = bytes_.data() + at_;
+        pos_ = 0;
+        limit_ = std::min<std::size_t>(5, bytes_.size() - at_);
+        at_ += limit_;
+    }
+    std::string bytes_;
+    std::size_t at_ = 0;
+};
+
+template <class T>
+std::string reprise_bytes(T& value) {
+    StringSink sink;
+    {
+        reprise::OutputArchive ar(sink);
+        ar(value);
+    }
+    return sink.bytes();
+}
+
+template <class T>
+std::string cereal_bytes(T& value, cereal::PortableBinaryOutputArchive::Options options) {
+    std::ostringstream out;
+    {
+        cereal::PortableBinaryOutputArchive ar(out, options);
+        ar(value);
+    }
+    return out.str();
+}
+
+template <class T>
+void read_back(const std::string& bytes, T& value) {
+    StringSource source(bytes);
+    reprise::InputArchive ar(source);
+    ar(value);
+    CHECK(source.remaining() == 0);
+}
+
+struct stat stat_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st;
+}
+
+std::string contents(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+} // namespace
+
+TEST_CASE("reprise's archive writes exactly the bytes of cereal's little-endian portable "
+          "binary archive",
+          "[archive][format]") {
+    Everything value;
+    const auto little = cereal::PortableBinaryOutputArchive::Options::LittleEndian();
+    CHECK(reprise_bytes(value) == cereal_bytes(value, little));
+
+    std::vector<double> big(100000);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i) * 0.5;
+    CHECK(reprise_bytes(big) == cereal_bytes(big, little));
+
+    Counter counter{513};
+    CHECK(reprise_bytes(counter) == std::string("\x01\x01\x02", 3));
+}
+
+TEST_CASE("reprise's archive reads cereal's portable binary archive in either byte order",
+          "[archive][format]") {
+    using Options = cereal::PortableBinaryOutputArchive::Options;
+    for (const auto& options : {Options::LittleEndian(), Options::BigEndian()}) {
+        Everything original;
+        original.u64 = 0xfedcba9876543210ULL;
+        original.particles.push_back({-1, 2, -3, 4, 5.5f, false, 'x'});
+        const std::string bytes = cereal_bytes(original, options);
+
+        Everything restored;
+        restored.text = "stale";
+        restored.doubles.assign(9, 1.0);
+        restored.particles.clear();
+        read_back(bytes, restored);
+        CHECK(restored.i8 == original.i8);
+        CHECK(restored.u16 == original.u16);
+        CHECK(restored.i32 == original.i32);
+        CHECK(restored.u64 == original.u64);
+        CHECK(restored.f == original.f);
+        CHECK(restored.d == original.d);
+        CHECK(restored.ld == original.ld);
+        CHECK(restored.text == original.text);
+        CHECK(std::memcmp(restored.doubles.data(), original.doubles.data(),
+                          original.doubles.size() * sizeof(double)) == 0);
+        CHECK(restored.doubles.size() == original.doubles.size());
+        CHECK(restored.shorts == original.shorts);
+        CHECK(restored.words == original.words);
+        CHECK(restored.table == original.table);
+        CHECK(restored.particles == original.particles);
+        CHECK(*restored.owned == 42);
+        CHECK(*restored.shared == "shared");
+        CHECK(restored.tuple == original.tuple);
+    }
+}
+
+TEST_CASE("reprise's archive rejects data that ends too soon or is not a portable archive",
+          "[archive][errors]") {
+    std::vector<double> v{1, 2, 3};
+    const std::string bytes = reprise_bytes(v);
+    std::vector<double> restored;
+    CHECK_THROWS_WITH(read_back(bytes.substr(0, bytes.size() - 1), restored),
+                      Catch::Contains("ends"));
+    std::string flagged = bytes;
+    flagged[0] = '\x07';
+    CHECK_THROWS_WITH(read_back(flagged, restored), Catch::Contains("byte order flag 7"));
+}
+
+TEST_CASE("a save overwrites the generation before the last in place instead of freeing it",
+          "[archive][generations]") {
+    TempDir dir;
+    std::vector<double> state(300000, 1.0);
+    Checkpointer c(options_for(dir.path()));
+    c.track("state", state);
+    c.save();
+    const ino_t first = stat_of(c.path_of_generation(1)).st_ino;
+    state.assign(state.size(), 2.0);
+    c.save();
+    state.assign(state.size(), 3.0);
+    c.save();
+    // Generation 3 lives in generation 1's file (its inode); generation 1's name is gone.
+    CHECK(stat_of(c.path_of_generation(3)).st_ino == first);
+    CHECK(::access(c.path_of_generation(1).c_str(), F_OK) != 0);
+    CHECK((stat_of(c.path_of_generation(3)).st_mode & 07777) == 0600);
+}
+
+TEST_CASE("a generation with another link is never overwritten: the link keeps its bytes",
+          "[archive][generations]") {
+    TempDir dir, keep;
+    std::vector<double> state(300000, 1.0);
+    Checkpointer c(options_for(dir.path()));
+    c.track("state", state);
+    c.save();
+    const std::string copy = keep / "generation-1.ckpt";
+    REQUIRE(::link(c.path_of_generation(1).c_str(), copy.c_str()) == 0);
+    const std::string before = contents(copy);
+    state.assign(state.size(), 2.0);
+    c.save();
+    state.assign(state.size(), 3.0);
+    c.save();
+    CHECK(contents(copy) == before);
+    CHECK(stat_of(copy).st_nlink == 1);
+    CHECK(stat_of(c.path_of_generation(3)).st_ino != stat_of(copy).st_ino);
+    CHECK(::access(c.path_of_generation(1).c_str(), F_OK) != 0);
+}
+
+TEST_CASE("a recycled file longer than the new generation is cut to the new size",
+          "[archive][generations]") {
+    TempDir dir;
+    std::vector<double> state(500000, 1.0);
+    {
+        Checkpointer c(options_for(dir.path()));
+        c.track("state", state);
+        c.save();
+        state.assign(1000, 2.0);
+        c.save();
+        state.assign(10, 3.0);
+        c.save(); // into generation 1's file, 4 MB long
+        const auto size = static_cast<std::uint64_t>(stat_of(c.path_of_generation(3)).st_size);
+        // Payload offset 4096, the archive's flag byte, the size, 10 doubles, the trailer.
+        CHECK(size == 4096 + 1 + 8 + 10 * 8 + 16);
+    }
+    std::vector<double> restored;
+    Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+    c.track("state", restored);
+    REQUIRE(c.restore());
+    CHECK(c.generation() == 3);
+    CHECK(restored == std::vector<double>(10, 3.0));
+}
