@@ -72,6 +72,11 @@ struct ShapeOf<VectorState> {
                 throw std::runtime_error("restored vector differs at " + std::to_string(k));
     }
     static double value(std::size_t k) { return static_cast<double>(k) * 0.5 + 0.25; }
+    // One step of a code that rewrites its whole state: every element multiplied by
+    // `one`, which the caller makes 1 where the compiler cannot see it.
+    static void rewrite(VectorState& v, double one) {
+        for (double& x : v) x *= one;
+    }
 };
 
 template <>
@@ -112,6 +117,12 @@ struct ShapeOf<StructState> {
         p.weight = static_cast<float>(k % 4096) * 0.5f;
         return p;
     }
+    static void rewrite(StructState& v, double one) {
+        for (Particle& p : v) {
+            p.x *= one;
+            p.vx *= one;
+        }
+    }
 };
 
 template <>
@@ -148,6 +159,10 @@ struct ShapeOf<ManyState> {
     }
     static double value(std::size_t k, std::size_t j) {
         return static_cast<double>(k * kLength + j) + 0.5;
+    }
+    static void rewrite(ManyState& m, double one) {
+        for (auto& entry : m)
+            for (double& x : entry.second) x *= one;
     }
 };
 
