@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The reprise authors
+#
+# Every subcommand has --help, and every bad input gives an error that starts with
+# "reprise: ", says what is wrong, and exits non-zero: usage errors, unknown ids, a job on
+# another host, a running job for rm and restart, a stopped or finished job, a program
+# that does not use reprise, corrupt registry entries, files that are not checkpoints.
+#
+# usage: bad-input.sh REPRISE HEAT2D
+
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# --help everywhere.
+for command in "" start list info checkpoint stop restart rm inspect; do
+    out=$("$reprise" $command --help) || fail "reprise $command --help failed"
+    grep -q "^Usage: reprise" <<<"$out" || fail "reprise $command --help printed no usage"
+done
+note "ok: --help on every subcommand"
+
+# Usage errors.
+expect_error "A subcommand is required" "$reprise"
+expect_error "unknown command .frobnicate.; the commands are start, list" "$reprise" frobnicate
+expect_error "'abc' is not a job id" "$reprise" info abc
+expect_error "'0' is not a job id" "$reprise" checkpoint 0
+expect_error "ID is required" "$reprise" stop
+expect_error "PROGRAM is required" "$reprise" start --detach
+expect_error "no such program in PATH" "$reprise" start -- no-such-program-here
+echo 'echo hello' >"$work/not-executable"
+chmod 0644 "$work/not-executable"
+expect_error "not an executable file" "$reprise" start -- "$work/not-executable"
+expect_error "--every: .*unit not recognized" "$reprise" start --every 10x -- true
+expect_error "--every: a duration must be more than zero" "$reprise" start --every 0 -- true
+expect_error "--name: empty name" "$reprise" start --name "" -- true
+expect_error "creating directory /proc/no-registry" env REPRISE_HOME=/proc/no-registry "$reprise" list
+[[ ! -e $REPRISE_HOME/jobs || -z $(ls "$REPRISE_HOME/jobs") ]] || fail "a refused start left an entry"
+
+# Unknown ids.
+for command in info checkpoint stop restart rm inspect; do
+    expect_error "^reprise: $command 42: no job 42 in the registry" "$reprise" $command 42
+done
+
+# A stopped job; a finished one.
+stopped=$(start_detached -- "$heat2d" 1000000000)
+"$reprise" checkpoint "$stopped" >/dev/null || fail "reprise checkpoint failed"
+"$reprise" stop "$stopped" >/dev/null || fail "reprise stop failed"
+expect_error "job $stopped is not running \(stopped by SIGTERM, restartable\).*reprise restart $stopped" \
+    "$reprise" checkpoint "$stopped"
+expect_error "job $stopped is not running" "$reprise" stop "$stopped"
+finished=$(start_detached -- true)
+wait_for 60 "job $finished to finish" list_says "$finished" " finished "
+expect_error "job $finished finished \(exit status 0\): there is nothing to resume" "$reprise" restart "$finished"
+expect_error "job $finished has no checkpoint" "$reprise" inspect "$finished"
+
+# A running job on this host: restart and rm refuse it.
+running=$(start_detached -- "$heat2d" 1000000000)
+"$reprise" checkpoint "$running" >/dev/null || fail "reprise checkpoint failed"
+expect_error "job $running is running on host $(hostname)" "$reprise" restart "$running"
+expect_error "job $running is running on host $(hostname)" "$reprise" rm "$running"
+"$reprise" stop "$running" >/dev/null || fail "reprise stop failed"
+
+# A job on another host: signals cannot reach it from here, and it runs somewhere.
+if [[ -n $other_host_mode ]]; then
+    remote=$(on_other_host node7 "$reprise" start --detach -- "$heat2d" 1000000000 |
+             sed -n 's/^reprise start: job \([0-9][0-9]*\) .*/\1/p')
+    [[ -n $remote ]] || fail "could not start a job on node7"
+    on_other_host node7 "$reprise" checkpoint "$remote" >/dev/null || fail "checkpoint on node7 failed"
+    list_says "$remote" "running" || fail "a job running on node7 is not listed as running here"
+    list_line "$remote" | grep -q "^$remote  *node7 " || fail "list does not show node7 as the host"
+    expect_error "job $remote runs on host node7, not on this host \($(hostname)\).*run .reprise checkpoint $remote. on node7" \
+        "$reprise" checkpoint "$remote"
+    expect_error "job $remote runs on host node7" "$reprise" stop "$remote"
+    expect_error "job $remote is running on host node7" "$reprise" restart "$remote"
+    expect_error "job $remote is running on host node7" "$reprise" rm "$remote"
+    on_other_host node7 "$reprise" stop "$remote" >/dev/null || fail "stop on node7 failed"
+else
+    note "SKIPPED the other host (needs root or user namespaces)"
+fi
+
+# A program that does not use reprise would be killed by SIGUSR1: nothing is sent to it.
+sleeper=$(start_detached -- sleep 600)
+sleeper_pid=$(job_pid "$sleeper")
+cleanup_hooks+=("kill -KILL $sleeper_pid 2>/dev/null")
+expect_error "has not created its reprise::Checkpointer within 1s.*none was sent" \
+    "$reprise" checkpoint --timeout 1 "$sleeper"
+expect_error "has not created its reprise::Checkpointer" "$reprise" stop --timeout 0.5 "$sleeper"
+kill -0 "$sleeper_pid" || fail "the program that does not use reprise was killed"
+kill -KILL "$sleeper_pid"
+
+# Files that are not valid checkpoints.
+expect_error "inspect /no/such/file: No such file or directory" "$reprise" inspect /no/such/file
+status=0
+"$reprise" inspect "$stopped" >"$work/inspect.out" || status=$?
+[[ $status -eq 0 ]] || fail "inspect of a stopped job's checkpoints exited with $status"
+grep -q "^Valid *: yes" "$work/inspect.out" || fail "inspect does not say the checkpoint is valid"
+grep -q "^  grid  *524297 bytes" "$work/inspect.out" || fail "inspect does not list heat2d's grid"
+grep -q "^  clock " "$work/inspect.out" || fail "inspect does not list heat2d's clock"
+newest=$(ls "$REPRISE_HOME/jobs/$stopped/checkpoints/"*.ckpt | tail -n 1)
+cp "$newest" "$work/flipped.ckpt"
+printf '\x55' | dd of="$work/flipped.ckpt" bs=1 seek=10000 conv=notrunc status=none
+status=0
+"$reprise" inspect "$work/flipped.ckpt" >"$work/inspect.out" || status=$?
+[[ $status -eq 1 ]] || fail "inspect of a corrupt checkpoint exited with $status, not 1"
+grep -q "^Valid *: no: payload checksum mismatch" "$work/inspect.out" ||
+    fail "inspect does not report the corrupt payload: $(cat "$work/inspect.out")"
+status=0
+"$reprise" inspect "$work/not-executable" >"$work/inspect.out" || status=$?
+[[ $status -eq 1 ]] && grep -q "^Valid *: no: " "$work/inspect.out" ||
+    fail "inspect of a file that is no checkpoint: status $status, $(cat "$work/inspect.out")"
+note "ok: inspect tells valid, corrupt and foreign files apart"
+
+# Corrupt registry entries: each command names the entry; list shows the others and fails;
+# rm removes it.
+echo '{"format": 1, "id": ' >"$REPRISE_HOME/jobs/$finished/job.json"
+expect_error "^reprise: info $finished: job $finished: corrupt registry entry .*/jobs/$finished/job.json: .*parse error.*reprise rm $finished" \
+    "$reprise" info "$finished"
+for command in checkpoint stop restart inspect; do
+    expect_error "^reprise: $command $finished: job $finished: corrupt registry entry" "$reprise" $command "$finished"
+done
+expect_error "^reprise: list: job $finished: corrupt registry entry" "$reprise" list
+"$reprise" list >"$work/list.out" 2>/dev/null || true
+grep -q "^$stopped " "$work/list.out" || fail "list with a corrupt entry does not list the others"
+echo '{"format": 1, "id": '"$stopped"'}' >"$REPRISE_HOME/jobs/$stopped/job.json"
+expect_error "job $stopped: corrupt registry entry .*key 'name' not found" "$reprise" info "$stopped"
+rm "$REPRISE_HOME/jobs/$running/job.json"
+expect_error "job $running: corrupt registry entry: .*job.json is missing" "$reprise" restart "$running"
+for id in "$finished" "$stopped" "$running"; do
+    out=$("$reprise" rm "$id") || fail "rm of the corrupt entry $id failed"
+    note "$out"
+done
+"$reprise" list >/dev/null || fail "list still fails after the corrupt entries were removed"
+note "OK"

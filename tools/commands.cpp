@@ -1,0 +1,875 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+
+#include "commands.hpp"
+
+#include "process.hpp"
+#include "registry.hpp"
+
+#include "reprise/detail/durable_file.hpp"
+#include "reprise/detail/format.hpp"
+#include "reprise/detail/job.hpp"
+#include "reprise/detail/log.hpp"
+#include "reprise/detail/posix_error.hpp"
+#include "reprise/error.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace reprise::manager {
+
+using detail::errno_text;
+using detail::throw_errno;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// ---- formatting ---------------------------------------------------------------------------
+
+std::string format_time(std::int64_t seconds) {
+    if (seconds <= 0) return "-";
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    struct tm local {};
+    if (!::localtime_r(&t, &local)) return std::to_string(seconds);
+    char buffer[64];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S %z", &local);
+    return buffer;
+}
+
+// 5400 -> "1h30m", 90 -> "1m30s", 0.5 -> "0.5s"
+std::string format_duration(double seconds) {
+    if (seconds < 60 && seconds != static_cast<double>(static_cast<long long>(seconds))) {
+        std::ostringstream s;
+        s << seconds << "s";
+        return s.str();
+    }
+    long long left = static_cast<long long>(seconds);
+    std::string out;
+    const std::pair<long long, const char*> units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+    for (const auto& [size, unit] : units) {
+        if (left >= size) {
+            out += std::to_string(left / size) + unit;
+            left %= size;
+        }
+    }
+    return out.empty() ? "0s" : out;
+}
+
+// The command as a shell would need it typed again.
+std::string format_command(const std::vector<std::string>& command) {
+    std::string out;
+    for (const auto& arg : command) {
+        if (!out.empty()) out += ' ';
+        const bool plain = !arg.empty() && arg.find_first_not_of(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./=:,+@%") == std::string::npos;
+        if (plain) {
+            out += arg;
+        } else {
+            out += '\'';
+            for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+            out += '\'';
+        }
+    }
+    return out;
+}
+
+// Error messages of the library and of ours start with "reprise: "; inside a sentence, not.
+std::string without_prefix(const std::string& message) {
+    return message.rfind("reprise: ", 0) == 0 ? message.substr(9) : message;
+}
+
+std::string job_word(long id) { return "job " + std::to_string(id); }
+
+// ---- what a job is doing ------------------------------------------------------------------
+
+enum class Kind { running, stopped, finished, failed, dead, unknown };
+
+struct Observation {
+    Job job;
+    Kind kind = Kind::unknown;
+    std::string status;
+    std::vector<Generation> generations;
+
+    bool restartable() const {
+        return kind != Kind::running && kind != Kind::finished && !generations.empty();
+    }
+    std::string status_line() const { return status + (restartable() ? ", restartable" : ""); }
+    std::string newest() const {
+        if (generations.empty()) return "none";
+        const Generation& g = generations.back();
+        return "generation " + std::to_string(g.number) + " of " + format_time(g.mtime) + " (" +
+               detail::human_bytes(g.size) + ")";
+    }
+};
+
+bool is_stop_signal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGUSR2; }
+
+void classify_ended(Observation& o) {
+    const Run& run = o.job.run;
+    const bool checkpointed = !o.generations.empty();
+    if (!run.error.empty()) {
+        o.kind = Kind::failed;
+        o.status = "failed: " + without_prefix(run.error);
+    } else if (run.signal != 0) {
+        if (is_stop_signal(run.signal) && checkpointed) {
+            o.kind = Kind::stopped;
+            o.status = "stopped by " + signal_name(run.signal);
+        } else if (is_stop_signal(run.signal)) {
+            o.kind = Kind::failed;
+            o.status = "killed by " + signal_name(run.signal) + " before any checkpoint";
+        } else {
+            o.kind = Kind::dead;
+            o.status = "dead: killed by " + signal_name(run.signal);
+        }
+    } else if (run.exit_status == 0) {
+        o.kind = Kind::finished;
+        o.status = "finished";
+    } else if (run.exit_status == 99 && checkpointed) { // REPRISE_ON_STOP=exit
+        o.kind = Kind::stopped;
+        o.status = "stopped (exit status 99)";
+    } else {
+        o.kind = Kind::failed;
+        o.status = "failed (exit status " + std::to_string(run.exit_status) + ")";
+    }
+}
+
+// A run the record says is starting or running: is it? The run lock says whether its
+// supervisor lives (on any host sharing the registry), the library's lock whether the
+// program does, and on this host the pid, its start time and the boot id say it too.
+void classify_live(Observation& o, LockState supervisor, LockState program) {
+    const Run& run = o.job.run;
+    const bool here = run.host == host_name();
+    const bool program_alive = here && run.boot_id == boot_id() && is_alive(run.pid, run.pid_start);
+    if (supervisor == LockState::held) {
+        o.kind = Kind::running;
+        o.status = run.pid == 0 ? std::string("starting") : "running (pid " + std::to_string(run.pid) + ")";
+    } else if (program == LockState::held || program_alive) {
+        o.kind = Kind::running;
+        o.status = "running (pid " + std::to_string(run.pid) +
+                   "; its manager is gone, so its end will not be recorded)";
+    } else if (supervisor == LockState::unknown && !here) {
+        o.kind = Kind::unknown;
+        o.status = "unknown: running on " + run.host +
+                   " when last seen; the registry's file system cannot say whether it still is";
+    } else {
+        o.kind = Kind::dead;
+        o.status = "dead: vanished without a word (its host crashed or rebooted, or its "
+                   "manager was killed)";
+    }
+}
+
+Observation observe(const Registry& registry, long id) {
+    Observation o;
+    o.job = registry.load(id);
+    if (o.job.run.state != "ended") {
+        const LockState supervisor = probe_lock(registry.run_lock(id));
+        const LockState program = probe_lock(library_lock(registry, o.job));
+        // A supervisor records the end before it lets go of the lock: read again.
+        if (supervisor != LockState::held) o.job = registry.load(id);
+        if (o.job.run.state != "ended") classify_live(o, supervisor, program);
+    }
+    o.generations = generations(registry, o.job);
+    if (o.job.run.state == "ended") classify_ended(o);
+    return o;
+}
+
+// "pid host" from a lock file, for messages.
+std::string lock_holder(const std::string& path) {
+    std::ifstream in(path);
+    std::string pid, host;
+    in >> pid >> host;
+    return pid.empty() ? std::string("another process") : "process " + pid + " on host " + host;
+}
+
+// ---- running a program --------------------------------------------------------------------
+
+// The variables through which the library knows the job (README, "Jobs, restarts and the
+// restore policy"): Grid Engine's, so that the checkpoint files are "<name>.sge-<id>.*".
+// Any other scheduler's identity inherited from the caller would take precedence, so it
+// goes, as do the REPRISE_* settings that the manager decides.
+std::vector<std::string> job_environment(const Registry& registry, const Job& job, bool restart) {
+    static const char* const replaced[] = {
+        "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT",
+        "JOB_ID", "RESTARTED", "SGE_TASK_ID", "PBS_JOBID", "PBS_ARRAYID", "PBS_ARRAY_INDEX",
+        "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART", "REPRISE_DIR", "REPRISE_NAME",
+        "REPRISE_INTERVAL", "REPRISE_RESTORE"};
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        const std::string entry(*e);
+        const std::string name = entry.substr(0, entry.find('='));
+        if (std::none_of(std::begin(replaced), std::end(replaced),
+                         [&](const char* r) { return name == r; }))
+            env.push_back(entry);
+    }
+    env.push_back("JOB_ID=" + std::to_string(job.id));
+    env.push_back(std::string("RESTARTED=") + (restart ? "1" : "0"));
+    env.push_back("REPRISE_DIR=" + registry.checkpoints(job.id));
+    env.push_back("REPRISE_NAME=" + job.name);
+    env.push_back("REPRISE_RESTORE=auto");
+    if (job.every > 0) {
+        char seconds[64];
+        std::snprintf(seconds, sizeof seconds, "%.17g", job.every);
+        env.push_back(std::string("REPRISE_INTERVAL=") + seconds);
+    }
+    return env;
+}
+
+Launch launch_spec(const Registry& registry, const Job& job, bool restart) {
+    Launch spec;
+    spec.argv = job.command;
+    spec.env = job_environment(registry, job, restart);
+    spec.cwd = job.cwd;
+    return spec;
+}
+
+Run new_run(bool detached) {
+    Run run;
+    run.state = "starting";
+    run.host = host_name();
+    run.boot_id = boot_id();
+    run.detached = detached;
+    run.started = now_seconds();
+    run.supervisor_pid = ::getpid();
+    return run;
+}
+
+void record_end(const Registry& registry, Job& job, int status) {
+    job.run.state = "ended";
+    job.run.ended = now_seconds();
+    if (WIFEXITED(status)) {
+        job.run.exit_status = WEXITSTATUS(status);
+        job.run.signal = 0;
+    } else if (WIFSIGNALED(status)) {
+        job.run.exit_status = -1;
+        job.run.signal = WTERMSIG(status);
+    }
+    registry.save(job);
+}
+
+// The program could not be executed. A new job that never ran leaves no entry (its id
+// stays used); a restart records why.
+void record_launch_failure(const Registry& registry, Job& job, std::unique_ptr<HeldLock>& lock,
+                           const std::string& why, bool fresh) {
+    if (fresh) {
+        registry.remove(job.id, std::move(lock));
+        return;
+    }
+    job.run.state = "ended";
+    job.run.ended = now_seconds();
+    job.run.error = why;
+    registry.save(job);
+}
+
+void write_all(int fd, const std::string& text) {
+    const char* p = text.data();
+    std::size_t left = text.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+// Closes every descriptor above 2 except `keep`: a detached supervisor must not hold the
+// pipes of whoever started it (a test runner would wait for them to close).
+void close_other_descriptors(std::initializer_list<int> keep) {
+    std::vector<int> open;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        const int own = ::dirfd(dir);
+        while (const dirent* e = ::readdir(dir)) {
+            const long long fd = detail::parse_count(e->d_name);
+            if (fd > 2 && fd != own) open.push_back(static_cast<int>(fd));
+        }
+        ::closedir(dir);
+    }
+    for (int fd : open)
+        if (std::find(keep.begin(), keep.end(), fd) == keep.end()) ::close(fd);
+}
+
+std::string ended_message(const Registry& registry, long id) {
+    try {
+        const Observation o = observe(registry, id);
+        std::string text = job_word(id) + " " + o.status_line() + "; newest checkpoint: " + o.newest();
+        if (o.restartable()) text += "; `reprise restart " + std::to_string(id) + "` resumes it";
+        return text;
+    } catch (const std::exception& e) {
+        return job_word(id) + " ended; " + without_prefix(e.what());
+    }
+}
+
+// Attached: the program shares this terminal and process group, so Ctrl-C reaches it (the
+// library saves and stops) while this process waits, records how it ended and says so.
+int run_attached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock,
+                 const std::string& verb, bool fresh) {
+    int status = 0;
+    {
+        const SignalBlock block;
+        Launch spec = launch_spec(registry, job, !fresh);
+        spec.ignore_hangup = true;
+        pid_t pid = 0;
+        try {
+            pid = launch(spec);
+        } catch (const Error& e) {
+            record_launch_failure(registry, job, lock, e.what(), fresh);
+            throw Error("reprise: " + verb + ": " + without_prefix(e.what()));
+        }
+        job.run.pid = pid;
+        job.run.pid_start = process_start(pid);
+        job.run.state = "running";
+        try {
+            registry.save(job);
+        } catch (const std::exception& e) { // the program runs: wait for it all the same
+            detail::log_line(std::string(e.what()) + " (the job runs; its record is behind)");
+        }
+        status = wait_forwarding(pid, block, true);
+        try {
+            record_end(registry, job, status);
+        } catch (const std::exception& e) {
+            detail::log_line(std::string(e.what()) + " (recording how " + job_word(job.id) + " ended)");
+        }
+        lock.reset();
+        detail::log_line("reprise " + verb + ": " + ended_message(registry, job.id));
+    } // signals unblocked: a SIGINT or SIGHUP that came after the program ended was taken
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    const int sig = WTERMSIG(status);
+    if (sig == SIGINT) {
+        // Killed by Ctrl-C: so are we, so that a calling shell script stops too (the
+        // "wait and cooperative exit" convention), unless SIGINT was ignored.
+        struct sigaction current {};
+        if (::sigaction(SIGINT, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) {
+            std::fflush(nullptr);
+            ::signal(SIGINT, SIG_DFL);
+            ::raise(SIGINT);
+        }
+    }
+    return 128 + sig;
+}
+
+// The detached supervisor's life: start the program, record it, tell the parent, wait,
+// record how it ended. Its stdout and stderr are the job's log.
+int supervise(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock,
+              const SignalBlock& block, const Launch& spec, int handshake, const std::string& verb,
+              bool fresh) {
+    auto tell = [&](const std::string& message) {
+        if (handshake < 0) return;
+        write_all(handshake, message);
+        ::close(handshake);
+        handshake = -1;
+    };
+    try {
+        job.run.supervisor_pid = ::getpid();
+        detail::log_line("reprise: " + job_word(job.id) + ": " + verb + " on " + job.run.host + " at " +
+                         format_time(job.run.started) + ": " + format_command(job.command));
+        pid_t pid = 0;
+        try {
+            pid = launch(spec);
+        } catch (const Error& e) {
+            detail::log_line(e.what());
+            record_launch_failure(registry, job, lock, e.what(), fresh);
+            tell(std::string("error ") + e.what());
+            return 127;
+        }
+        job.run.pid = pid;
+        job.run.pid_start = process_start(pid);
+        job.run.state = "running";
+        try {
+            registry.save(job);
+        } catch (const std::exception& e) {
+            detail::log_line(std::string(e.what()) + " (the job runs; its record is behind)");
+        }
+        tell("ok " + std::to_string(pid));
+        const int status = wait_forwarding(pid, block, false);
+        record_end(registry, job, status);
+        lock.reset();
+        detail::log_line("reprise: " + ended_message(registry, job.id));
+        return 0;
+    } catch (const std::exception& e) {
+        detail::log_line(e.what());
+        tell(std::string("error ") + e.what());
+        return 1;
+    }
+}
+
+// Detached: a supervisor process in its own session (no terminal) holds the run lock,
+// runs the program with its output in the entry's output.log and records how it ended.
+// This process returns once the program runs.
+int run_detached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock,
+                 const std::string& verb, bool fresh) {
+    const std::string log_path = registry.log(job.id);
+    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (log < 0) throw_errno(verb + ": opening the job's log", log_path, errno);
+    int handshake[2];
+    if (::pipe2(handshake, O_CLOEXEC) != 0) {
+        const int err = errno;
+        ::close(log);
+        throw_errno(verb + ": creating a pipe for", job_word(job.id), err);
+    }
+    const Launch spec = launch_spec(registry, job, !fresh);
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    const SignalBlock block; // inherited by the supervisor, which waits with it
+    const pid_t supervisor = ::fork();
+    if (supervisor < 0) {
+        const int err = errno;
+        ::close(log);
+        ::close(handshake[0]);
+        ::close(handshake[1]);
+        throw_errno(verb + ": fork of the supervisor of", job_word(job.id), err);
+    }
+    if (supervisor == 0) {
+        ::close(handshake[0]);
+        ::setsid();
+        const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) ::dup2(null, STDIN_FILENO);
+        ::dup2(log, STDOUT_FILENO);
+        ::dup2(log, STDERR_FILENO);
+        close_other_descriptors({lock->fd(), handshake[1]});
+        const int code = supervise(registry, job, std::move(lock), block, spec, handshake[1], verb, fresh);
+        std::fflush(nullptr);
+        std::exit(code);
+    }
+    ::close(handshake[1]);
+    ::close(log);
+    lock.reset(); // the supervisor holds it now: same open file description
+    std::string answer;
+    char buffer[512];
+    for (;;) {
+        const ssize_t n = ::read(handshake[0], buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        answer.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(handshake[0]);
+    if (answer.rfind("ok ", 0) == 0) {
+        std::cout << "reprise " << verb << ": job " << job.id << " (" << job.name << ") running detached on "
+                  << job.run.host << ", pid " << answer.substr(3) << "; output in " << log_path << "\n";
+        return 0;
+    }
+    if (answer.rfind("error ", 0) == 0)
+        throw Error("reprise: " + verb + ": " + without_prefix(answer.substr(6)));
+    throw Error("reprise: " + verb + ": the supervisor of " + job_word(job.id) +
+                " ended before it started the program; see " + log_path);
+}
+
+// ---- talking to a running job -------------------------------------------------------------
+
+// The job must be running here: signals do not cross machines.
+void require_running_here(const Observation& o, const std::string& what) {
+    const long id = o.job.id;
+    if (o.kind != Kind::running) {
+        std::string text = "reprise: " + what + ": " + job_word(id) + " is not running (" +
+                           o.status_line() + ")";
+        if (o.restartable()) text += "; `reprise restart " + std::to_string(id) + "` runs it again";
+        throw Error(text);
+    }
+    const std::string here = host_name();
+    if (o.job.run.host != here)
+        throw Error("reprise: " + what + ": " + job_word(id) + " runs on host " + o.job.run.host +
+                    ", not on this host (" + here + "): a signal cannot reach it from here; run `reprise " +
+                    what + "` on " + o.job.run.host);
+}
+
+// Waits until the program holds its library lock: its Checkpointer exists, so its signal
+// handlers are installed and SIGUSR1 or SIGTERM will make it save, not kill it.
+Observation wait_until_ready(const Registry& registry, long id, const std::string& what,
+                             SteadyClock::time_point deadline, double timeout) {
+    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
+        Observation o = observe(registry, id);
+        require_running_here(o, what);
+        if (o.job.run.pid != 0) {
+            if (probe_lock(library_lock(registry, o.job)) == LockState::held) return o;
+            if (!is_alive(o.job.run.pid, o.job.run.pid_start)) {
+                const Observation after = observe(registry, id);
+                throw Error("reprise: " + what + ": " + job_word(id) + " ended: " + after.status_line());
+            }
+        }
+        if (SteadyClock::now() > deadline)
+            throw Error("reprise: " + what + ": the program of " + job_word(id) + " (pid " +
+                        std::to_string(o.job.run.pid) + ") has not created its reprise::Checkpointer within " +
+                        format_duration(timeout) + " (" + library_lock(registry, o.job) +
+                        " is not locked); a program that does not use reprise would be killed by the "
+                        "signal, so none was sent");
+        pause_for(pause);
+    }
+}
+
+std::uint64_t now_ns() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
+void sync_directory(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_errno("opening directory", path, errno);
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0 && err != EINVAL) throw_errno("fsync of directory", path, err);
+}
+
+std::string format_time_ns(std::uint64_t ns) {
+    const auto seconds = static_cast<std::int64_t>(ns / 1000000000u);
+    std::string text = format_time(seconds);
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03u", static_cast<unsigned>((ns / 1000000u) % 1000u));
+    const auto space = text.find(' ', 11); // after the time: "YYYY-MM-DD HH:MM:SS"
+    return space == std::string::npos ? text : text.insert(space, millis);
+}
+
+// ---- inspect -------------------------------------------------------------------------------
+
+int inspect_file(const std::string& target) {
+    boost::system::error_code ec;
+    const auto path = boost::filesystem::canonical(target, ec);
+    if (ec) throw Error("reprise: inspect " + target + ": " + ec.message());
+    const std::string dir = path.parent_path().string();
+    const std::string name = path.filename().string();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
+    if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
+
+    const detail::Directory directory(dir);
+    detail::VerifiedCheckpoint checkpoint;
+    std::string why;
+    const bool valid = detail::read_checkpoint(directory, name, checkpoint, why);
+
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    std::cout << "File        : " << path.string() << "\n"
+              << "Size        : " << size << " bytes (" << detail::human_bytes(size) << ")\n"
+              << "Valid       : "
+              << (valid ? std::string("yes: header and payload checksums match") : "no: " + why) << "\n";
+    if (!valid) return 1;
+    const detail::Header& h = checkpoint.header;
+    std::cout << "Format      : version " << detail::kFormatVersion << "\n"
+              << "Generation  : " << h.generation << "\n"
+              << "Saved at    : " << format_time_ns(h.time_ns) << "\n"
+              << "Saved by    : pid " << h.pid << " on host " << h.host << "\n"
+              << "Job         : " << h.job_key
+              << (h.scheduler.empty() ? std::string(" (run by hand)") : " (scheduler " + h.scheduler + ")") << "\n"
+              << "Checkpoint  : " << h.name << "\n"
+              << "Payload     : " << checkpoint.payload_size << " bytes at offset " << checkpoint.payload_offset
+              << "\n"
+              << "Variables   : " << h.variables.size() << "\n";
+    std::size_t width = 0;
+    for (const auto& v : h.variables) width = std::max(width, v.name.size());
+    for (const auto& v : h.variables) {
+        std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.size << " bytes ("
+                  << detail::human_bytes(v.size) << ")\n";
+    }
+    return 0;
+}
+
+} // namespace
+
+// ---- the subcommands ----------------------------------------------------------------------
+
+int start_job(const StartRequest& request) {
+    if (request.command.empty()) throw Error("reprise: start: no program given");
+    const std::string& program = request.command.front();
+    if (!is_executable(program))
+        throw Error("reprise: start: " + program +
+                    (program.find('/') == std::string::npos ? ": no such program in PATH"
+                                                            : ": not an executable file"));
+    if (!(request.every >= 0)) throw Error("reprise: start: --every must not be negative");
+
+    const Registry registry(Registry::default_root());
+    Job job;
+    job.name = request.name.empty() ? boost::filesystem::path(program).filename().string() : request.name;
+    job.command = request.command;
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd)) throw_errno("start: getcwd", ".", errno);
+    job.cwd = cwd;
+    job.every = request.every;
+    job.created = now_seconds();
+    job.run = new_run(request.detach);
+    std::unique_ptr<HeldLock> lock = registry.create(job);
+    if (request.detach) return run_detached(registry, job, std::move(lock), "start", true);
+    detail::log_line("reprise start: job id " + std::to_string(job.id) + " (" + job.name + ") on " +
+                     job.run.host + "; checkpoints in " + registry.checkpoints(job.id));
+    return run_attached(registry, job, std::move(lock), "start", true);
+}
+
+int list_jobs() {
+    const Registry registry(Registry::default_root());
+    struct Row {
+        std::string id, host, status, checkpoint, command;
+    };
+    std::vector<Row> rows{{"ID", "HOST", "STATUS", "LAST CHECKPOINT", "COMMAND"}};
+    int status = 0;
+    for (long id : registry.ids()) {
+        try {
+            const Observation o = observe(registry, id);
+            std::string checkpoint = "-";
+            if (!o.generations.empty())
+                checkpoint = "gen " + std::to_string(o.generations.back().number) + ", " +
+                             format_time(o.generations.back().mtime).substr(0, 19);
+            rows.push_back({std::to_string(id), o.job.run.host, o.status_line(), checkpoint,
+                            format_command(o.job.command)});
+        } catch (const NoSuchJob&) {
+            // removed since it was listed
+        } catch (const std::exception& e) {
+            std::cout.flush();
+            detail::log_line("reprise: list: " + without_prefix(e.what()));
+            status = 1;
+        }
+    }
+    if (rows.size() == 1 && status == 0) {
+        std::cout << "no jobs in " << registry.root() << "\n";
+        return 0;
+    }
+    std::size_t widths[4] = {0, 0, 0, 0};
+    for (const Row& r : rows) {
+        widths[0] = std::max(widths[0], r.id.size());
+        widths[1] = std::max(widths[1], r.host.size());
+        widths[2] = std::max(widths[2], r.status.size());
+        widths[3] = std::max(widths[3], r.checkpoint.size());
+    }
+    auto pad = [](const std::string& s, std::size_t w) { return s + std::string(w - s.size() + 2, ' '); };
+    for (const Row& r : rows)
+        std::cout << pad(r.id, widths[0]) << pad(r.host, widths[1]) << pad(r.status, widths[2])
+                  << pad(r.checkpoint, widths[3]) << r.command << "\n";
+    return status;
+}
+
+int show_info(long id) {
+    const Registry registry(Registry::default_root());
+    const Observation o = observe(registry, id);
+    const Job& job = o.job;
+    std::uint64_t bytes = 0;
+    std::string numbers;
+    for (const auto& g : o.generations) {
+        bytes += g.size;
+        numbers += (numbers.empty() ? "" : ", ") + std::to_string(g.number);
+    }
+    std::cout << "Job id                  : " << job.id << "\n"
+              << "Name                    : " << job.name << "\n"
+              << "Host                    : " << job.run.host << "\n"
+              << "Command                 : " << format_command(job.command) << "\n"
+              << "Working directory       : " << job.cwd << "\n"
+              << "Created                 : " << format_time(job.created) << "\n"
+              << "Last start              : " << format_time(job.run.started) << "\n";
+    if (job.run.ended) std::cout << "Ended                   : " << format_time(job.run.ended) << "\n";
+    std::cout << "Status                  : " << o.status_line() << "\n";
+    if (o.kind == Kind::running)
+        std::cout << "Process                 : pid " << job.run.pid << ", supervisor pid "
+                  << job.run.supervisor_pid << "\n";
+    std::cout << "Automatic checkpointing : "
+              << (job.every > 0 ? "every " + format_duration(job.every) : std::string("disabled")) << "\n"
+              << "Generations             : "
+              << (o.generations.empty() ? std::string("none")
+                                        : std::to_string(o.generations.size()) + " (" + numbers + "), " +
+                                              detail::human_bytes(bytes))
+              << "\n"
+              << "Last checkpoint         : " << o.newest() << "\n"
+              << "Restarts                : " << job.restarts << "\n"
+              << "Output                  : "
+              << (job.run.detached ? registry.log(id) : std::string("the terminal it was started from")) << "\n"
+              << "Checkpoint directory    : " << registry.checkpoints(id) << "\n";
+    return 0;
+}
+
+int checkpoint_job(long id, double timeout) {
+    const std::string what = "checkpoint " + std::to_string(id);
+    const Registry registry(Registry::default_root());
+    const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                    std::chrono::duration<double>(timeout));
+    const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
+    const Run& run = o.job.run;
+    const std::vector<Generation> before_list = generations(registry, o.job);
+    const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
+    const std::uint64_t asked = now_ns();
+    if (!is_alive(run.pid, run.pid_start) || ::kill(static_cast<pid_t>(run.pid), SIGUSR1) != 0)
+        throw Error("reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
+
+    const std::string dir = registry.checkpoints(id);
+    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
+        const std::vector<Generation> now = generations(registry, o.job);
+        for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
+            const detail::Directory directory(dir);
+            detail::VerifiedCheckpoint checkpoint;
+            std::string why;
+            const std::string name = boost::filesystem::path(g->path).filename().string();
+            if (!detail::read_checkpoint(directory, name, checkpoint, why)) {
+                // Two saves later the library recycles a file: its blocks are overwritten
+                // under a temporary name. A generation that fast-moving saves have
+                // superseded meanwhile is no error; any other invalid new file is.
+                struct stat st {};
+                if (::stat(g->path.c_str(), &st) != 0 && errno == ENOENT) continue;
+                const std::vector<Generation> later = generations(registry, o.job);
+                if (!later.empty() && later.back().number > g->number + 1) continue;
+                throw Error("reprise: " + what + ": the new generation " + g->path + " is not valid: " + why);
+            }
+            // A save that began before the request holds older state: wait for the next.
+            if (checkpoint.header.time_ns < asked) continue;
+            sync_directory(dir); // the rename is durable once the directory is synced
+            std::cout << "reprise checkpoint: job " << id << ": generation " << checkpoint.header.generation
+                      << " (" << detail::human_bytes(checkpoint.file_size) << ", checksums valid) saved at "
+                      << format_time_ns(checkpoint.header.time_ns) << ": " << g->path << "\n";
+            return 0;
+        }
+        if (!is_alive(run.pid, run.pid_start))
+            throw Error("reprise: " + what + ": " + job_word(id) + " ended before it saved a new checkpoint: " +
+                        observe(registry, id).status_line());
+        if (SteadyClock::now() > deadline)
+            throw Error("reprise: " + what + ": no new checkpoint in " + dir + " within " +
+                        format_duration(timeout) + " of SIGUSR1 to pid " + std::to_string(run.pid) +
+                        " on " + run.host + "; the program saves at its next maybe_save(): does it call "
+                        "it often? (--timeout waits longer)");
+        pause_for(pause);
+    }
+}
+
+int stop_job(long id, double timeout) {
+    const std::string what = "stop " + std::to_string(id);
+    const Registry registry(Registry::default_root());
+    const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                    std::chrono::duration<double>(timeout));
+    const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
+    const Run& run = o.job.run;
+    if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), SIGTERM);
+    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
+        const Observation after = observe(registry, id);
+        if (after.kind != Kind::running) {
+            std::cout << "reprise stop: " << job_word(id) << " " << after.status_line()
+                      << "; newest checkpoint: " << after.newest();
+            if (after.restartable()) std::cout << "; `reprise restart " << id << "` resumes it";
+            std::cout << "\n";
+            return after.kind == Kind::stopped || after.kind == Kind::finished ? 0 : 1;
+        }
+        if (SteadyClock::now() > deadline)
+            throw Error("reprise: " + what + ": " + job_word(id) + " (pid " + std::to_string(run.pid) +
+                        ") still runs " + format_duration(timeout) +
+                        " after SIGTERM; is it saving a large state? (--timeout waits longer)");
+        pause_for(pause);
+    }
+}
+
+int restart_job(long id, bool detach) {
+    const std::string what = "restart " + std::to_string(id);
+    const Registry registry(Registry::default_root());
+    Job job = registry.load(id);
+    // Whoever holds the run lock runs the job (or is about to, or removes it): one at a time,
+    // on any host that shares the registry.
+    std::unique_ptr<HeldLock> lock = HeldLock::try_take(registry.run_lock(id), true);
+    if (!lock) {
+        job = registry.load(id);
+        throw Error("reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
+                    " (pid " + std::to_string(job.run.pid) + "); `reprise stop " + std::to_string(id) +
+                    "` on " + job.run.host + " stops it first");
+    }
+    job = registry.load(id); // as its last supervisor left it
+    const std::string program_lock = library_lock(registry, job);
+    if (probe_lock(program_lock) == LockState::held)
+        throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
+                    lock_holder(program_lock) + " holds " + program_lock);
+    const Run& last = job.run;
+    if (last.state != "ended" && last.host == host_name() && last.boot_id == boot_id() &&
+        is_alive(last.pid, last.pid_start))
+        throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
+                    std::to_string(last.pid) + ")");
+    if (last.state == "ended" && last.error.empty() && last.signal == 0 && last.exit_status == 0)
+        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0): there is "
+                    "nothing to resume; `reprise start` runs the program anew");
+    const std::vector<Generation> gens = generations(registry, job);
+    if (last.state != "ended")
+        detail::log_line("reprise " + what + ": its last run, on " + last.host +
+                         ", vanished without a word; resuming from its newest checkpoint");
+    if (gens.empty())
+        detail::log_line("reprise " + what + ": warning: " + job_word(id) +
+                         " has no checkpoint: it starts from the beginning");
+    ++job.restarts;
+    job.run = new_run(detach);
+    registry.save(job);
+    if (detach) return run_detached(registry, job, std::move(lock), "restart", false);
+    detail::log_line("reprise restart: job id " + std::to_string(id) + " (" + job.name + ") on " +
+                     job.run.host + ", from " +
+                     (gens.empty() ? std::string("the beginning")
+                                   : "generation " + std::to_string(gens.back().number)));
+    return run_attached(registry, job, std::move(lock), "restart", false);
+}
+
+int remove_job(long id) {
+    const std::string what = "rm " + std::to_string(id);
+    const Registry registry(Registry::default_root());
+    if (!registry.exists(id)) registry.load(id); // throws NoSuchJob
+    std::unique_ptr<HeldLock> lock = HeldLock::try_take(registry.run_lock(id), true);
+    std::string name;
+    std::size_t count = 0;
+    try {
+        const Job job = registry.load(id);
+        if (!lock)
+            throw Error("reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
+                        " (pid " + std::to_string(job.run.pid) + "); `reprise stop " + std::to_string(id) +
+                        "` first");
+        const std::string program_lock = library_lock(registry, job);
+        if (probe_lock(program_lock) == LockState::held)
+            throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
+                        lock_holder(program_lock) + " holds " + program_lock);
+        if (job.run.state != "ended" && job.run.host == host_name() && job.run.boot_id == boot_id() &&
+            is_alive(job.run.pid, job.run.pid_start))
+            throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
+                        std::to_string(job.run.pid) + ")");
+        name = job.name;
+        count = generations(registry, job).size();
+    } catch (const CorruptEntry&) {
+        // A corrupt entry is removed all the same, unless a run holds it.
+        if (!lock)
+            throw Error("reprise: " + what + ": " + registry.run_lock(id) +
+                        " is held: a run of the job is alive");
+    }
+    registry.remove(id, std::move(lock));
+    std::cout << "reprise rm: removed " << job_word(id);
+    if (name.empty())
+        std::cout << ", a corrupt entry, and everything in it\n";
+    else
+        std::cout << " (" << name << ") and its " << count << (count == 1 ? " checkpoint" : " checkpoints") << "\n";
+    return 0;
+}
+
+int inspect(const std::string& target) {
+    struct stat st {};
+    if (::stat(target.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            throw Error("reprise: inspect " + target + ": a directory; give a checkpoint file or a job id");
+        return inspect_file(target);
+    }
+    const int err = errno;
+    const long long id = detail::parse_count(target);
+    if (id <= 0 || target.find('/') != std::string::npos)
+        throw Error("reprise: inspect " + target + ": " + errno_text(err) + " (neither a file nor a job id)");
+    const Registry registry(Registry::default_root());
+    const Job job = registry.load(static_cast<long>(id));
+    const std::vector<Generation> gens = generations(registry, job);
+    if (gens.empty())
+        throw Error("reprise: inspect " + target + ": " + job_word(job.id) + " has no checkpoint in " +
+                    registry.checkpoints(job.id));
+    int status = 0;
+    for (auto g = gens.rbegin(); g != gens.rend(); ++g) {
+        if (g != gens.rbegin()) std::cout << "\n";
+        status |= inspect_file(g->path);
+    }
+    return status;
+}
+
+} // namespace reprise::manager

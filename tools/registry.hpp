@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_TOOLS_REGISTRY_HPP
+#define REPRISE_TOOLS_REGISTRY_HPP
+
+// The job registry of the `reprise` job manager: one directory (REPRISE_HOME), possibly on
+// NFS and shared by several hosts, that no two processes ever update by read-modify-write.
+//
+//   REPRISE_HOME/ids/<n>/                  one empty directory per id ever given: mkdir is
+//                                          the atomic allocation, and an id is never reused
+//   REPRISE_HOME/jobs/<n>/job.json         the job's record, replaced by atomic rename
+//   REPRISE_HOME/jobs/<n>/run.lock         OFD write lock held by the run's supervisor
+//   REPRISE_HOME/jobs/<n>/checkpoints/     the job's REPRISE_DIR
+//   REPRISE_HOME/jobs/<n>/output.log       the output of detached runs
+//
+// Only the holder of run.lock writes job.json (the supervisor of a run, or `restart` and
+// `rm` before they start or remove one), so there are no lost updates between hosts.
+
+#include "reprise/error.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reprise::manager {
+
+/// An entry of the registry that cannot be had; the message does not name the command
+/// that wanted it (main() prefixes it).
+class RegistryEntryError : public Error {
+public:
+    using Error::Error;
+};
+
+/// A job id that the registry does not hold. Message: `reprise: no job N in ...`.
+class NoSuchJob : public RegistryEntryError {
+public:
+    using RegistryEntryError::RegistryEntryError;
+};
+
+/// A registry entry that cannot be read back (missing or unparsable job.json, wrong
+/// fields). `reprise rm N` removes such an entry.
+class CorruptEntry : public RegistryEntryError {
+public:
+    using RegistryEntryError::RegistryEntryError;
+};
+
+/// Seconds since the epoch, now.
+std::int64_t now_seconds();
+
+/// One run of a job: its first start or a restart.
+struct Run {
+    std::string state;           ///< "starting", "running" or "ended"
+    std::string host;            ///< the host name it runs (ran) on
+    std::string boot_id;         ///< that host's boot id then: a reboot ends every run
+    bool detached = false;       ///< output in the entry's output.log, no terminal
+    std::int64_t started = 0;    ///< seconds since the epoch
+    std::int64_t ended = 0;      ///< seconds since the epoch; 0 until the run ended
+    long supervisor_pid = 0;     ///< the manager process that waits for the program
+    long pid = 0;                ///< the program; 0 until it was started
+    std::uint64_t pid_start = 0; ///< the program's start time (clock ticks since boot):
+                                 ///< with pid and boot id, its identity on that host
+    int exit_status = -1;        ///< the program's exit status, when it exited
+    int signal = 0;              ///< the signal that killed it, when one did
+    std::string error;           ///< why it could not be started, when it could not
+};
+
+/// A job as the registry records it, in job.json.
+struct Job {
+    long id = 0;
+    std::string name;                 ///< the checkpoint name (REPRISE_NAME)
+    std::vector<std::string> command; ///< the program and its arguments, as typed
+    std::string cwd;                  ///< where it runs
+    double every = 0;                 ///< seconds between automatic checkpoints; 0: none
+    std::int64_t created = 0;         ///< seconds since the epoch
+    unsigned restarts = 0;            ///< how many times `reprise restart` ran it again
+    Run run;                          ///< the current or last run
+};
+
+/// An open-file-description write lock (fcntl F_OFD_SETLK), held until this object is
+/// destroyed or released. A child created by fork shares it (same open file description)
+/// and keeps it after the parent closed its descriptor; the descriptor is close-on-exec,
+/// so a program the holder executes never holds it. The kernel (or NFS's lock manager)
+/// releases it however the holder dies.
+class HeldLock {
+public:
+    /// Takes the lock on `path` without waiting. Returns nullptr when another open file
+    /// description holds it. `create`: create the file (mode 0600) when missing.
+    /// @throws Error naming the path and the system error for any other failure.
+    static std::unique_ptr<HeldLock> try_take(const std::string& path, bool create);
+
+    ~HeldLock();
+    HeldLock(const HeldLock&) = delete;
+    HeldLock& operator=(const HeldLock&) = delete;
+
+    /// The descriptor (close-on-exec).
+    int fd() const noexcept { return fd_; }
+
+private:
+    explicit HeldLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+/// Whether a process holds a write lock on a file, asked without taking it.
+enum class LockState {
+    held,       ///< some process (on any host sharing the file) holds a lock
+    free,       ///< nobody does
+    absent,     ///< the file does not exist
+    unknown,    ///< the file system cannot say (no lock manager on this NFS mount...)
+};
+
+/// Probes `path` with F_OFD_GETLK. Never throws.
+LockState probe_lock(const std::string& path) noexcept;
+
+/// A checkpoint file of a job.
+struct Generation {
+    std::uint64_t number = 0;
+    std::string path;
+    std::uint64_t size = 0;
+    std::int64_t mtime = 0; ///< seconds since the epoch
+};
+
+/// The registry in one directory.
+class Registry {
+public:
+    /// Opens the registry in `root`, creating it (and `jobs/`, `ids/`) when missing.
+    /// A relative `root` is made absolute: programs run elsewhere.
+    /// @throws Error when a directory cannot be created.
+    explicit Registry(const std::string& root);
+
+    /// REPRISE_HOME; else $XDG_DATA_HOME/reprise; else ~/.local/share/reprise.
+    /// @throws Error when none of them can be determined.
+    static std::string default_root();
+
+    const std::string& root() const noexcept { return root_; }
+    std::string entry(long id) const;            ///< jobs/<id>
+    std::string checkpoints(long id) const;      ///< jobs/<id>/checkpoints
+    std::string log(long id) const;              ///< jobs/<id>/output.log
+    std::string run_lock(long id) const;         ///< jobs/<id>/run.lock
+
+    /// The ids of the entries in jobs/, ascending.
+    /// @throws Error when jobs/ cannot be listed.
+    std::vector<long> ids() const;
+
+    /// True when jobs/<id> exists.
+    bool exists(long id) const;
+
+    /// Gives `job` a new id (mkdir of ids/<n>: atomic, also on NFS), prepares its entry
+    /// beside jobs/ and renames it in complete, with its run lock already held: nobody
+    /// ever sees a half-made entry, nor an entry whose run is not owned.
+    /// @returns the held run lock. @throws Error.
+    std::unique_ptr<HeldLock> create(Job& job) const;
+
+    /// Reads jobs/<id>/job.json.
+    /// @throws NoSuchJob, CorruptEntry, or Error for an I/O error.
+    Job load(long id) const;
+
+    /// Replaces jobs/<id>/job.json atomically and durably (temporary file, fsync, rename,
+    /// fsync of the directory: reprise::detail::write_durably). The caller holds the run lock.
+    /// @throws Error.
+    void save(const Job& job) const;
+
+    /// Removes jobs/<id>: renamed aside first (nobody sees it half-removed), the lock
+    /// released, then deleted. ids/<id> stays: the id is never given again.
+    /// @throws Error.
+    void remove(long id, std::unique_ptr<HeldLock> lock) const;
+
+private:
+    std::string root_;
+};
+
+/// "<name>.sge-<id>", escaped as the library escapes file names: the prefix of the job's
+/// checkpoint files (the manager gives the program JOB_ID=<id>).
+std::string checkpoint_stem(const Job& job);
+
+/// The library's lock file of the job, held by the program while its Checkpointer lives.
+std::string library_lock(const Registry& registry, const Job& job);
+
+/// The job's complete checkpoint files, oldest first. @throws Error when the directory
+/// exists but cannot be listed.
+std::vector<Generation> generations(const Registry& registry, const Job& job);
+
+} // namespace reprise::manager
+
+#endif
