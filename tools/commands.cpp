@@ -519,15 +519,6 @@ std::uint64_t now_ns() {
                                           .count());
 }
 
-void sync_directory(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw_errno("opening directory", path, errno);
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0 && err != EINVAL) throw_errno("fsync of directory", path, err);
-}
-
 std::string format_time_ns(std::uint64_t ns) {
     const auto seconds = static_cast<std::int64_t>(ns / 1000000000u);
     std::string text = format_time(seconds);

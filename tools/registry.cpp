@@ -37,16 +37,6 @@ void create_directories(const std::string& path) {
     if (ec) throw Error("reprise: creating directory " + path + ": " + ec.message());
 }
 
-// fsync of a directory makes a rename or mkdir in it durable; EINVAL: it cannot be synced.
-void sync_directory(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw_errno("opening directory", path, errno);
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0 && err != EINVAL) throw_errno("fsync of directory", path, err);
-}
-
 // A decimal id as a directory name: digits only, no leading zero; else 0.
 long id_of(const std::string& name) {
     if (name.empty() || name[0] == '0') return 0;
@@ -134,6 +124,15 @@ void write_record(const std::string& dir, const Job& job) {
 }
 
 } // namespace
+
+void sync_directory(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw_errno("opening directory", path, errno);
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0 && err != EINVAL) throw_errno("fsync of directory", path, err);
+}
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(

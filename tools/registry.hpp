@@ -180,6 +180,10 @@ std::string library_lock(const Registry& registry, const Job& job);
 /// exists but cannot be listed.
 std::vector<Generation> generations(const Registry& registry, const Job& job);
 
+/// fsync of the directory `path`, which makes a rename or mkdir in it durable; a file
+/// system that cannot sync a directory (EINVAL) is accepted. Throws Error otherwise.
+void sync_directory(const std::string& path);
+
 } // namespace reprise::manager
 
 #endif
