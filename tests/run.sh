@@ -8,7 +8,8 @@
 #
 #   pass 1  build/            RelWithDebInfo, tests + examples + benchmarks
 #   pass 2  build-sanitize/   Debug -O1 with AddressSanitizer + UBSan on reprise's targets
-#                             (skipped when REPRISE_SKIP_SANITIZE=1)
+#                             (skipped when REPRISE_SKIP_SANITIZE=1), without the labels
+#                             slurm and sge: the single-node clusters run once, in pass 1
 #
 # Both passes run even when the first fails; the exit status is non-zero when any
 # configure, build or test failed. The last lines sum up each pass with CTest's own
@@ -28,6 +29,8 @@ summaries=()
 status=0
 
 # run_pass <name> <build dir> <cmake configure arguments...>
+# CTest arguments of this pass only, before the caller's: the array pass_ctest_args.
+pass_ctest_args=()
 run_pass() {
     local name=$1 dir=$2
     shift 2
@@ -49,7 +52,8 @@ run_pass() {
     fi
     echo "=== $name: test"
     local rc=0
-    ctest --test-dir "$dir" --output-on-failure -j2 ${ctest_args[@]+"${ctest_args[@]}"} 2>&1 \
+    ctest --test-dir "$dir" --output-on-failure -j2 ${pass_ctest_args[@]+"${pass_ctest_args[@]}"} \
+        ${ctest_args[@]+"${ctest_args[@]}"} 2>&1 \
         | tee "$log" || rc=$?
     local summary
     summary=$(grep -E '^[0-9]+% tests passed' "$log" | tail -n 1 || true)
@@ -73,6 +77,9 @@ else
     # Every finding fails its test (-fno-sanitize-recover=all); say where it came from.
     export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}"
+    # The scheduler tests (tests/cluster/) test job scripts and clusters, not sanitised
+    # code, and a cluster takes minutes: they run in the release pass only.
+    pass_ctest_args=(-LE 'slurm|sge')
     run_pass "sanitize (build-sanitize/)" build-sanitize \
         -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DREPRISE_SANITIZE=ON
 fi

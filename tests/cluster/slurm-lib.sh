@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The reprise authors
+#
+# Sourced by the Slurm scenarios: common.sh, scenario.sh, and Slurm's side of them.
+
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+scheduler_diagnostics() {
+    local j
+    for j in "${jobs_to_cancel[@]}"; do
+        echo "---- scontrol show job $j"
+        scontrol show job "$j" 2>&1 || true
+    done
+    echo "---- squeue"
+    squeue 2>&1 || true
+    echo "---- slurmctld.log (last lines)"
+    tail -n 30 "$SLURM_DIR/log/slurmctld.log" 2>&1 || true
+}
+
+cancel_job() { scancel --full "$1"; }
+
+source "$(dirname "${BASH_SOURCE[0]}")/scenario.sh"
+
+command -v sbatch >/dev/null || die "no sbatch although the setup said ready"
+scontrol ping 2>/dev/null | grep -q UP || die "slurmctld does not answer (SLURM_CONF=$SLURM_CONF)"
+
+# submit SBATCH_ARGS... SCRIPT ARGS...: submits held (the decoys go in before it may
+# run) from $work; sets $submitted to the job id (cancelled at exit if still there).
+submit() {
+    submitted=$(cd "$work" && sbatch --parsable --hold "$@") || die "sbatch $* failed"
+    submitted=${submitted%%;*}
+    jobs_to_cancel+=("$submitted")
+}
+
+# field JOB NAME: a field of `scontrol show job` (JobState, Restarts, ExitCode...).
+field() {
+    scontrol show job "$1" -o 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+state_is() { [[ $(field "$1" JobState) == "$2" ]]; }
+
+# wait_requeued JOB: the job went back to the queue. It starts again by itself once its
+# EligibleTime (cred_expire+1 s after the requeue) has passed, at the next scheduling
+# pass: 15 to 30 s later. (Starting it sooner by hand gets it killed: "Job credential
+# revoked".)
+wait_requeued() {
+    wait_until 60 "job $1 to be PENDING again" state_is "$1" PENDING ||
+        die "job $1 did not go back to the queue"
+}
+
+# wait_finished JOB SECONDS: waits until the job has ended, and fails unless COMPLETED.
+ended() {
+    case $(field "$1" JobState) in
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE) ;;
+    *) return 1 ;;
+    esac
+}
+wait_finished() {
+    wait_until "$2" "job $1 to end" ended "$1" || die "job $1 did not end"
+    state_is "$1" COMPLETED || die "job $1 ended $(field "$1" JobState), exit $(field "$1" ExitCode)"
+}
