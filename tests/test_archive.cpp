@@ -300,3 +300,42 @@ TEST_CASE("a recycled file longer than the new generation is cut to the new size
     CHECK(c.generation() == 3);
     CHECK(restored == std::vector<double>(10, 3.0));
 }
+
+TEST_CASE("a FIFO planted under a generation's name blocks neither a save nor a restore",
+          "[archive][generations][security]") {
+    TempDir dir;
+    std::vector<double> state(1000, 1.0);
+    std::string first, fourth;
+    {
+        Checkpointer c(options_for(dir.path()));
+        c.track("state", state);
+        c.save();
+        c.save();
+        first = c.path_of_generation(1);
+        fourth = c.path_of_generation(4);
+    }
+    // Generation 1, the one the next save retires, becomes a FIFO nobody reads.
+    REQUIRE(::unlink(first.c_str()) == 0);
+    REQUIRE(::mkfifo(first.c_str(), 0600) == 0);
+    {
+        std::vector<double> restored;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("state", restored);
+        REQUIRE(c.restore());
+        CHECK(c.generation() == 2);
+        restored.assign(1000, 3.0);
+        c.save(); // generation 3: the FIFO is removed, not opened for writing and waited on
+        CHECK(::access(first.c_str(), F_OK) != 0);
+        CHECK(S_ISREG(stat_of(c.path_of_generation(3)).st_mode));
+    }
+    // A FIFO as the newest "generation": rejected, the one before it restored.
+    REQUIRE(::mkfifo(fourth.c_str(), 0600) == 0);
+    std::vector<double> restored;
+    reprise_test::StderrCapture capture;
+    Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+    c.track("state", restored);
+    REQUIRE(c.restore());
+    CHECK(c.generation() == 3);
+    CHECK(restored == std::vector<double>(1000, 3.0));
+    CHECK(reprise_test::contains(capture.stop(), "not a regular file"));
+}

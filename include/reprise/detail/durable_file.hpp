@@ -131,21 +131,31 @@ private:
     bool active_ = false;
 };
 
+// Opening a FIFO or a device planted under one of our names must not block: opens of
+// files that may be foreign say O_NONBLOCK (a FIFO without a reader then fails with ENXIO
+// at once, fifo(7)), and the flag is cleared once fstat has shown a regular file, where it
+// means nothing on Linux but might on other systems (open(2)).
+inline bool clear_nonblocking(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
 // Renames the file `old_name` (a generation about to be discarded) to `temp` and opens it
 // for writing, so that the new generation overwrites its blocks instead of allocating new
 // ones while the old ones are freed: freeing a 1 GiB file costs ~0.4 s of disk time on a
 // file system mounted with `discard`, and writing into allocated blocks is faster too
 // (RocksDB recycles its log files for the same reason). Only a plain file of ours with no
 // other link qualifies: a hard link (a user's copy made with `cp -l`) must not be
-// overwritten. Returns the descriptor and its current size, or -1 when `old_name` cannot
+// overwritten, and a FIFO planted there must not be waited on. Returns the descriptor and its current size, or -1 when `old_name` cannot
 // be recycled; it is then gone or left for the caller to remove.
 inline int open_recycled(const Directory& dir, const std::string& old_name,
                          const std::string& temp, std::uint64_t& size) {
     if (sys::renameat(dir.fd(), old_name.c_str(), temp.c_str()) != 0) return -1;
-    const int fd = sys::openat(dir.fd(), temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    const int fd =
+        sys::openat(dir.fd(), temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st {};
     if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        st.st_uid == ::geteuid()) {
+        st.st_uid == ::geteuid() && clear_nonblocking(fd)) {
         size = static_cast<std::uint64_t>(st.st_size);
         return fd;
     }

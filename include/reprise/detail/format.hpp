@@ -400,7 +400,8 @@ struct VerifiedCheckpoint {
 // a file says can drive an allocation.
 inline bool read_checkpoint(const Directory& dir, const std::string& name,
                             VerifiedCheckpoint& out, std::string& why) {
-    FileHandle file(sys::openat(dir.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    FileHandle file(
+        sys::openat(dir.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     const int fd = file.get();
     if (fd < 0) {
         why = "cannot open: " + errno_text(errno);
@@ -414,6 +415,10 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     }
     if (!S_ISREG(st.st_mode)) {
         why = "not a regular file";
+        return false;
+    }
+    if (!clear_nonblocking(fd)) {
+        why = "cannot clear O_NONBLOCK: " + errno_text(errno);
         return false;
     }
     const auto file_size = static_cast<std::uint64_t>(st.st_size);
