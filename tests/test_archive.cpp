@@ -239,6 +239,28 @@ TEST_CASE("reprise's archive rejects data that ends too soon or is not a portabl
     CHECK_THROWS_WITH(read_back(flagged, restored), Catch::Contains("byte order flag 7"));
 }
 
+TEST_CASE("a vector's element count larger than its data is refused before any allocation",
+          "[archive][errors][security]") {
+    // The count sits after the one-byte byte order flag, as 64 bits little-endian.
+    auto with_count = [](std::string bytes, std::uint64_t count) {
+        for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+        return bytes;
+    };
+    const std::uint64_t huge = std::uint64_t(1) << 28; // 2 GiB of doubles: allocatable, absurd
+    std::vector<double> three{1, 2, 3}, doubles;
+    CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(three), huge), doubles),
+                      Catch::Contains("too soon for a vector of 268435456 elements"));
+    CHECK(doubles.capacity() < 1000);
+    std::vector<std::string> two{"a", "b"}, strings;
+    CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(two), huge), strings),
+                      Catch::Contains("too soon for a vector of 268435456 elements"));
+    CHECK(strings.capacity() < 1000);
+    // A count that fits is still read as cereal reads it.
+    std::vector<std::string> fine;
+    read_back(reprise_bytes(two), fine);
+    CHECK(fine == two);
+}
+
 TEST_CASE("a save overwrites the generation before the last in place instead of freeing it",
           "[archive][generations]") {
     TempDir dir;

@@ -27,6 +27,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace reprise {
 
@@ -187,6 +188,56 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
     using Element = std::remove_cv_t<std::remove_pointer_t<T>>;
     detail::check_portable<Element>();
     ar.get_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
+}
+
+// std::vector, loaded as cereal loads it (the same bytes, resize then fill), with two
+// additions:
+// - the element count read from the file is checked against the bytes the variable has
+//   left before anything is allocated, so a crafted count cannot drive an allocation
+//   larger than the file justifies (an element takes at least one byte, an arithmetic
+//   one its size; an empty class may take none, AllowEmptyClassElision);
+// - new memory for a large vector is reserved first and advised for huge pages before
+//   anything touches it (advise_fresh_memory): first touch is most of a large restore.
+// Overload resolution prefers these to cereal's templates: their archive parameter is
+// more specialised. (Filling a reserved vector by emplace_back instead of resize, to skip
+// the value-initialisation pass, was measured too: no faster here, so cereal's way stays.)
+namespace detail {
+inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t bytes_each) {
+    if (bytes_each != 0 && count > ar.remaining() / bytes_each)
+        throw cereal::Exception("its data ends " + std::to_string(ar.remaining()) +
+                                " bytes on, too soon for a vector of " +
+                                std::to_string(count) + " elements");
+}
+
+template <class T, class A>
+void prepare_vector(InputArchive& ar, std::vector<T, A>& vector, cereal::size_type size,
+                    std::uint64_t bytes_each) {
+    check_count(ar, size, bytes_each);
+    if (size > vector.capacity()) {
+        std::vector<T, A>().swap(vector); // the old elements are not moved into the new memory
+        vector.reserve(static_cast<std::size_t>(size));
+        advise_fresh_memory(vector.data(), static_cast<std::size_t>(size) * sizeof(T));
+    }
+    vector.resize(static_cast<std::size_t>(size));
+}
+} // namespace detail
+
+template <class T, class A>
+std::enable_if_t<std::is_arithmetic<T>::value && !std::is_same<T, bool>::value>
+CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::vector<T, A>& vector) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    detail::prepare_vector(ar, vector, size, sizeof(T));
+    ar(cereal::binary_data(vector.data(), static_cast<std::size_t>(size) * sizeof(T)));
+}
+
+template <class T, class A>
+std::enable_if_t<!std::is_arithmetic<T>::value>
+CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::vector<T, A>& vector) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    detail::prepare_vector(ar, vector, size, std::is_empty<T>::value ? 0 : 1);
+    for (auto&& v : vector) ar(v);
 }
 
 // Names are not stored (a binary archive), sizes are plain values: as cereal's own.

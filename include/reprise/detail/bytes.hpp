@@ -15,7 +15,29 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace reprise::detail {
+
+// Memory about to be filled for the first time (a restored array, the snapshot buffer):
+// on Linux, ask for transparent huge pages on its 2 MiB-aligned interior (a no-op where
+// THP is off). First touch of fresh memory costs one page fault per 4 KiB, which for a
+// large array is most of the time it takes to fill it (~1.6 GB/s, issue 3); with 2 MiB
+// pages it is 512 times fewer faults. Advice only: the content and the program's view
+// of the memory do not change, and a failure is of no consequence.
+inline void advise_fresh_memory(void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t kHuge = std::uintptr_t(2) << 20;
+    if (bytes < 4 * kHuge) return;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+    (void)data, (void)bytes;
+#endif
+}
 
 // Values of 2, 4 and 8 bytes are stored and loaded as unsigned integers through a type
 // whose alignment is 1. Not through memcpy: that is a char access, which may alias any
