@@ -521,6 +521,43 @@ TEST_CASE("in background mode request_save() and maybe_save() return at once wit
     CHECK(restored_x(dir.path()) == std::make_pair(1, std::uint64_t(1)));
 }
 
+TEST_CASE("in background mode a large array, copied into the snapshot by two threads, "
+          "restores exactly, between the small values around it",
+          "[background][roundtrip]") {
+    clear_environment();
+    TempDir dir;
+    // Larger than ByteSink::kBulkBytes, and not a multiple of the 4 KiB split granule.
+    const std::size_t count = (std::size_t(24) << 20) / sizeof(double) + 123;
+    auto value = [](std::size_t k) { return static_cast<double>(k) * 0.75 - 3.0; };
+    {
+        reprise::Checkpointer c(background_options(dir.path()));
+        int before = 7, after = 9;
+        std::vector<double> big(count);
+        for (std::size_t k = 0; k < count; ++k) big[k] = value(k);
+        c.track("before", before).track("big", big).track("after", after);
+        c.request_save();
+        CHECK(c.maybe_save());
+        c.request_save(); // a second snapshot into the same buffer
+        big[0] = -1.0;
+        c.save();
+        CHECK(c.generation() == 2);
+    }
+    reprise::Options o = background_options(dir.path());
+    o.restore = reprise::RestorePolicy::always;
+    reprise::Checkpointer c(o);
+    int before = 0, after = 0;
+    std::vector<double> big;
+    c.track("before", before).track("big", big).track("after", after);
+    REQUIRE(c.restore());
+    CHECK(before == 7);
+    CHECK(after == 9);
+    REQUIRE(big.size() == count);
+    CHECK(big[0] == -1.0);
+    std::size_t wrong = 0;
+    for (std::size_t k = 1; k < count; ++k) wrong += big[k] != value(k);
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("in background mode generation() advances only once the save is durable, and a "
           "trigger meanwhile is carried out after it",
           "[background][api][durability]") {

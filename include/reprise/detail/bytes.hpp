@@ -71,9 +71,13 @@ public:
     ByteSink(const ByteSink&) = delete;
     ByteSink& operator=(const ByteSink&) = delete;
 
+    // A block of at least this size always goes to put_beyond(), even when it fits in the
+    // window, so that a sink may move it some other way (SnapshotSink: two threads).
+    static constexpr std::size_t kBulkBytes = std::size_t(16) << 20;
+
     // Appends `n` bytes; the inline part of every put.
     void put(const void* data, std::size_t n) {
-        if (n <= limit_ - pos_) {
+        if (n <= limit_ - pos_ && n < kBulkBytes) {
             if (n) std::memcpy(base_ + pos_, data, n); // an empty container's data() may be null
             pos_ += n;
         } else {
@@ -106,7 +110,8 @@ public:
 protected:
     ~ByteSink() = default;
 
-    // `n` bytes that do not fit in the window: move the window on, or take them directly.
+    // `n` bytes that do not fit in the window, or a bulk block (kBulkBytes) that may: move
+    // the window on, or take them directly.
     virtual void put_beyond(const char* data, std::size_t n) = 0;
 
     // The window: [base_, base_ + limit_), of which the first pos_ bytes are filled.

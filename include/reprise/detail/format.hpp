@@ -27,6 +27,7 @@
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/posix_error.hpp"
+#include "reprise/detail/signals.hpp"
 #include "reprise/detail/sys.hpp"
 
 #ifndef XXH_INLINE_ALL
@@ -40,6 +41,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -226,9 +229,33 @@ private:
     XXH3_state_t* state_;
 };
 
+// Copies `n` bytes with two threads where the machine has two cores: a background save's
+// pause is this copy, and the compute loop stands still meanwhile anyway. On a 2-core
+// AMD EPYC VM, 1 GiB took 80-105 ms with one memcpy and 60-83 ms with two halves in
+// parallel. Without a second core, or a thread, one memcpy.
+inline void copy_in_parallel(char* to, const char* from, std::size_t n) {
+    const std::size_t half = (n / 2) & ~std::size_t(4095); // each thread its own pages
+    std::thread helper;
+    if (std::thread::hardware_concurrency() >= 2) {
+        try {
+            helper = with_signals_blocked([&] {
+                return std::thread([=] { std::memcpy(to + half, from + half, n - half); });
+            });
+        } catch (const std::system_error&) {
+        }
+    }
+    if (!helper.joinable()) {
+        std::memcpy(to, from, n);
+        return;
+    }
+    std::memcpy(to, from, half);
+    helper.join();
+}
+
 // The snapshot of a background save: the payload serialized into memory, which a writer
 // thread then puts on disk. The buffer is kept from one save to the next, so after the
 // first save the compute loop pays only for a copy into memory it has already touched.
+// Bulk blocks (a large array's data) are copied by two threads.
 class SnapshotSink final : public ByteSink {
 public:
     // Starts a new snapshot. A buffer smaller than `expected` is replaced by one of that
@@ -250,16 +277,24 @@ public:
 
 private:
     void put_beyond(const char* data, std::size_t n) override {
-        const std::size_t used = static_cast<std::size_t>(size());
+        if (n > limit_ - pos_) grow(n);
+        if (n >= kBulkBytes)
+            copy_in_parallel(base_ + pos_, data, n);
+        else
+            std::memcpy(base_ + pos_, data, n);
+        pos_ += n;
+    }
+
+    // Room for `n` more bytes: a larger buffer, the bytes so far copied into it.
+    void grow(std::size_t n) {
+        const std::size_t used = pos_;
         const std::size_t wanted = std::max(used + n, capacity_ + capacity_ / 2 + 4096);
         std::unique_ptr<char[]> bigger(new char[wanted]);
         advise_fresh_memory(bigger.get(), wanted);
         if (used) std::memcpy(bigger.get(), data_.get(), used);
         data_ = std::move(bigger);
         capacity_ = wanted;
-        std::memcpy(data_.get() + used, data, n);
         base_ = data_.get();
-        pos_ = used + n;
         limit_ = capacity_;
     }
 
