@@ -190,17 +190,16 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
     ar.get_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
 }
 
-// std::vector, loaded as cereal loads it (the same bytes, resize then fill), with two
-// additions:
-// - the element count read from the file is checked against the bytes the variable has
-//   left before anything is allocated, so a crafted count cannot drive an allocation
-//   larger than the file justifies (an element takes at least one byte, an arithmetic
-//   one its size; an empty class may take none, AllowEmptyClassElision);
-// - new memory for a large vector is reserved first and advised for huge pages before
-//   anything touches it (advise_fresh_memory): first touch is most of a large restore.
-// Overload resolution prefers these to cereal's templates: their archive parameter is
-// more specialised. (Filling a reserved vector by emplace_back instead of resize, to skip
-// the value-initialisation pass, was measured too: no faster here, so cereal's way stays.)
+// std::vector, loaded as cereal loads it (the same bytes, resize then fill), except that
+// the element count read from the file is checked against the bytes the variable has
+// left before anything is allocated: a crafted count cannot drive an allocation larger
+// than the file justifies (an element takes at least one byte, an arithmetic one its
+// size; an empty class may take none, AllowEmptyClassElision). Overload resolution
+// prefers these to cereal's templates: their archive parameter is more specialised.
+// Measured and not kept (issue 3, 1 GiB on a 2-core VM): filling a reserved vector by
+// emplace_back to skip resize()'s value-initialisation (no faster), and madvise
+// (MADV_HUGEPAGE) on the new memory: faster warm, but 3-5x slower after the page cache
+// was dropped, the huge pages then being memory the hypervisor had taken back.
 namespace detail {
 inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t bytes_each) {
     if (bytes_each != 0 && count > ar.remaining() / bytes_each)
@@ -213,11 +212,6 @@ template <class T, class A>
 void prepare_vector(InputArchive& ar, std::vector<T, A>& vector, cereal::size_type size,
                     std::uint64_t bytes_each) {
     check_count(ar, size, bytes_each);
-    if (size > vector.capacity()) {
-        std::vector<T, A>().swap(vector); // the old elements are not moved into the new memory
-        vector.reserve(static_cast<std::size_t>(size));
-        advise_fresh_memory(vector.data(), static_cast<std::size_t>(size) * sizeof(T));
-    }
     vector.resize(static_cast<std::size_t>(size));
 }
 } // namespace detail

@@ -15,55 +15,7 @@
 #include <cstring>
 #include <type_traits>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 namespace reprise::detail {
-
-// Memory about to be filled for the first time (a restored array, the snapshot buffer):
-// on Linux, ask for transparent huge pages on its 2 MiB-aligned interior (a no-op where
-// THP is off). First touch of fresh memory costs one page fault per 4 KiB, which for a
-// large array is most of the time it takes to fill it (~1.6 GB/s, issue 3); with 2 MiB
-// pages it is 512 times fewer faults. Advice only: the content and the program's view
-// of the memory do not change, and a failure is of no consequence.
-inline void advise_fresh_memory(void* data, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    constexpr std::uintptr_t kHuge = std::uintptr_t(2) << 20;
-    if (bytes < 4 * kHuge) return;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-    (void)data, (void)bytes;
-#endif
-}
-
-// Values of 2, 4 and 8 bytes are stored and loaded as unsigned integers through a type
-// whose alignment is 1. Not through memcpy: that is a char access, which may alias any
-// object, so after each one the compiler reloads every pointer on the way to the window,
-// cereal's chain of `self` pointers included (five dependent loads per field, three times
-// the cost of the copy). For the same reason the window's position is an index, not a
-// pointer (GCC lets any pointer store alias any pointer), and 8-byte values travel as
-// `unsigned long long`, a type distinct from the index's `std::size_t`: then nothing
-// the archive stores can alias what it loads, and all of it stays in registers.
-#if defined(__GNUC__) || defined(__clang__)
-#define REPRISE_WORD_ACCESS 1
-typedef unsigned short UnalignedWord16 __attribute__((aligned(1)));
-typedef unsigned int UnalignedWord32 __attribute__((aligned(1)));
-typedef unsigned long long UnalignedWord64 __attribute__((aligned(1)));
-
-template <std::size_t N> struct WordOf { using type = void; };
-template <> struct WordOf<2> { using type = unsigned short; using unaligned = UnalignedWord16; };
-template <> struct WordOf<4> { using type = unsigned int; using unaligned = UnalignedWord32; };
-template <> struct WordOf<8> { using type = unsigned long long; using unaligned = UnalignedWord64; };
-
-template <class T>
-inline constexpr bool kWordSized = sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8;
-#else
-template <class T>
-inline constexpr bool kWordSized = false;
-#endif
 
 class ByteSink {
 public:

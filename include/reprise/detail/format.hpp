@@ -264,7 +264,6 @@ public:
         if (expected > capacity_) {
             data_.reset(); // release first: never two buffers at once
             data_.reset(new char[expected]);
-            advise_fresh_memory(data_.get(), expected);
             capacity_ = expected;
         }
         base_ = data_.get();
@@ -290,7 +289,6 @@ private:
         const std::size_t used = pos_;
         const std::size_t wanted = std::max(used + n, capacity_ + capacity_ / 2 + 4096);
         std::unique_ptr<char[]> bigger(new char[wanted]);
-        advise_fresh_memory(bigger.get(), wanted);
         if (used) std::memcpy(bigger.get(), data_.get(), used);
         data_ = std::move(bigger);
         capacity_ = wanted;
