@@ -17,6 +17,32 @@
 
 namespace reprise::detail {
 
+// Values of 2, 4 and 8 bytes are stored and loaded as unsigned integers through a type
+// whose alignment is 1. Not through memcpy: that is a char access, which may alias any
+// object, so after each one the compiler reloads every pointer on the way to the window,
+// cereal's chain of `self` pointers included (five dependent loads per field, three times
+// the cost of the copy). For the same reason the window's position is an index, not a
+// pointer (GCC lets any pointer store alias any pointer), and 8-byte values travel as
+// `unsigned long long`, a type distinct from the index's `std::size_t`: then nothing
+// the archive stores can alias what it loads, and all of it stays in registers.
+#if defined(__GNUC__) || defined(__clang__)
+#define REPRISE_WORD_ACCESS 1
+typedef unsigned short UnalignedWord16 __attribute__((aligned(1)));
+typedef unsigned int UnalignedWord32 __attribute__((aligned(1)));
+typedef unsigned long long UnalignedWord64 __attribute__((aligned(1)));
+
+template <std::size_t N> struct WordOf { using type = void; };
+template <> struct WordOf<2> { using type = unsigned short; using unaligned = UnalignedWord16; };
+template <> struct WordOf<4> { using type = unsigned int; using unaligned = UnalignedWord32; };
+template <> struct WordOf<8> { using type = unsigned long long; using unaligned = UnalignedWord64; };
+
+template <class T>
+inline constexpr bool kWordSized = sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8;
+#else
+template <class T>
+inline constexpr bool kWordSized = false;
+#endif
+
 class ByteSink {
 public:
     ByteSink() = default;

@@ -146,8 +146,9 @@ inline bool clear_nonblocking(int fd) {
 // file system mounted with `discard`, and writing into allocated blocks is faster too
 // (RocksDB recycles its log files for the same reason). Only a plain file of ours with no
 // other link qualifies: a hard link (a user's copy made with `cp -l`) must not be
-// overwritten, and a FIFO planted there must not be waited on. Returns the descriptor and its current size, or -1 when `old_name` cannot
-// be recycled; it is then gone or left for the caller to remove.
+// overwritten, and a FIFO planted there must not be waited on. Returns the descriptor and
+// its current size, or -1 when `old_name` cannot be recycled; it is then gone or left for
+// the caller to remove.
 inline int open_recycled(const Directory& dir, const std::string& old_name,
                          const std::string& temp, std::uint64_t& size) {
     if (sys::renameat(dir.fd(), old_name.c_str(), temp.c_str()) != 0) return -1;
