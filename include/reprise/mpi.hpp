@@ -49,6 +49,13 @@ struct Coordination {
     }
     static bool has_generations(const Checkpointer& c) { return !c.on_disk_.empty(); }
     static bool finished(const Checkpointer& c) { return c.finished_; }
+    static void remove_lock_file(Checkpointer& c) noexcept {
+        try {
+            c.dir_->remove(c.lock_->file_name());
+        } catch (const std::exception& e) {
+            log_line(e.what());
+        }
+    }
     static void rearm_timer(Checkpointer& c) {
         if (c.timer_) c.timer_->rearm();
     }
@@ -377,6 +384,11 @@ private:
                                  "all ranks");
             candidate = newest_anywhere_before(UINT64_MAX);
         } else if (record.ranks != static_cast<std::uint32_t>(size_)) {
+            // A rank the checkpoint does not know leaves no lock file behind it: nothing of
+            // this job is its own, and finish() of the right run will not come for it.
+            if (static_cast<std::uint32_t>(rank_) >= record.ranks &&
+                !detail::Coordination::has_generations(*inner_))
+                detail::Coordination::remove_lock_file(*inner_);
             throw Error("reprise: restore " + record_path + ": checkpoint written by " +
                         std::to_string(record.ranks) + " ranks, this run has " +
                         std::to_string(size_) + "; restart it with mpirun -np " +
