@@ -16,12 +16,14 @@
 // test can signal one rank) and, after the restore, "heat2d_mpi: rank <r> at step=<k>";
 // on stdout (rank 0), "fresh start" or "resumed at step=<k>",
 // "progress step=<k>" every --progress steps, then "checksum=<16 hex digits>" and
-// "steps=<n>". --save-every N saves collectively (ckpt.save()) every N steps.
+// "steps=<n>". --save-every N saves collectively (ckpt.save()) every N steps; --pace S
+// sleeps S seconds per step, for a run of a known length (the Slurm test's job).
 
 #include <reprise/mpi.hpp>
 
 #include <mpi.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -42,6 +44,7 @@ struct Settings {
     std::uint64_t save_every = 0;
     std::uint64_t progress = 1000;
     std::size_t n = 256; // the plate is n x n
+    double pace = 0;     // seconds of sleep per step: a run of a known length (job scripts)
 };
 
 bool parse_number(const char* text, std::uint64_t& value) {
@@ -63,6 +66,10 @@ bool parse(int argc, char** argv, Settings& s) {
             if (a == "--save-every") s.save_every = v;
             else if (a == "--progress") s.progress = v;
             else s.n = static_cast<std::size_t>(v);
+        } else if (a == "--pace" && i + 1 < argc) {
+            char* end = nullptr;
+            s.pace = std::strtod(argv[++i], &end);
+            if (*end != '\0' || !(s.pace >= 0) || s.pace > 3600) return false;
         } else if (a[0] != '-' && parse_number(argv[i], v)) {
             s.steps = v;
         } else {
@@ -99,7 +106,7 @@ int run(int argc, char** argv, int rank, int size) {
     Settings s;
     if (!parse(argc, argv, s)) {
         if (rank == 0)
-            std::fprintf(stderr, "usage: %s [STEPS] [--save-every N] [--progress N] [--size N]\n",
+            std::fprintf(stderr, "usage: %s [STEPS] [--save-every N] [--progress N] [--size N] [--pace SECONDS]\n",
                          argc > 0 ? argv[0] : "heat2d_mpi");
         return 2;
     }
@@ -176,6 +183,7 @@ int run(int argc, char** argv, int rank, int size) {
             std::printf("progress step=%llu\n", static_cast<unsigned long long>(step));
             std::fflush(stdout);
         }
+        if (s.pace > 0) ::usleep(static_cast<useconds_t>(s.pace * 1e6));
         if (s.save_every && step % s.save_every == 0) ckpt.save();
         else ckpt.maybe_save();
     }
