@@ -149,13 +149,18 @@ public:
         last_agreement_ = std::chrono::steady_clock::now();
     }
 
-    /// Releases this rank's lock and signal handlers (files stay on disk). Not collective;
-    /// never throws.
+    /// Releases this rank's lock and signal handlers (files stay on disk), and completes
+    /// the agreement round in flight, which every rank started at the same poll: destroy
+    /// it on every rank at the same point, before `MPI_Finalize`. Never throws.
     ~Checkpointer() {
         inner_.reset();
         int finalized = 0;
         MPI_Finalized(&finalized);
-        if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+        if (finalized) return;
+        // The agreement round in flight: every rank started it at the same poll, so
+        // every rank that destroys its Checkpointer at the same point completes it.
+        if (round_ != MPI_REQUEST_NULL) MPI_Wait(&round_, MPI_STATUS_IGNORE);
+        if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
     }
 
     Checkpointer(const Checkpointer&) = delete;
@@ -195,19 +200,21 @@ public:
     }
 
     /// Collective: the poll, to be called by every rank at the same points of the loop.
-    /// Every K-th call the ranks agree (one `MPI_Allreduce` of three numbers) on whether
-    /// any rank was asked to save (USR1, interval) or to stop (TERM, INT, USR2); then all
-    /// save, as `save()` does, and after a stop all apply `Options::on_stop`. A failed save
-    /// is reported on rank 0's stderr and the computation goes on with the last committed
-    /// generation. The other K-1 calls cost an increment and a comparison.
+    /// Every K-th call the ranks agree (one non-blocking `MPI_Iallreduce` of four numbers,
+    /// started at one such call and completed at the next) on whether any rank was asked
+    /// to save (USR1, interval) or to stop (TERM, INT, USR2); then all save, as `save()`
+    /// does, and after a stop all apply `Options::on_stop`. A failed save is reported on
+    /// rank 0's stderr and the computation goes on with the last committed generation.
+    /// The other K-1 calls cost an increment and a comparison.
     ///
     /// K is the same on every rank at every call (a collective at different polls would
     /// deadlock against the program's own communication): fixed by
     /// `REPRISE_MPI_AGREE_EVERY=N`, or, by default, adapted at each agreement from the
-    /// slowest rank's time since the previous one, aiming at one agreement per ~10 ms of
+    /// slowest rank's time since the previous one, aiming at one agreement per ~50 ms of
     /// computation (from K = 1, growing at most 8-fold per agreement, within [1, 2^20]).
-    /// The trade-off: a signal is acted upon after up to K polls (~10 ms by default);
-    /// each agreement costs a few microseconds on one node, more across a network.
+    /// The trade-off: a signal is acted upon after up to 2K polls (~0.1 s by default);
+    /// each agreement costs a few microseconds on one node, more across a network, and
+    /// a wait only when a rank is more than K polls behind another.
     /// @returns true on every rank when this call saved a committed generation.
     bool maybe_save() {
         if (REPRISE_UNLIKELY(++polls_ >= every_)) return agree();
@@ -279,8 +286,12 @@ public:
     }
 
 private:
-    // One agreement per this much computation, when K adapts.
-    static constexpr std::uint64_t kTargetNanoseconds = 10'000'000;
+    // One agreement per this much computation, when K adapts. 50 ms, not 10: on a 2-core
+    // machine shared with other work, bench_mpi's ~1 us step cost 1.33 times the bare
+    // loop at one agreement per 10 ms and 1.02 at 50 ms (each agreement a chance to wait
+    // for a descheduled rank); the reaction, at most 2K polls, stays ~0.1 s, well inside
+    // the second mpirun leaves between its SIGTERM and its SIGKILL.
+    static constexpr std::uint64_t kTargetNanoseconds = 50'000'000;
     static constexpr std::uint64_t kMaxEvery = std::uint64_t(1) << 20;
 
     struct Record {
@@ -438,20 +449,44 @@ private:
         return "job " + inner_->job_key() + " of checkpoint '" + name_ + "'";
     }
 
-    // Every K-th poll: what any rank was asked for, and the slowest rank's time.
+    // Every K-th poll: act on the previous round's agreement, then start the next round.
+    //
+    // A round is a non-blocking MPI_Iallreduce, started at one agreement poll and waited
+    // for at the next, K polls later, so a rank waits only when another is more than K
+    // polls behind. With a blocking allreduce, every agreement made each rank wait for
+    // the slowest, and on a loaded machine, where the OS deschedules a rank for
+    // milliseconds, that wait was the whole cost (bench_mpi: 1.6-1.7 times the loop's
+    // time at one agreement per 10-20 ms on a 2-core machine shared with a compiler).
+    // The price: a request is acted upon up to 2K polls after it arrived, not K. Every
+    // rank starts and completes the same rounds at the same polls (polls_ and K are the
+    // same everywhere), so collectives stay in one order on all ranks.
     bool agree() {
         polls_ = 0;
         const auto now = std::chrono::steady_clock::now();
+        const auto elapsed = static_cast<unsigned long long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_agreement_).count());
+        const std::uint64_t measured_every = every_; // the K of the polls that took `elapsed`
+        bool saved = false;
+        if (round_ != MPI_REQUEST_NULL) {
+            MPI_Wait(&round_, MPI_STATUS_IGNORE);
+            saved = act_on(received_, round_every_);
+        }
         const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
-        unsigned long long v[4] = {
-            (requests & detail::kSaveRequested) ? 1ull : 0ull,
-            (requests & detail::kStopRequested) ? 1ull : 0ull,
-            static_cast<unsigned long long>(detail::g_stop_signal.load(std::memory_order_relaxed)),
-            static_cast<unsigned long long>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_agreement_).count())};
-        MPI_Allreduce(MPI_IN_PLACE, v, 4, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
+        sent_[0] = (requests & detail::kSaveRequested) ? 1ull : 0ull;
+        sent_[1] = (requests & detail::kStopRequested) ? 1ull : 0ull;
+        sent_[2] = static_cast<unsigned long long>(detail::g_stop_signal.load(std::memory_order_relaxed));
+        sent_[3] = elapsed;
+        round_every_ = measured_every; // the same on every rank
+        MPI_Iallreduce(sent_, received_, 4, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_, &round_);
+        last_agreement_ = std::chrono::steady_clock::now();
+        return saved;
+    }
+
+    // What a completed round decided, the same on every rank.
+    // `measured_every`: the K of the polls whose time the round carries.
+    bool act_on(const unsigned long long (&v)[4], std::uint64_t measured_every) {
         // From allreduced values only: K stays identical on every rank.
-        if (!fixed_) every_ = adapt(every_, v[3]);
+        if (!fixed_) every_ = adapt(measured_every, v[3]);
         const bool stopping = v[1] != 0;
         if (stopping) {
             // A rank that did not get the signal stops as the one that did (its number
@@ -464,7 +499,10 @@ private:
         if (!finished_ && (stopping || v[0])) {
             const std::string failure = commit_collectively();
             saved = failure.empty();
-            if (!saved) {
+            if (saved) {
+                // A save request that came since this round began is served by this save.
+                detail::g_pending.fetch_and(~unsigned(detail::kSaveRequested));
+            } else {
                 detail::Coordination::rearm_timer(*inner_);
                 if (rank_ == 0) {
                     const std::uint64_t g = inner_->generation();
@@ -475,7 +513,6 @@ private:
             }
         }
         if (stopping) detail::Coordination::stop(*inner_, saved);
-        last_agreement_ = std::chrono::steady_clock::now();
         return saved;
     }
 
@@ -544,6 +581,11 @@ private:
     bool fixed_ = false;
     std::chrono::steady_clock::time_point last_agreement_;
     bool stop_agreed_ = false;
+    // The agreement round in flight (see agree()) and its buffers.
+    MPI_Request round_ = MPI_REQUEST_NULL;
+    unsigned long long sent_[4] = {};
+    unsigned long long received_[4] = {};
+    std::uint64_t round_every_ = 1;
     bool restore_called_ = false;
     bool finished_ = false;
 };
