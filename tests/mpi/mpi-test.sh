@@ -42,6 +42,9 @@ export REPRISE_DIR="$work/ckpt" REPRISE_NAME=heat
 unset RESTARTED REPRISE_RESTORE REPRISE_KILL_AT SLURM_JOB_ID JOB_ID PBS_JOBID LSB_JOBID || true
 
 steps=20000
+# TERM to mpirun reaches the ranks one second later (then SIGKILL, one more second): the
+# run must last well beyond that on an idle machine, too.
+[[ $case_name == term-mpirun ]] && steps=150000
 record="$REPRISE_DIR/heat.local.commit"
 
 fail() {
