@@ -11,12 +11,13 @@
 set -euo pipefail
 
 packages=(cmake g++ make libcereal-dev libboost-filesystem-dev catch2 libxxhash-dev
-          libcli11-dev nlohmann-json3-dev)
+          libcli11-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps.sh: not a Debian-like system (no dpkg-query/apt-get); make sure" \
          "CMake >= 3.16, a C++17 compiler, cereal, Boost.Filesystem, Catch2 v2, the" \
-         "xxHash header, and CLI11 and nlohmann/json (the job manager) are installed" >&2
+         "xxHash header, CLI11 and nlohmann/json (the job manager), and optionally an MPI" \
+         "(reprise/mpi.hpp, the mpi tests) are installed" >&2
     exit 0
 fi
 

@@ -9,7 +9,8 @@
 #   pass 1  build/            RelWithDebInfo, tests + examples + benchmarks
 #   pass 2  build-sanitize/   Debug -O1 with AddressSanitizer + UBSan on reprise's targets
 #                             (skipped when REPRISE_SKIP_SANITIZE=1), without the labels
-#                             slurm and sge: the single-node clusters run once, in pass 1
+#                             slurm and sge (the single-node clusters run once, in pass 1)
+#                             and mpi (OpenMPI's own leaks; see below)
 #
 # Both passes run even when the first fails; the exit status is non-zero when any
 # configure, build or test failed. The last lines sum up each pass with CTest's own
@@ -79,7 +80,11 @@ else
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_init_order=1}"
     # The scheduler tests (tests/cluster/) test job scripts and clusters, not sanitised
     # code, and a cluster takes minutes: they run in the release pass only.
-    pass_ctest_args=(-LE 'slurm|sge')
+    # The mpi tests too: OpenMPI 4.1 leaves ~120 KB unfreed at MPI_Finalize, much of it
+    # allocated by MCA components it has dlclose()d by then, so LeakSanitizer sees
+    # "<unknown module>" frames that no suppression by library (libmpi, libopen-pal) can
+    # match, and every rank would exit with LSan's status.
+    pass_ctest_args=(-LE 'slurm|sge|mpi')
     run_pass "sanitize (build-sanitize/)" build-sanitize \
         -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DREPRISE_SANITIZE=ON
 fi

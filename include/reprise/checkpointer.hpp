@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <iterator>
 #include <memory>
 #include <ostream>
 #include <set>
@@ -39,6 +40,17 @@
 
 namespace reprise {
 
+namespace detail {
+// The coordination layers (reprise/mpi.hpp) reach the private members of Checkpointer
+// through this struct, which they define; the public API stays as it is.
+struct Coordination;
+// A part appended to the checkpoint's name after the environment was applied, so that
+// REPRISE_NAME cannot erase it (e.g. ".rank3": each MPI rank its own files and lock).
+struct NameSuffix {
+    std::string text;
+};
+} // namespace detail
+
 /// Saves the variables a program registers, durably, when a signal or a timer asks, and
 /// loads them back when the job restarts. One per process at a time.
 ///
@@ -56,34 +68,8 @@ public:
     ///         process holds this job's checkpoints (naming its pid and host), when an
     ///         environment variable has a value it does not understand, or when the
     ///         directory cannot be created or opened.
-    explicit Checkpointer(Options options) {
-        bool expected = false;
-        if (!detail::g_instance_alive.compare_exchange_strong(expected, true))
-            throw Error("reprise: a Checkpointer is already alive in this process; "
-                        "destroy it before creating another");
-        try {
-            options_ = std::move(options);
-            detail::apply_environment(options_);
-            if (options_.name.empty()) options_.name = program_name();
-            job_ = detail::job_from_environment();
-            host_ = host_name();
-            stem_ = detail::file_safe(options_.name) + "." + detail::file_safe(job_.key());
-            dir_ = std::make_unique<detail::Directory>(options_.directory);
-            lock_ = std::make_unique<detail::JobLock>(*dir_, stem_ + ".lock",
-                                                      options_.name + " (" + job_.key() + ")",
-                                                      host_);
-            remove_stale_temporaries();
-            scan_generations();
-            next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
-            detail::g_pending.store(0);
-            detail::g_stop_signal.store(0);
-            if (options_.handle_signals) signals_ = std::make_unique<detail::SignalHandlers>();
-            timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
-        } catch (...) {
-            release();
-            throw;
-        }
-    }
+    explicit Checkpointer(Options options)
+        : Checkpointer(std::move(options), detail::NameSuffix{}) {}
 
     /// Stops the interval timer, puts back the signal dispositions it replaced and releases
     /// the job's lock. Checkpoints stay on disk (only `finish()` removes them). Never throws.
@@ -234,6 +220,134 @@ public:
     }
 
 private:
+    friend struct detail::Coordination;
+
+    // The public constructor's work, with a part appended to the name once the
+    // environment was applied (see detail::NameSuffix).
+    Checkpointer(Options options, detail::NameSuffix suffix) {
+        bool expected = false;
+        if (!detail::g_instance_alive.compare_exchange_strong(expected, true))
+            throw Error("reprise: a Checkpointer is already alive in this process; "
+                        "destroy it before creating another");
+        try {
+            options_ = std::move(options);
+            detail::apply_environment(options_);
+            if (options_.name.empty()) options_.name = program_name();
+            options_.name += suffix.text;
+            job_ = detail::job_from_environment();
+            host_ = host_name();
+            stem_ = detail::file_safe(options_.name) + "." + detail::file_safe(job_.key());
+            dir_ = std::make_unique<detail::Directory>(options_.directory);
+            lock_ = std::make_unique<detail::JobLock>(*dir_, stem_ + ".lock",
+                                                      options_.name + " (" + job_.key() + ")",
+                                                      host_);
+            remove_stale_temporaries();
+            scan_generations();
+            next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
+            detail::g_pending.store(0);
+            detail::g_stop_signal.store(0);
+            if (options_.handle_signals) signals_ = std::make_unique<detail::SignalHandlers>();
+            timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+
+    // ---- what a coordination layer (reprise/mpi.hpp) needs: a save as a generation
+    // agreed among processes, which becomes the fallback only once every process has
+    // it (two-phase commit: save_as, then confirm or discard), and a restore of exactly
+    // the generation they agreed on. None of it changes what the public members do.
+
+    // The number the next save would take: one more than any generation on disk or
+    // saved by this process.
+    std::uint64_t next_generation() const noexcept { return next_generation_; }
+
+    // A synchronous save as generation `g` (>= next_generation()). The generation kept
+    // as the fallback while it is written is the last one committed (see fallback_);
+    // a generation of an earlier run that this one did not restore is kept, too, until
+    // confirm(g). @throws Error as save() does; nothing is left to discard then.
+    void save_as(std::uint64_t g) {
+        if (finished_) throw Error("reprise: save() after finish()");
+        wait_for_writer();
+        if (g < next_generation_)
+            throw Error("reprise: save of generation " + std::to_string(g) +
+                        ": generation numbers only grow, the next one is " +
+                        std::to_string(next_generation_));
+        coordinated_ = true;
+        committed_before_ = last_generation_.load();
+        next_generation_ = g + 1;
+        commit(g, [&](detail::FileSink& sink) { return write_checkpoint(sink, g); });
+    }
+
+    // Every process has generation `g`: the generation of an earlier run that it
+    // supersedes may go now.
+    void confirm(std::uint64_t g) {
+        if (superseded_ != 0 && superseded_ != g) {
+            on_disk_.erase(superseded_);
+            start_cleanup({superseded_});
+        }
+        superseded_ = 0;
+        fallback_ = 0;
+    }
+
+    // Generation `g`, saved by save_as(), is not committed (another process failed):
+    // remove it, so that the last committed generation is the fallback again and the
+    // recycling in commit() never takes it. Never throws: a file that cannot be removed
+    // is reported and recycled by the next save (it is not the one commit() keeps).
+    void discard(std::uint64_t g) noexcept {
+        finish_cleanup();
+        try {
+            dir_->remove(file_name(g));
+            dir_->sync();
+            on_disk_.erase(g);
+        } catch (const std::exception& e) {
+            detail::log_line(std::string(e.what()) +
+                             " (an uncommitted generation; the next save recycles it)");
+        }
+        last_generation_ = committed_before_;
+        superseded_ = 0;
+    }
+
+    // The restore policy's answer, `exists` saying whether a checkpoint of this job
+    // exists (PBS, which has no restart flag, restores then).
+    bool restore_wanted(bool exists) const noexcept {
+        switch (options_.restore) {
+        case RestorePolicy::never: return false;
+        case RestorePolicy::always: return true;
+        case RestorePolicy::automatic: break;
+        }
+        return job_.restart_known ? job_.restart : exists;
+    }
+
+    // Loads exactly generation `g` into the tracked variables. Returns false, with the
+    // file and the reason in `why`, when that file is missing, damaged or another job's.
+    // @throws Error when the variables differ from the tracked ones (as restore()).
+    bool restore_generation(std::uint64_t g, std::string& why) {
+        restore_called_ = true;
+        const std::string name = file_name(g);
+        const auto start = std::chrono::steady_clock::now();
+        detail::VerifiedCheckpoint file;
+        if (!detail::read_checkpoint(*dir_, name, file, why) || belongs_elsewhere(file, g, why)) {
+            why = dir_->path_of(name) + ": " + why;
+            return false;
+        }
+        load_variables(file, dir_->path_of(name));
+        last_generation_ = g;
+        if (!options_.quiet)
+            detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
+                             detail::human_bytes(file.file_size) + ", " +
+                             detail::human_rate(file.file_size, seconds_since(start)) +
+                             ") from " + dir_->path_of(name));
+        return true;
+    }
+
+    // The newest generation on disk older than `g`; 0 when none.
+    std::uint64_t newest_before(std::uint64_t g) const {
+        auto it = on_disk_.lower_bound(g);
+        return it == on_disk_.begin() ? 0 : *std::prev(it);
+    }
+
     struct Variable {
         std::string name;
         std::function<void(OutputArchive&)> save;
@@ -320,7 +434,11 @@ private:
         // (its blocks overwritten, see open_recycled), any other is removed by the cleaner
         // while the new file is written.
         const std::uint64_t last = last_generation_.load();
-        const std::uint64_t keep = last ? last : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
+        // Under coordination, before the first save, that is the last generation committed
+        // by all processes (fallback_), which a process's newest file need not be.
+        const std::uint64_t keep =
+            last ? last
+                 : fallback_ ? fallback_ : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
         std::vector<std::uint64_t> doomed;
         for (std::uint64_t g : on_disk_)
             if (g != keep) doomed.push_back(g);
@@ -350,9 +468,14 @@ private:
         on_disk_.insert(generation);
         // A generation that is not this run's (found at start, never restored) is no
         // fallback for this computation: the first save supersedes it.
+        // Under coordination it goes only once every process has the new one (confirm()).
         if (keep != 0 && keep != last) {
-            on_disk_.erase(keep);
-            start_cleanup({keep});
+            if (coordinated_) {
+                superseded_ = keep;
+            } else {
+                on_disk_.erase(keep);
+                start_cleanup({keep});
+            }
         }
         last_generation_ = generation;
         timer_->rearm();
@@ -673,6 +796,13 @@ private:
     std::string writer_error_;
     bool restore_called_ = false;
     bool finished_ = false;
+    // Coordination (save_as, confirm, discard): the generation all processes committed
+    // last, kept as the fallback before this run's first save (0: none known); the one
+    // an uncommitted save superseded; the last one before that save.
+    bool coordinated_ = false;
+    std::uint64_t fallback_ = 0;
+    std::uint64_t superseded_ = 0;
+    std::uint64_t committed_before_ = 0;
 };
 
 } // namespace reprise

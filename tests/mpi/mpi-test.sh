@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 The reprise authors
+#
+# The mpi tests: examples/heat2d_mpi under mpirun, real ranks, real signals, real files.
+#
+#   bash tests/mpi/mpi-test.sh <case> <ranks> <heat2d_mpi> <heat2d_mpi_testing> [<kill point>[@N] <rank>]
+#
+# Cases: reference, usr1-one-rank, term-one-rank, term-mpirun, kill-point, kill-first-save,
+# rank-count. Every run is compared with the uninterrupted reference run's checksum.
+# Synchronisation: lines on the ranks' stdout/stderr and the commit record, each waited
+# for with a deadline; no sleep stands for an event. Exit 77 (skipped) without mpirun.
+set -euo pipefail
+
+case_name=$1 ranks=$2 prog=$3 prog_testing=$4
+point=${5:-} point_rank=${6:-1}
+# The runs happen in a directory of their own: programs named relative to the caller's.
+prog=$(realpath "$prog")
+prog_testing=$(realpath "$prog_testing")
+
+if ! command -v mpirun >/dev/null 2>&1; then
+    echo "SKIPPED: mpirun not found (Debian: apt-get install openmpi-bin)"
+    exit 77
+fi
+
+# OpenMPI refuses root without these; more ranks than cores needs --oversubscribe.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+mpi=(mpirun --oversubscribe -np "$ranks")
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/reprise-mpi.XXXXXX")
+mpirun_pid=
+cleanup() {
+    if [[ -n "$mpirun_pid" ]] && kill -0 "$mpirun_pid" 2>/dev/null; then
+        kill -KILL "$mpirun_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+export REPRISE_DIR="$work/ckpt" REPRISE_NAME=heat
+unset RESTARTED REPRISE_RESTORE REPRISE_KILL_AT SLURM_JOB_ID JOB_ID PBS_JOBID LSB_JOBID || true
+
+steps=20000
+# TERM to mpirun reaches the ranks one second later (then SIGKILL, one more second): the
+# run must last well beyond that on an idle machine, too.
+[[ $case_name == term-mpirun ]] && steps=150000
+record="$REPRISE_DIR/heat.local.commit"
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$work"/*.out "$work"/*.err; do
+        [[ -f "$f" ]] && { echo "--- $f" >&2; tail -n 40 "$f" >&2; }
+    done
+    exit 1
+}
+
+# wait_for <seconds> <command...>: polls the condition every 50 ms until the deadline.
+wait_for() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.05
+    done
+}
+
+checksum_of() { sed -n 's/^checksum=//p' "$1"; }
+rank_pid() { sed -n "s/^heat2d_mpi: rank $2 pid \\([0-9]*\\)\$/\\1/p" "$1"; }
+has_progress() { grep -q '^progress step=' "$1"; }
+all_ranks_started() { [[ $(grep -c '^heat2d_mpi: rank [0-9]* pid ' "$1") -eq $ranks ]]; }
+record_exists() { [[ -f "$record" ]]; }
+alive() { kill -0 "$1" 2>/dev/null; }
+not_alive() { ! kill -0 "$1" 2>/dev/null; }
+
+# run <tag> [args...]: a whole run in the foreground, bounded.
+run() {
+    local tag=$1
+    shift
+    local rc=0
+    timeout -k 5 300 "${mpi[@]}" "$@" >"$tag.out" 2>"$tag.err" || rc=$?
+    echo "$rc" >"$tag.rc"
+}
+
+# start <tag> [args...]: a run in the background; mpirun_pid is its pid.
+start() {
+    local tag=$1
+    shift
+    "${mpi[@]}" "$@" >"$tag.out" 2>"$tag.err" &
+    mpirun_pid=$!
+}
+
+# finish_run <tag>: waits for the background run (bounded) and records its status.
+finish_run() {
+    local tag=$1
+    wait_for 300 not_alive "$mpirun_pid" || fail "$tag: mpirun still running after 300 s"
+    local rc=0
+    wait "$mpirun_pid" || rc=$?
+    mpirun_pid=
+    echo "$rc" >"$tag.rc"
+}
+
+rc_of() { cat "$1.rc"; }
+
+# The uninterrupted run, also the reference of every other case.
+run reference "$prog" "$steps"
+[[ $(rc_of reference) -eq 0 ]] || fail "the reference run failed (status $(rc_of reference))"
+reference=$(checksum_of reference.out)
+[[ -n "$reference" ]] || fail "the reference run printed no checksum"
+grep -q '^fresh start$' reference.out || fail "the reference run did not start fresh"
+[[ -z "$(ls -A "$REPRISE_DIR" 2>/dev/null)" ]] || fail "finish() left files: $(ls "$REPRISE_DIR")"
+
+# expect_resumed <tag>: the restart resumed, every rank at the same step, and ended with
+# the reference checksum.
+expect_resumed() {
+    local tag=$1
+    [[ $(rc_of "$tag") -eq 0 ]] || fail "$tag: the restart failed (status $(rc_of "$tag"))"
+    grep -q '^resumed at step=' "$tag.out" || fail "$tag: the restart did not resume"
+    local steps_seen
+    steps_seen=$(sed -n 's/^heat2d_mpi: rank [0-9]* at step=//p' "$tag.err" | sort -u)
+    [[ $(echo "$steps_seen" | wc -l) -eq 1 ]] || fail "$tag: ranks resumed at different steps: $steps_seen"
+    [[ "$(sed -n 's/^resumed at step=//p' "$tag.out")" == "$steps_seen" ]] ||
+        fail "$tag: rank 0 resumed at $(sed -n 's/^resumed at step=//p' "$tag.out"), the ranks at $steps_seen"
+    [[ "$(checksum_of "$tag.out")" == "$reference" ]] ||
+        fail "$tag: checksum $(checksum_of "$tag.out") differs from the reference $reference"
+    [[ -z "$(ls -A "$REPRISE_DIR" 2>/dev/null)" ]] || fail "$tag: finish() left files: $(ls "$REPRISE_DIR")"
+}
+
+# All ranks' files hold the same, single newest generation, the one the record names.
+expect_same_generation() {
+    local gens
+    gens=$(cd "$REPRISE_DIR" && for r in $(seq 0 $((ranks - 1))); do
+               ls heat.rank$r.local.*.ckpt 2>/dev/null | sort | tail -n 1 | sed 's/.*local\.\([0-9]*\)\.ckpt/\1/'
+           done | sort -u)
+    [[ $(echo "$gens" | wc -l) -eq 1 && -n "$gens" ]] || fail "the ranks' newest generations differ: $gens"
+}
+
+case "$case_name" in
+reference)
+    echo "PASS: $ranks ranks, checksum $reference"
+    ;;
+
+usr1-one-rank)
+    start run "$prog" "$steps"
+    wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
+    wait_for 60 has_progress run.out || fail "no progress line"
+    pid=$(rank_pid run.err $((ranks - 1)))
+    kill -USR1 "$pid"
+    wait_for 60 record_exists || fail "no commit record after USR1 to rank $((ranks - 1))"
+    finish_run run
+    [[ $(rc_of run) -eq 0 ]] || fail "the run did not go on after USR1 (status $(rc_of run))"
+    grep -q '^reprise: committed generation 1 of '"$ranks"' ranks' run.err ||
+        fail "rank 0 did not report the commit"
+    [[ $(grep -c '^reprise: saved generation 1 ' run.err) -eq $ranks ]] ||
+        fail "not every rank saved generation 1"
+    [[ "$(checksum_of run.out)" == "$reference" ]] || fail "checksum differs from the reference"
+    echo "PASS: USR1 to one of $ranks ranks: a committed checkpoint, the reference checksum"
+    ;;
+
+term-one-rank | term-mpirun)
+    start run "$prog" "$steps"
+    wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
+    wait_for 60 has_progress run.out || fail "no progress line"
+    if [[ "$case_name" == term-one-rank ]]; then
+        kill -TERM "$(rank_pid run.err $((ranks - 1)))"
+    else
+        kill -TERM "$mpirun_pid"
+    fi
+    finish_run run
+    [[ $(rc_of run) -ne 0 ]] || fail "the run was not stopped"
+    grep -q '^checksum=' run.out && fail "the run ran to its end instead of stopping"
+    # Once one rank has ended, mpirun kills the others: not every rank may live to say so.
+    grep -q '^reprise: stopping on SIGTERM' run.err || fail "no rank said it stopped on SIGTERM"
+    record_exists || fail "no commit record"
+    expect_same_generation
+    RESTARTED=1 run restart "$prog" "$steps"
+    expect_resumed restart
+    echo "PASS: $case_name, $ranks ranks: all saved the same step, the restart ends with the reference"
+    ;;
+
+kill-point | kill-first-save)
+    # Saves every 5000 steps; the kill lands in the save asked for (by @N), on one rank;
+    # mpirun then ends the others. The restart must end with the reference checksum, from
+    # the last committed generation, or afresh when none was committed.
+    spec=$point
+    start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = "'"$point_rank"'" ]; then
+                         export REPRISE_KILL_AT="'"$spec"'"; fi; exec "$0" "$@"' \
+        "$prog_testing" "$steps" --save-every 5000
+    finish_run run
+    [[ $(rc_of run) -ne 0 ]] || fail "the kill at $spec on rank $point_rank did not happen"
+    grep -q '^checksum=' run.out && fail "the run ended although rank $point_rank was killed"
+    RESTARTED=1 run restart "$prog" "$steps"
+    if [[ "$case_name" == kill-first-save ]]; then
+        [[ $(rc_of restart) -eq 0 ]] || fail "the restart failed (status $(rc_of restart))"
+        grep -q '^fresh start$' restart.out || fail "no commit record, yet the restart resumed"
+        grep -q 'but no commit record' restart.err || fail "the fresh start was not explained"
+        [[ "$(checksum_of restart.out)" == "$reference" ]] || fail "checksum differs from the reference"
+    else
+        expect_resumed restart
+    fi
+    echo "PASS: SIGKILL at $spec on rank $point_rank of $ranks: the restart ends with the reference"
+    ;;
+
+rank-count)
+    start run "$prog" "$steps"
+    wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
+    wait_for 60 has_progress run.out || fail "no progress line"
+    kill -TERM "$(rank_pid run.err 0)"
+    finish_run run
+    record_exists || fail "no commit record"
+    other=$((ranks == 2 ? 4 : 2))
+    rc=0
+    RESTARTED=1 timeout -k 5 300 mpirun --oversubscribe -np "$other" "$prog" "$steps" \
+        >other.out 2>other.err || rc=$?
+    [[ $rc -ne 0 ]] || fail "a restart with $other ranks of a $ranks-rank checkpoint succeeded"
+    n=$(grep -c "checkpoint written by $ranks ranks, this run has $other" other.err || true)
+    [[ $n -eq $other ]] || fail "$n of $other ranks gave the rank-count error"
+    grep -q '^checksum=' other.out && fail "the mismatched restart computed anyway"
+    # The checkpoint is still there for a restart with the right number of ranks.
+    RESTARTED=1 run restart "$prog" "$steps"
+    expect_resumed restart
+    echo "PASS: a $ranks-rank checkpoint refuses $other ranks on every rank, and resumes with $ranks"
+    ;;
+
+*)
+    echo "unknown case $case_name" >&2
+    exit 2
+    ;;
+esac
