@@ -81,7 +81,7 @@ namespace mpi {
 /// `stop_requested()` and `options()` are local and communicate nothing.
 ///
 /// Signals: a signal may reach one rank, every rank or only `mpirun`. Handlers only set
-/// flags; every K-th `maybe_save()` the ranks agree, with one small `MPI_Allreduce`, on
+/// flags; every K-th `maybe_save()` the ranks agree, by one small non-blocking reduction, on
 /// whether any rank was asked to save or stop (see `maybe_save()` for K). After the save a
 /// stop signal asked for, every rank applies `Options::on_stop`.
 ///
