@@ -58,3 +58,20 @@ wait_finished() {
     wait_until "$2" "job $1 to end" ended "$1" || die "job $1 did not end"
     state_is "$1" COMPLETED || die "job $1 ended $(field "$1" JobState), exit $(field "$1" ExitCode)"
 }
+
+# two_runs_across_the_time_limit JOB OUT: the time-limit recipe's whole course, read from
+# the job's output file OUT: the first run starts, is warned, saves and requeues the job
+# (examples/slurm/time-limit.sbatch, mpi.sbatch), and the second run ends it, COMPLETED.
+two_runs_across_the_time_limit() {
+    local job=$1 out=$2
+    wait_until 60 "the first run to start" contains "$out" '^progress step=' ||
+        die "job $job did not start"
+    wait_until 150 "the warning, the save and the requeue" \
+        contains "$out" "^saved before the time limit; requeueing job $job\$" ||
+        die "job $job was not warned, or did not requeue itself"
+    wait_requeued "$job"
+    wait_finished "$job" 150
+    contains "$out" '^run 0 of job' || die "no first run in $out"
+    contains "$out" '^run 1 of job' || die "no second run in $out"
+    ! contains "$out" '^run 2 of job' || die "job $job needed a third run"
+}

@@ -37,18 +37,8 @@ submit --ntasks=2 --time=2 --signal=B:USR1@40 --output="$work/job.out" \
 job=$submitted
 scontrol release "$job"
 
-wait_until 60 "the first run to start" contains "$work/job.out" '^progress step=' ||
-    die "job $job did not start"
-wait_until 150 "the warning, the save and the requeue" \
-    contains "$work/job.out" "^saved before the time limit; requeueing job $job\$" ||
-    die "job $job was not warned, or did not requeue itself"
-wait_requeued "$job"
-wait_finished "$job" 150
-
 out=$work/job.out
-contains "$out" '^run 0 of job' || die "no first run in $out"
-contains "$out" '^run 1 of job' || die "no second run in $out"
-! contains "$out" '^run 2 of job' || die "job $job needed a third run"
+two_runs_across_the_time_limit "$job" "$out"
 contains "$out" '^reprise: stopping on SIGUSR2$' || die "the first run did not stop on SIGUSR2"
 contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks to $ckpt/heat.slurm-$job.commit\$" ||
     die "the first run committed no checkpoint"
