@@ -61,7 +61,8 @@ wait_finished() {
 
 # two_runs_across_the_time_limit JOB OUT: the time-limit recipe's whole course, read from
 # the job's output file OUT: the first run starts, is warned, saves and requeues the job
-# (examples/slurm/time-limit.sbatch, mpi.sbatch), and the second run ends it, COMPLETED.
+# (examples/slurm/time-limit.sbatch, mpi.sbatch), and the second run ends it, COMPLETED;
+# Slurm counts one restart.
 two_runs_across_the_time_limit() {
     local job=$1 out=$2
     wait_until 60 "the first run to start" contains "$out" '^progress step=' ||
@@ -74,4 +75,5 @@ two_runs_across_the_time_limit() {
     contains "$out" '^run 0 of job' || die "no first run in $out"
     contains "$out" '^run 1 of job' || die "no second run in $out"
     ! contains "$out" '^run 2 of job' || die "job $job needed a third run"
+    [[ $(field "$job" Restarts) == 1 ]] || die "Slurm counts $(field "$job" Restarts) restarts, not 1"
 }

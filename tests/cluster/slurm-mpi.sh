@@ -42,7 +42,6 @@ two_runs_across_the_time_limit "$job" "$out"
 contains "$out" '^reprise: stopping on SIGUSR2$' || die "the first run did not stop on SIGUSR2"
 contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks to $ckpt/heat.slurm-$job.commit\$" ||
     die "the first run committed no checkpoint"
-[[ $(field "$job" Restarts) == 1 ]] || die "Slurm counts $(field "$job" Restarts) restarts, not 1"
 resumed=$(resumed_step "$out")
 [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||
     die "the second run did not resume mid-run (resumed at '${resumed}')"

@@ -35,7 +35,6 @@ saved=$(last_saved_generation "$out")
 [[ -n $saved ]] || die "the first run saved nothing"
 contains "$out" "^walk: job slurm-$job, SLURM_RESTART_COUNT=1\$" ||
     die "the second run did not see SLURM_RESTART_COUNT=1"
-[[ $(field "$job" Restarts) == 1 ]] || die "Slurm counts $(field "$job" Restarts) restarts, not 1"
 resumed=$(resumed_step "$out")
 [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||
     die "the second run did not resume mid-walk (resumed at '${resumed}')"
