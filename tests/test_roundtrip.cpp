@@ -366,6 +366,27 @@ TEST_CASE("vectors of doubles round-trip: empty and a million elements", "[round
     }
 }
 
+// Arrays of 16 MiB and more (ByteSink::kBulkBytes) take the restore's bulk path: the new
+// vector's pages are mapped by two threads (prefault_in_parallel), then its bytes are read
+// by two preads, one per half (detail/parallel.hpp). Sizes that are not a multiple of the
+// page split, restored into an empty vector and over a smaller one.
+TEST_CASE("large vectors restore exactly through the two-thread bulk path",
+          "[roundtrip][types]") {
+    reprise_test::clear_environment();
+    SECTION("doubles, over a smaller vector") {
+        std::vector<double> v((std::size_t(20) << 20) / sizeof(double) + 77);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i) * 0.5 - 1.0;
+        check_round_trip<std::vector<double>>(v, {9.0, 8.0, 7.0});
+    }
+    SECTION("user structs (decoded field by field), into an empty vector") {
+        std::vector<Particle> v((std::size_t(17) << 20) / sizeof(Particle) + 3);
+        REQUIRE(v.size() * sizeof(Particle) >= reprise::detail::ByteSink::kBulkBytes);
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] = {double(i), -double(i), 0.25, std::uint32_t(i), i % 1000 == 0 ? "ion" : ""};
+        check_round_trip<std::vector<Particle>>(v, {});
+    }
+}
+
 // A library bug once (the save path's stream buffer): cereal saves an empty vector of
 // arithmetic type as a block of 0 bytes at a null data(), which reached
 // std::memcpy(to, nullptr, 0), undefined behaviour: under -fsanitize=undefined

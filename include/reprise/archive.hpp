@@ -16,6 +16,7 @@
 /// `void load(reprise::InputArchive&)`.
 
 #include "reprise/detail/bytes.hpp"
+#include "reprise/detail/parallel.hpp"
 
 #include <cereal/cereal.hpp>
 
@@ -212,7 +213,14 @@ template <class T, class A>
 void prepare_vector(InputArchive& ar, std::vector<T, A>& vector, cereal::size_type size,
                     std::uint64_t bytes_each) {
     check_count(ar, size, bytes_each);
-    vector.resize(static_cast<std::size_t>(size));
+    const auto n = static_cast<std::size_t>(size);
+    // A large new array: its pages are mapped by two threads before resize() touches
+    // them (prefault_in_parallel, detail/parallel.hpp), not faulted in one by one.
+    if (n > vector.capacity() && n >= ByteSink::kBulkBytes / sizeof(T)) {
+        vector.reserve(n);
+        prefault_in_parallel(vector.data(), vector.capacity() * sizeof(T));
+    }
+    vector.resize(n);
 }
 } // namespace detail
 
