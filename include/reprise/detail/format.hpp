@@ -331,7 +331,7 @@ public:
     FileHandle() = default;
     explicit FileHandle(int fd) : fd_(fd) {}
     ~FileHandle() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) sys::close(fd_);
     }
     FileHandle(FileHandle&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
     FileHandle& operator=(FileHandle&& o) noexcept {
@@ -444,7 +444,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     }
 
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
+    if (sys::fstat(fd, &st) != 0) {
         why = "cannot stat: " + errno_text(errno);
         return false;
     }
