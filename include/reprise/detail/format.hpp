@@ -375,6 +375,9 @@ public:
 
     std::uint64_t remaining() const override { return end_of_range_ - read_ + window(); }
 
+    // Why a read of the file failed (the Error thrown then says so too); "" while none has.
+    const std::string& read_error() const noexcept { return read_error_; }
+
 private:
     // Small enough to come from the heap already touched, and to cost little when only a
     // few bytes precede a large block.
@@ -407,8 +410,8 @@ private:
     }
 
     void fill(char* into, std::uint64_t n) {
-        const std::string why = read_exact(fd_, into, n, read_);
-        if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why);
+        read_error_ = read_exact(fd_, into, n, read_);
+        if (!read_error_.empty()) throw Error("reprise: reading " + path_ + ": " + read_error_);
         read_ += n;
     }
 
@@ -416,6 +419,7 @@ private:
     std::string path_;
     std::uint64_t start_, read_, end_of_range_;
     std::unique_ptr<char[]> buffer_;
+    std::string read_error_;
 };
 
 // A checkpoint file opened and verified: header parsed, both checksums good. The payload
