@@ -14,7 +14,9 @@ namespace sys = reprise::detail::sys;
 extern "C" {
 int reprise_call_openat(int d, const char* n) { return sys::openat(d, n, O_RDONLY); }
 int reprise_call_open_directory(const char* p) { return sys::open_directory(p); }
-ssize_t reprise_call_pwrite(int fd, const void* p, std::size_t n) { return sys::pwrite(fd, p, n, 0); }
+ssize_t reprise_call_pwrite(int fd, const void* p, std::size_t n) {
+    return sys::pwrite(fd, p, n, 0);
+}
 ssize_t reprise_call_pread(int fd, void* p, std::size_t n) { return sys::pread(fd, p, n, 0); }
 int reprise_call_fstat(int fd, struct stat* st) { return sys::fstat(fd, st); }
 int reprise_call_fcntl(int fd) { return sys::fcntl(fd, F_GETFL, 0); }
