@@ -27,8 +27,8 @@
 //     state that is not one that was saved;
 //   - at the end, the directory restores the last generation the run saved.
 //
-// In both save modes, and through both save() and maybe_save(). Each test case prints how
-// many (op, call, error) combinations it exercised.
+// In both save modes, and through both save() and maybe_save(), for a fresh run and for a
+// restart. Each test case prints how many (op, call, error) combinations it exercised.
 
 #include "catch.hpp"
 #include "support.hpp"
@@ -512,6 +512,11 @@ TEST_CASE("a fault in any system call of a save by maybe_save() in sync mode is 
     check_ops(enumerate({"3", true, "sync", ""}), kSaveOps);
 }
 
+TEST_CASE("a fault in any system call of a save() in background mode fails that save cleanly "
+          "or is ridden out", "[faults][durability][background]") {
+    check_ops(enumerate({"3", false, "background", ""}), kSaveOps);
+}
+
 TEST_CASE("a fault in any system call of a background save by maybe_save() is reported and "
           "the computation goes on", "[faults][durability][background]") {
     check_ops(enumerate({"3", true, "background", ""}), kSaveOps);
@@ -523,6 +528,14 @@ TEST_CASE("a fault in any system call of a restart's restore falls back to the o
     auto ops = kSaveOps;
     ops.insert("read");
     check_ops(enumerate({"1", false, "sync", before.path()}), ops);
+}
+
+TEST_CASE("a fault in any system call of a restart in sync mode, saving by maybe_save(), falls "
+          "back or is reported, and the computation goes on", "[faults][durability][signals]") {
+    const Generations before;
+    auto ops = kSaveOps;
+    ops.insert("read");
+    check_ops(enumerate({"1", true, "sync", before.path()}), ops);
 }
 
 TEST_CASE("a fault in any system call of a restart in background mode, saving by maybe_save(), "
