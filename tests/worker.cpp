@@ -30,6 +30,17 @@
 //       arrives during a save is the next poll's to carry out.
 //   worker hold
 //       takes the job's lock, prints "holding pid=", waits for a line, exits 0.
+//   worker faults M SAVES [--poll]
+//       the state of torn, for the fault-injection suite (tests/test_faults.cpp). Restores
+//       as the restore policy says, prints "state step= consistent= gen=", then SAVES times:
+//       step+1, then a save: save(), whose Error it catches; or, with --poll, raise(SIGUSR1)
+//       and maybe_save() (in background mode it then waits for the writer and polls once
+//       more: the poll that reports a failure). Prints "saved step= gen=" when generation()
+//       advanced, else "failed step= gen=" (with save(): " message=<what()>"), and waits
+//       for a line, while the test looks at the directory. Ends with "done step=
+//       consistent=" (the live state: a save must not touch it) and exit 0, no finish().
+//       In a test build with REPRISE_FAULT_TRACE set, it notes in the trace where each
+//       part begins: "# restore", "# save <K>", "# end".
 //
 // Background saves (REPRISE_MODE=background, which these modes require). The worker knows
 // that a background save's writer thread has ended, without sleeping, by the library's
@@ -61,6 +72,7 @@
 #include <reprise/reprise.hpp>
 
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -404,6 +416,71 @@ int run_torn_bg(int argc, char** argv) {
     return 0;
 }
 
+// A line of ours in the REPRISE_FAULT_TRACE file, if any (sys.hpp).
+void trace_note(const std::string& note) {
+#ifdef REPRISE_TESTING
+    reprise::detail::seam_trace_note(note);
+#else
+    (void)note;
+#endif
+}
+
+int run_faults(int argc, char** argv) {
+    if (argc < 4) return 2;
+    const std::size_t m = std::stoull(argv[2]);
+    const int saves = std::stoi(argv[3]);
+    const bool poll = argc > 4 && std::strcmp(argv[4], "--poll") == 0;
+    std::uint64_t step = 0;
+    std::vector<std::uint64_t> data(m, 0);
+    std::string tag = "step-0";
+    const auto consistent = [&] {
+        bool ok = data.size() == m && tag == "step-" + std::to_string(step);
+        for (std::uint64_t v : data) ok = ok && v == step;
+        return ok ? "1" : "0";
+    };
+    reprise::Checkpointer ckpt;
+    ckpt.track("step", step).track("data", data).track("tag", tag);
+    trace_note("restore");
+    ckpt.restore();
+    say("state step=" + std::to_string(step) + " consistent=" + consistent() +
+        " gen=" + std::to_string(ckpt.generation()));
+    const bool background = ckpt.options().mode == reprise::SaveMode::background;
+    for (int k = 1; k <= saves; ++k) {
+        ++step;
+        std::fill(data.begin(), data.end(), step);
+        tag = "step-" + std::to_string(step);
+        const std::uint64_t before = ckpt.generation();
+        std::string message;
+        trace_note("save " + std::to_string(k));
+        if (poll) {
+            // A real signal, delivered before raise() returns (raise(3)): deterministic.
+            std::raise(SIGUSR1);
+            const bool took = ckpt.maybe_save();
+            if (background) {
+                if (!took) {
+                    say("error the poll after SIGUSR1 did not start a save");
+                    return 1;
+                }
+                await_writer();
+                ckpt.maybe_save(); // takes the writer's end, and reports its failure
+            }
+        } else {
+            try {
+                ckpt.save();
+            } catch (const reprise::Error& e) {
+                message = std::string(" message=") + e.what();
+            }
+        }
+        const std::uint64_t now = ckpt.generation();
+        say(std::string(now != before ? "saved" : "failed") + " step=" + std::to_string(step) +
+            " gen=" + std::to_string(now) + message);
+        wait_for_line();
+    }
+    trace_note("end");
+    say("done step=" + std::to_string(step) + " consistent=" + consistent());
+    return 0;
+}
+
 int run_hold() {
     int x = 0;
     reprise::Checkpointer ckpt;
@@ -423,6 +500,7 @@ int main(int argc, char** argv) {
         if (mode == "torn-passes") return run_torn(argc, argv, true);
         if (mode == "stall") return run_stall(argc, argv);
         if (mode == "hold") return run_hold();
+        if (mode == "faults") return run_faults(argc, argv);
         if (mode == "bg") return run_bg(argc, argv);
         if (mode == "torn-bg") return run_torn_bg(argc, argv);
     } catch (const std::exception& e) {
@@ -432,6 +510,6 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "usage: worker sum N [--pause-every K] [--linger] | torn M SAVES | "
                          "torn-passes M SAVES | stall N [--pause-every K] | hold | "
-                         "bg N [--pause-every K] | torn-bg M SAVES\n");
+                         "bg N [--pause-every K] | torn-bg M SAVES | faults M SAVES [--poll]\n");
     return 2;
 }

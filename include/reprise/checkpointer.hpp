@@ -100,8 +100,9 @@ public:
     }
 
     /// Loads the newest valid checkpoint of this job into the tracked variables when the
-    /// restore policy says so (`Options::restore`, `REPRISE_RESTORE`). A corrupt or
-    /// truncated newest generation is reported on stderr and the older one is loaded.
+    /// restore policy says so (`Options::restore`, `REPRISE_RESTORE`). A corrupt, truncated
+    /// or unreadable (I/O error) newest generation is reported on stderr and the older one
+    /// is loaded.
     /// @returns true when state was loaded; false means a fresh start.
     /// @throws Error when checkpoints exist but none is valid (listing each file and why),
     ///         or when the checkpoint's variables differ from the tracked ones (naming the
@@ -132,8 +133,9 @@ public:
             const auto start = std::chrono::steady_clock::now();
             detail::VerifiedCheckpoint file;
             std::string why;
-            if (detail::read_checkpoint(*dir_, name, file, why) && !belongs_elsewhere(file, *it, why)) {
-                load_variables(file, dir_->path_of(name));
+            if (detail::read_checkpoint(*dir_, name, file, why) &&
+                !belongs_elsewhere(file, *it, why) &&
+                load_variables(file, dir_->path_of(name), why)) {
                 last_generation_ = *it;
                 if (!rejected.empty())
                     detail::log_line("reprise: warning: restoring the older generation " +
@@ -328,11 +330,11 @@ private:
         const std::string name = file_name(g);
         const auto start = std::chrono::steady_clock::now();
         detail::VerifiedCheckpoint file;
-        if (!detail::read_checkpoint(*dir_, name, file, why) || belongs_elsewhere(file, g, why)) {
+        if (!detail::read_checkpoint(*dir_, name, file, why) || belongs_elsewhere(file, g, why) ||
+            !load_variables(file, dir_->path_of(name), why)) {
             why = dir_->path_of(name) + ": " + why;
             return false;
         }
-        load_variables(file, dir_->path_of(name));
         last_generation_ = g;
         if (!options_.quiet)
             detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
@@ -619,7 +621,13 @@ private:
         return false;
     }
 
-    void load_variables(const detail::VerifiedCheckpoint& file, const std::string& path) {
+    // Loads the tracked variables from a verified file. False, with the reason in `why`,
+    // when reading it failed: an I/O error is the file's fault, as in read_checkpoint, and
+    // the caller falls back to an older generation, which assigns every variable again.
+    // @throws Error when the variables differ or do not decode (no fallback: a different
+    //         program, not a damaged file).
+    bool load_variables(const detail::VerifiedCheckpoint& file, const std::string& path,
+                        std::string& why) {
         // The same names on both sides, or no variable is touched: a different program's
         // checkpoint is not a corrupt file, and no older generation would fit better.
         std::string missing, extra;
@@ -647,7 +655,9 @@ private:
                 InputArchive archive(source);
                 v.load(archive);
             } catch (const Error&) {
-                throw; // a read error, already naming the file
+                if (source.read_error().empty()) throw;
+                why = "loading variable '" + v.name + "': " + source.read_error();
+                return false;
             } catch (const std::exception& ex) {
                 throw Error("reprise: restore " + path + ": variable '" + v.name +
                             "' could not be decoded (" + ex.what() +
@@ -659,6 +669,7 @@ private:
                             std::to_string(e.size) +
                             " bytes; is its type the one it was saved with?");
         }
+        return true;
     }
 
     bool handle_requests() {

@@ -106,7 +106,7 @@ inline int read_commit_record(const Directory& dir, const std::string& name, Com
         return 2;
     }
     struct stat st {};
-    if (::fstat(file.get(), &st) != 0) {
+    if (sys::fstat(file.get(), &st) != 0) {
         why = "cannot stat: " + errno_text(errno);
         return 2;
     }

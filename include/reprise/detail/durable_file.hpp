@@ -28,11 +28,11 @@ public:
         boost::system::error_code ec;
         boost::filesystem::create_directories(path_, ec);
         if (ec) throw Error("reprise: creating directory " + path_ + ": " + ec.message());
-        fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd_ = sys::open_directory(path_.c_str());
         if (fd_ < 0) throw_errno("opening directory", path_, errno);
     }
     ~Directory() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) sys::close(fd_);
     }
     Directory(const Directory&) = delete;
     Directory& operator=(const Directory&) = delete;
@@ -136,8 +136,8 @@ private:
 // at once, fifo(7)), and the flag is cleared once fstat has shown a regular file, where it
 // means nothing on Linux but might on other systems (open(2)).
 inline bool clear_nonblocking(int fd) {
-    const int flags = ::fcntl(fd, F_GETFL);
-    return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    const int flags = sys::fcntl(fd, F_GETFL, 0);
+    return flags >= 0 && sys::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
 }
 
 // Renames the file `old_name` (a generation about to be discarded) to `temp` and opens it
@@ -155,13 +155,13 @@ inline int open_recycled(const Directory& dir, const std::string& old_name,
     const int fd =
         sys::openat(dir.fd(), temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st {};
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+    if (fd >= 0 && sys::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
         st.st_uid == ::geteuid() && clear_nonblocking(fd)) {
         size = static_cast<std::uint64_t>(st.st_size);
         return fd;
     }
-    if (fd >= 0) ::close(fd);
-    ::unlinkat(dir.fd(), temp.c_str(), 0); // the creation that follows must not find it
+    if (fd >= 0) sys::close(fd);
+    sys::unlinkat(dir.fd(), temp.c_str()); // the creation that follows must not find it
     return -1;
 }
 
@@ -219,8 +219,8 @@ inline void write_durably(const Directory& dir, const std::string& name,
         if (sys::renameat(dir.fd(), temp.c_str(), name.c_str()) != 0)
             throw_errno("renaming", temp_path + " to " + name, errno);
     } catch (...) {
-        if (fd >= 0) ::close(fd);
-        ::unlinkat(dir.fd(), temp.c_str(), 0);
+        if (fd >= 0) sys::close(fd);
+        sys::unlinkat(dir.fd(), temp.c_str());
         throw;
     }
     REPRISE_KILL_POINT("after-rename");

@@ -307,7 +307,7 @@ public:
     FileHandle() = default;
     explicit FileHandle(int fd) : fd_(fd) {}
     ~FileHandle() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) sys::close(fd_);
     }
     FileHandle(FileHandle&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
     FileHandle& operator=(FileHandle&& o) noexcept {
@@ -351,6 +351,9 @@ public:
 
     std::uint64_t remaining() const override { return end_of_range_ - read_ + window(); }
 
+    // Why a read of the file failed (the Error thrown then says so too); "" while none has.
+    const std::string& read_error() const noexcept { return read_error_; }
+
 private:
     // Small enough to come from the heap already touched, and to cost little when only a
     // few bytes precede a large block.
@@ -385,7 +388,7 @@ private:
     // A bulk block (ByteSink::kBulkBytes and more: a large array) is read by two threads,
     // each pread filling its half of the new container's pages.
     void fill(char* into, std::uint64_t n) {
-        std::string why;
+        std::string& why = read_error_;
         if (n < ByteSink::kBulkBytes) {
             why = read_exact(fd_, into, n, read_);
         } else {
@@ -404,6 +407,7 @@ private:
     std::string path_;
     std::uint64_t start_, read_, end_of_range_;
     std::unique_ptr<char[]> buffer_;
+    std::string read_error_;
 };
 
 // A checkpoint file opened and verified: header parsed, both checksums good. The payload
@@ -432,7 +436,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     }
 
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
+    if (sys::fstat(fd, &st) != 0) {
         why = "cannot stat: " + errno_text(errno);
         return false;
     }

@@ -22,24 +22,25 @@ public:
     JobLock(const Directory& dir, std::string name, const std::string& job, const std::string& host)
         : name_(std::move(name)) {
         const std::string path = dir.path_of(name_);
-        fd_ = ::openat(dir.fd(), name_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        fd_ = sys::openat(dir.fd(), name_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                          0600, "lockopen");
         if (fd_ < 0) throw_errno("opening lock file", path, errno);
         struct flock lock {};
         lock.l_type = F_WRLCK;
         lock.l_whence = SEEK_SET;
-        int rc = ::fcntl(fd_, F_OFD_SETLK, &lock);
-        if (rc != 0 && errno == EINVAL) rc = ::fcntl(fd_, F_SETLK, &lock); // no OFD locks here
+        int rc = sys::fcntl_lock(fd_, F_OFD_SETLK, &lock);
+        if (rc != 0 && errno == EINVAL) rc = sys::fcntl_lock(fd_, F_SETLK, &lock); // no OFD locks
         if (rc != 0) {
             const int err = errno;
             std::string holder;
             if (err == EAGAIN || err == EACCES) {
                 char buffer[512] = {0};
-                const ssize_t n = ::pread(fd_, buffer, sizeof buffer - 1, 0);
+                const ssize_t n = sys::pread(fd_, buffer, sizeof buffer - 1, 0, "lockread");
                 holder = n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
                 while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
                     holder.pop_back();
             }
-            ::close(fd_);
+            sys::close(fd_);
             fd_ = -1;
             if (err == EAGAIN || err == EACCES) {
                 const auto space = holder.find(' ');
@@ -54,13 +55,14 @@ public:
         }
         const std::string me = std::to_string(::getpid()) + " " + host + "\n";
         // Best effort: the message of a refused second process is all this is for.
-        if (::ftruncate(fd_, 0) == 0) {
-            [[maybe_unused]] const ssize_t written = ::pwrite(fd_, me.data(), me.size(), 0);
+        if (sys::ftruncate(fd_, 0, "locktruncate") == 0) {
+            [[maybe_unused]] const ssize_t written =
+                sys::pwrite(fd_, me.data(), me.size(), 0, "lockwrite");
         }
     }
 
     ~JobLock() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0) sys::close(fd_);
     }
     JobLock(const JobLock&) = delete;
     JobLock& operator=(const JobLock&) = delete;

@@ -6,8 +6,9 @@
 // The system-call seam of the save and restore paths, and the named kill points.
 //
 // In a normal build every wrapper is the system call itself and REPRISE_KILL_POINT is
-// nothing. A test build (REPRISE_TESTING defined) reads two environment variables, so that
-// a test can steer a child process without any other channel:
+// nothing (tests/seam_release.cpp proves it: no seam code is linked in). A test build
+// (REPRISE_TESTING defined) reads three environment variables, so that a test can steer
+// a child process without any other channel:
 //
 //   REPRISE_KILL_AT=<point>[@N]   raise SIGKILL at the N-th (default first) pass through
 //                                 the named kill point (RocksDB's TEST_KILL_RANDOM, named).
@@ -15,11 +16,23 @@
 //                                 make the N-th call (default: every call) of <op> fail
 //                                 with errno <what> (EIO, ENOSPC, EINTR, ...), or, for
 //                                 write and read, <what> = short: transfer half the bytes.
-//                                 Ops: open write fsync close rename dirfsync unlink read
-//                                 truncate.
+//   REPRISE_FAULT_TRACE=<file>    append one line per call of any op to <file>:
+//                                 "<op> <N> <target...>[ create][ fault=<what>]", N being
+//                                 the number @N above would name, target the file name
+//                                 (rename: from and to; directory ops: the directory's
+//                                 path). A test runs once clean to learn every call, then
+//                                 once per call with a fault aimed at it (tests/test_faults.cpp).
+//
+// Ops, one per system call: open (a file in the checkpoint directory), diropen (the
+// directory itself), write (pwrite), read (pread), stat (fstat), fcntl (F_GETFL/F_SETFL),
+// truncate (ftruncate), fsync, dirfsync (fsync of the directory), close, rename, unlink;
+// the job's lock file has its own, lockopen lock lockread locktruncate lockwrite, so that
+// taking the lock does not shift the numbers of the save path's calls.
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio> // renameat
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -46,6 +59,11 @@ inline std::mutex& seam_mutex() {
 inline std::map<std::string, unsigned long>& seam_counters() {
     static std::map<std::string, unsigned long> counters;
     return counters;
+}
+// The name each descriptor was opened under, for the trace of calls that take a descriptor.
+inline std::map<int, std::string>& seam_fd_names() {
+    static std::map<int, std::string> names;
+    return names;
 }
 
 // Parses "<name>[@N]" at the start of `spec` (up to `end`); true when `name` matches and
@@ -80,87 +98,171 @@ inline void kill_point(const char* name) {
     }
 }
 
-// 0: no fault; -1: a short transfer; otherwise the errno to fail with.
-inline int injected_fault(const char* op) {
-    const char* spec = std::getenv("REPRISE_FAULT");
-    if (!spec || !*spec) return 0;
-    unsigned long count;
-    {
-        std::lock_guard<std::mutex> lock(seam_mutex());
-        count = ++seam_counters()[std::string("fault:") + op];
+// Appends `line` to the REPRISE_FAULT_TRACE file, if one is named; the caller holds
+// seam_mutex(). Raw calls: the trace must not trace itself. Keeps errno.
+inline void seam_trace_append(const std::string& line) {
+    const char* trace = std::getenv("REPRISE_FAULT_TRACE");
+    if (!trace || !*trace) return;
+    const int saved = errno;
+    const int fd = ::open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        const std::string text = line + "\n";
+        [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
+        ::close(fd);
     }
-    std::string all(spec);
+    errno = saved;
+}
+
+// A line of the test's own in the trace ("# <note>"), e.g. where each save begins.
+inline void seam_trace_note(const std::string& note) {
+    std::lock_guard<std::mutex> lock(seam_mutex());
+    seam_trace_append("# " + note);
+}
+
+// The name `fd` was opened under, for the trace; "fd<N>" for one opened elsewhere.
+inline std::string seam_name_of(int fd) {
+    std::lock_guard<std::mutex> lock(seam_mutex());
+    const auto it = seam_fd_names().find(fd);
+    return it != seam_fd_names().end() ? it->second : "fd" + std::to_string(fd);
+}
+
+// After a successful open: `fd` is `name` for the trace until it is closed.
+inline void seam_opened(int fd, const std::string& name) {
+    if (fd < 0) return;
+    std::lock_guard<std::mutex> lock(seam_mutex());
+    seam_fd_names()[fd] = name;
+}
+inline void seam_closed(int fd) {
+    std::lock_guard<std::mutex> lock(seam_mutex());
+    seam_fd_names().erase(fd);
+}
+
+// One call of `op` on `target`: counted and traced, and 0: no fault; -1: a short
+// transfer; otherwise the errno to fail with.
+inline int injected_fault(const char* op, const std::string& target = std::string(),
+                          bool create = false) {
+    const char* spec = std::getenv("REPRISE_FAULT");
+    const char* trace = std::getenv("REPRISE_FAULT_TRACE");
+    if ((!spec || !*spec) && (!trace || !*trace)) return 0;
+    std::lock_guard<std::mutex> lock(seam_mutex());
+    const unsigned long count = ++seam_counters()[std::string("fault:") + op];
+    int fault = 0;
+    std::string what;
+    const std::string all(spec ? spec : "");
     std::size_t start = 0;
-    while (start <= all.size()) {
+    while (!all.empty() && start <= all.size()) {
         const auto comma = all.find(',', start);
         const std::string item = all.substr(start, comma - start);
-        std::string what;
         if (seam_matches(item, op, count, &what)) {
             static const std::pair<const char*, int> names[] = {
                 {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EINTR", EINTR}, {"EROFS", EROFS},
                 {"EACCES", EACCES}, {"EFBIG", EFBIG},   {"EDQUOT", EDQUOT}, {"EXDEV", EXDEV},
                 {"ENOENT", ENOENT}, {"EPERM", EPERM},
             };
-            if (what == "short") return -1;
+            fault = EIO;
+            if (what == "short") fault = -1;
             for (const auto& n : names)
-                if (what == n.first) return n.second;
-            return EIO;
+                if (what == n.first) fault = n.second;
+            break;
         }
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
-    return 0;
+    seam_trace_append(std::string(op) + " " + std::to_string(count) +
+                      (target.empty() ? std::string() : " " + target) +
+                      (create ? " create" : "") + (fault ? " fault=" + what : std::string()));
+    return fault;
 }
 
 #define REPRISE_KILL_POINT(name) ::reprise::detail::kill_point(name)
-#define REPRISE_FAULT_SEAM(op, short_result, n)                                                   \
+// `target` (the file name, for the trace) is evaluated in test builds only.
+#define REPRISE_FAULT_SEAM(op, target, short_result, n)                                           \
     do {                                                                                          \
-        const int reprise_fault_ = ::reprise::detail::injected_fault(op);                         \
+        const int reprise_fault_ = ::reprise::detail::injected_fault(op, target);                 \
         if (reprise_fault_ > 0) {                                                                 \
             errno = reprise_fault_;                                                               \
             return -1;                                                                            \
         }                                                                                         \
         if (reprise_fault_ < 0 && (n) > 1) short_result;                                          \
     } while (0)
+#define REPRISE_SEAM_NAME_OF(fd) ::reprise::detail::seam_name_of(fd)
+#define REPRISE_SEAM_OPENED(fd, name) ::reprise::detail::seam_opened(fd, name)
 
 #else
 
 #define REPRISE_KILL_POINT(name) ((void)0)
-#define REPRISE_FAULT_SEAM(op, short_result, n) ((void)0)
+#define REPRISE_FAULT_SEAM(op, target, short_result, n) ((void)0)
+#define REPRISE_SEAM_OPENED(fd, name) ((void)0)
 
 #endif
 
 // The wrappers. Each is one system call; the seam above is compiled in test builds only.
+// `op` names the call for REPRISE_FAULT: the lock file's calls pass their own.
 namespace sys {
 
-inline int openat(int dirfd, const char* name, int flags, mode_t mode = 0) {
-    REPRISE_FAULT_SEAM("open", (void)0, 0);
-    return ::openat(dirfd, name, flags, mode);
+inline int openat(int dirfd, const char* name, int flags, mode_t mode = 0,
+                  [[maybe_unused]] const char* op = "open") {
+#ifdef REPRISE_TESTING
+    if (const int e = injected_fault(op, name, (flags & O_CREAT) != 0); e > 0) {
+        errno = e;
+        return -1;
+    }
+#endif
+    const int fd = ::openat(dirfd, name, flags, mode);
+    REPRISE_SEAM_OPENED(fd, name);
+    return fd;
 }
 
-inline ssize_t pwrite(int fd, const void* data, std::size_t n, off_t offset) {
-    REPRISE_FAULT_SEAM("write", return ::pwrite(fd, data, n / 2, offset), n);
+// Opens the directory `path` itself (O_DIRECTORY), for the *at calls and its fsync.
+inline int open_directory(const char* path) {
+    REPRISE_FAULT_SEAM("diropen", path, (void)0, 0);
+    const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REPRISE_SEAM_OPENED(fd, path);
+    return fd;
+}
+
+inline ssize_t pwrite(int fd, const void* data, std::size_t n, off_t offset,
+                      [[maybe_unused]] const char* op = "write") {
+    REPRISE_FAULT_SEAM(op, REPRISE_SEAM_NAME_OF(fd), return ::pwrite(fd, data, n / 2, offset), n);
     return ::pwrite(fd, data, n, offset);
 }
 
-inline ssize_t pread(int fd, void* data, std::size_t n, off_t offset) {
-    REPRISE_FAULT_SEAM("read", return ::pread(fd, data, n / 2, offset), n);
+inline ssize_t pread(int fd, void* data, std::size_t n, off_t offset,
+                     [[maybe_unused]] const char* op = "read") {
+    REPRISE_FAULT_SEAM(op, REPRISE_SEAM_NAME_OF(fd), return ::pread(fd, data, n / 2, offset), n);
     return ::pread(fd, data, n, offset);
 }
 
+inline int fstat(int fd, struct stat* st) {
+    REPRISE_FAULT_SEAM("stat", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
+    return ::fstat(fd, st);
+}
+
+// fcntl with an int argument (F_GETFL, F_SETFL) or a lock (F_OFD_SETLK, F_SETLK).
+inline int fcntl(int fd, int cmd, int arg) {
+    REPRISE_FAULT_SEAM("fcntl", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
+    return ::fcntl(fd, cmd, arg);
+}
+inline int fcntl_lock(int fd, int cmd, struct flock* lock) {
+    REPRISE_FAULT_SEAM("lock", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
+    return ::fcntl(fd, cmd, lock);
+}
+
 inline int fsync(int fd) {
-    REPRISE_FAULT_SEAM("fsync", (void)0, 0);
+    REPRISE_FAULT_SEAM("fsync", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
     return ::fsync(fd);
 }
 
 inline int fsync_directory(int dirfd) {
-    REPRISE_FAULT_SEAM("dirfsync", (void)0, 0);
+    REPRISE_FAULT_SEAM("dirfsync", REPRISE_SEAM_NAME_OF(dirfd), (void)0, 0);
     return ::fsync(dirfd);
 }
 
 inline int close(int fd) {
 #ifdef REPRISE_TESTING
-    if (const int e = injected_fault("close"); e > 0) {
+    const int e = injected_fault("close", seam_name_of(fd));
+    seam_closed(fd);
+    if (e > 0) {
         ::close(fd); // as on Linux, the descriptor is gone even when close reports an error
         errno = e;
         return -1;
@@ -170,22 +272,23 @@ inline int close(int fd) {
 }
 
 inline int renameat(int dirfd, const char* from, const char* to) {
-    REPRISE_FAULT_SEAM("rename", (void)0, 0);
+    REPRISE_FAULT_SEAM("rename", std::string(from) + " " + to, (void)0, 0);
     return ::renameat(dirfd, from, dirfd, to);
 }
 
 inline int unlinkat(int dirfd, const char* name) {
-    REPRISE_FAULT_SEAM("unlink", (void)0, 0);
+    REPRISE_FAULT_SEAM("unlink", name, (void)0, 0);
     return ::unlinkat(dirfd, name, 0);
 }
 
-inline int ftruncate(int fd, off_t size) {
-    REPRISE_FAULT_SEAM("truncate", (void)0, 0);
+inline int ftruncate(int fd, off_t size, [[maybe_unused]] const char* op = "truncate") {
+    REPRISE_FAULT_SEAM(op, REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
     return ::ftruncate(fd, size);
 }
 
 // Starts writeback of a written range without waiting for it: a hint, whose failure is
-// of no consequence (the fsync that follows reports any error), so it has no seam.
+// of no consequence (the fsync that follows reports any error), so it has no seam; nor
+// has posix_fadvise, the restore's hint.
 inline void start_writeback(int fd, std::uint64_t offset, std::uint64_t size) {
 #if defined(__linux__)
     ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(size),
