@@ -430,12 +430,13 @@ public:
             const bool last = cycle == s_.cycles + 1;
             if (disk) disk->attach();
             check_files(dir, cycle);
-            run_cycle(dir, cycle, last, disk.get());
+            const bool cut = run_cycle(dir, cycle, last, disk.get());
             if (disk) {
-                if (last)
-                    disk->detach();
-                else
+                // A worker that failed before the cut leaves the disk as it was.
+                if (cut)
                     disk->reboot();
+                else
+                    disk->detach();
             }
         }
         f_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -457,7 +458,9 @@ private:
     // The restoring worker's first line, against what the killed one had reported.
     bool check_start(const std::string& line, unsigned long cycle) {
         if (!starts_with(line, "state ")) {
-            report(f_.errors, where(cycle) + "the worker did not start: '" + line + "'", told_);
+            // With a save reported durable, a restore that fails has lost it.
+            report(durable_ > 0 ? f_.lost : f_.errors,
+                   where(cycle) + "the worker did not start: '" + line + "'", told_);
             return false;
         }
         const unsigned long long step = number(line, "step");
@@ -505,7 +508,8 @@ private:
         passes_per_save_[counted] = std::max(passes_per_save_[counted], passes);
     }
 
-    void run_cycle(const std::string& dir, unsigned long cycle, bool last, Disk* disk) {
+    // True when a power cut was made (--power-loss).
+    bool run_cycle(const std::string& dir, unsigned long cycle, bool last, Disk* disk) {
         // Half the cycles arm a kill point at a random pass within the first two saves;
         // all have a random delay: whichever comes first kills.
         const std::string point = kKillPoints[random_() % kKillPoints.size()];
@@ -531,13 +535,13 @@ private:
             if (told_ <= 10) std::fprintf(stderr, "%s", worker.stderr_text().c_str());
             worker.signal(SIGKILL);
             worker.wait();
-            return;
+            return false;
         }
         if (last) {
             const int status = worker.wait();
             if (!exited_with(status, 0))
                 report(f_.errors, where(cycle) + "the final restore " + describe_status(status), told_);
-            return;
+            return false;
         }
         ++f_.cycles;
 
@@ -569,7 +573,7 @@ private:
                 if (!WIFSTOPPED(status)) {
                     report(f_.errors, where(cycle) + "the worker " + describe_status(status) +
                                           ": " + worker.stderr_text(), told_);
-                    return;
+                    return false;
                 }
                 break;
             }
@@ -584,7 +588,7 @@ private:
                     report(f_.errors, where(cycle) + "the worker " + describe_status(status) +
                                           " before the power cut: " + worker.stderr_text(),
                            told_);
-                    return;
+                    return false;
                 }
             }
             // Every line it wrote before it stopped is in the pipe: those saves were durable
@@ -618,6 +622,7 @@ private:
             std::fprintf(stderr, "%s%s (%s armed at pass %lu), %lu saves, last durable step %llu\n",
                          where(cycle).c_str(), self ? "kill point" : "delay", point.c_str(),
                          pass, process_saves_, durable_);
+        return disk != nullptr;
     }
 
     const Settings& s_;
