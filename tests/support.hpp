@@ -43,7 +43,8 @@ inline const std::vector<std::string>& scheduler_variables() {
         "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT", "PBS_JOBID", "PBS_ARRAYID",
         "PBS_ARRAY_INDEX", "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART", "REPRISE_DIR",
         "REPRISE_NAME", "REPRISE_INTERVAL", "REPRISE_RESTORE", "REPRISE_LOG", "REPRISE_MODE",
-        "REPRISE_ON_STOP", "REPRISE_SIGNALS", "REPRISE_KILL_AT", "REPRISE_FAULT"};
+        "REPRISE_ON_STOP", "REPRISE_SIGNALS", "REPRISE_KILL_AT", "REPRISE_KILL_SIGNAL",
+        "REPRISE_FAULT"};
     return names;
 }
 
@@ -302,27 +303,42 @@ public:
     // The next line the child writes to stdout, without the newline; "" at end of file.
     // Throws after `timeout_seconds` (a generous bound: a hung child fails, never hangs).
     std::string read_line(int timeout_seconds = 240) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+        std::string line;
+        if (!read_line_before(std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds),
+                              line))
+            throw std::runtime_error("timed out waiting for the child; its stderr:\n" + stderr_text());
+        return line;
+    }
+
+    // As read_line, but false when `deadline` comes first (a deadline already past still
+    // takes what the pipe holds), or when `wake_fd` (>= 0) becomes readable first: the
+    // caller then looks why. The line, when true; "" at end of file (see ended()).
+    bool read_line_before(std::chrono::steady_clock::time_point deadline, std::string& line,
+                          int wake_fd = -1) {
         for (;;) {
             const auto nl = buffered_.find('\n');
             if (nl != std::string::npos) {
-                std::string line = buffered_.substr(0, nl);
+                line = buffered_.substr(0, nl);
                 buffered_.erase(0, nl + 1);
-                return line;
+                return true;
             }
             if (eof_) {
-                std::string rest;
-                rest.swap(buffered_);
-                return rest;
+                line.clear();
+                line.swap(buffered_);
+                return true;
             }
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                throw std::runtime_error("timed out waiting for the child; its stderr:\n" + stderr_text());
-            struct pollfd p {stdout_, POLLIN, 0};
-            const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+            if (left.count() < 0) left = std::chrono::nanoseconds(0);
+            struct pollfd p[2] = {{stdout_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+            struct timespec timeout {};
+            timeout.tv_sec = static_cast<time_t>(left.count() / 1000000000);
+            timeout.tv_nsec = static_cast<long>(left.count() % 1000000000);
+            const int rc = ::ppoll(p, wake_fd >= 0 ? 2 : 1, &timeout, nullptr);
             if (rc < 0 && errno == EINTR) continue;
-            if (rc <= 0) continue;
+            if (rc < 0) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+            if (rc == 0) return false;
+            if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) return false; // the wake fd
             char chunk[4096];
             const ssize_t n = ::read(stdout_, chunk, sizeof chunk);
             if (n < 0 && errno == EINTR) continue;
@@ -332,6 +348,9 @@ public:
                 buffered_.append(chunk, static_cast<std::size_t>(n));
         }
     }
+
+    // The child closed its stdout (it ended) and every line was read.
+    bool ended() const { return eof_ && buffered_.empty(); }
 
     // Reads lines until one starts with `prefix`; returns it. Throws at end of file.
     std::string expect_line(const std::string& prefix) {
@@ -364,6 +383,18 @@ public:
         }
         reaped_ = true;
         return status;
+    }
+
+    // Whether the child has stopped (SIGSTOP, WUNTRACED) or ended; waits for it when
+    // `block`. True with the raw status when it did; an ended child is then reaped.
+    bool wait_stopped(int& status, bool block) {
+        pid_t rc;
+        while ((rc = ::waitpid(pid_, &status, WUNTRACED | (block ? 0 : WNOHANG))) < 0 &&
+               errno == EINTR) {
+        }
+        if (rc != pid_) return false;
+        if (!WIFSTOPPED(status)) reaped_ = true;
+        return true;
     }
 
     std::string stderr_text() const { return read_file(stderr_path_); }

@@ -12,6 +12,10 @@
 //
 //   REPRISE_KILL_AT=<point>[@N]   raise SIGKILL at the N-th (default first) pass through
 //                                 the named kill point (RocksDB's TEST_KILL_RANDOM, named).
+//   REPRISE_KILL_SIGNAL=STOP      the kill point raises SIGSTOP instead: the process (every
+//                                 thread) stops there and nothing more of it reaches the
+//                                 file system, so that a power-loss test can copy the disk
+//                                 as it is at that instant before it kills the process.
 //   REPRISE_FAULT=<op>:<what>[@N][,...]
 //                                 make the N-th call (default: every call) of <op> fail
 //                                 with errno <what> (EIO, ENOSPC, EINTR, ...), or, for
@@ -93,7 +97,9 @@ inline void kill_point(const char* name) {
     }
     if (seam_matches(spec, name, count, nullptr)) {
         // SIGKILL cannot be caught: the process dies here, exactly as under the OOM killer.
-        ::kill(::getpid(), SIGKILL);
+        // SIGSTOP cannot be caught either; a process continued after it waits here forever.
+        const char* how = std::getenv("REPRISE_KILL_SIGNAL");
+        ::kill(::getpid(), how && std::strcmp(how, "STOP") == 0 ? SIGSTOP : SIGKILL);
         for (;;) ::pause();
     }
 }
