@@ -47,7 +47,6 @@ steps=20000
 [[ $case_name == term-mpirun ]] && steps=150000
 # The fallback cases restart several times from a copy of one run: shorter runs.
 [[ $case_name == fallback-* ]] && steps=8000
-record="$REPRISE_DIR/heat.local.commit"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -71,7 +70,8 @@ checksum_of() { sed -n 's/^checksum=//p' "$1"; }
 rank_pid() { sed -n "s/^heat2d_mpi: rank $2 pid \\([0-9]*\\)\$/\\1/p" "$1"; }
 has_progress() { grep -q '^progress step=' "$1"; }
 all_ranks_started() { [[ $(grep -c '^heat2d_mpi: rank [0-9]* pid ' "$1") -eq $ranks ]]; }
-record_exists() { [[ -f "$record" ]]; }
+# A commit record (heat.local.<generation>.commit), of any generation.
+record_exists() { compgen -G "$REPRISE_DIR/heat.local.*.commit" >/dev/null; }
 alive() { kill -0 "$1" 2>/dev/null; }
 not_alive() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -137,8 +137,8 @@ expect_same_generation() {
     [[ $(echo "$gens" | wc -l) -eq 1 && -n "$gens" ]] || fail "the ranks' newest generations differ: $gens"
 }
 
-# The commit records of this job (one per committed generation, or a single one).
-record_files() { cd "$REPRISE_DIR" && ls heat.local.*commit 2>/dev/null || true; }
+# The commit records of this job, one per committed generation.
+record_files() { cd "$REPRISE_DIR" && ls heat.local.*.commit 2>/dev/null || true; }
 
 # damage <how>:<whose>:<generation>: truncate (to half its size), flip (one byte in the
 # middle) or remove the file of generation 1 or 2 of rank<r>, or its commit record.
@@ -152,8 +152,7 @@ damage() {
     elif [[ $whose == record-file ]]; then
         file=$g
     elif [[ $whose == record ]]; then
-        file=$(cd "$REPRISE_DIR" && ls heat.local.$(printf %010d "$g").commit 2>/dev/null ||
-               ls heat.local.commit 2>/dev/null) || fail "no commit record for generation $g"
+        file=heat.local.$(printf %010d "$g").commit
     else
         file=heat.$whose.local.$(printf %010d "$g").ckpt
     fi
