@@ -42,9 +42,15 @@ export REPRISE_DIR="$work/ckpt" REPRISE_NAME=heat
 unset RESTARTED REPRISE_RESTORE REPRISE_KILL_AT SLURM_JOB_ID JOB_ID PBS_JOBID LSB_JOBID || true
 
 steps=20000
-# TERM to mpirun reaches the ranks one second later (then SIGKILL, one more second): the
-# run must last well beyond that on an idle machine, too.
-[[ $case_name == term-mpirun ]] && steps=150000
+# TERM to mpirun reaches the ranks odls_base_sigkill_timeout seconds later (SIGCONT at
+# once), and SIGKILL as long after that: by default 1 s each, too short for a save on a
+# loaded 2-core machine (a rank descheduled for a second missed it). The term-mpirun case
+# gives the ranks 5 s, as a job script can (examples/slurm/mpi.sbatch); its run must last
+# well beyond that on an idle machine, too.
+if [[ $case_name == term-mpirun ]]; then
+    steps=150000
+    export OMPI_MCA_odls_base_sigkill_timeout=5
+fi
 # The fallback cases restart several times from a copy of one run: shorter runs.
 [[ $case_name == fallback-* ]] && steps=8000
 
