@@ -228,6 +228,22 @@ kill-point | kill-first-save)
     # mpirun then ends the others. The restart must end with the reference checksum, from
     # the last committed generation, or afresh when none was committed.
     spec=$point
+    if [[ $spec == *@save* ]]; then
+        # <point>@save<N>: the middle pass of that point in save N, counted rather than
+        # assumed (how many writes a save takes depends on the state's size): a probe run
+        # of one save traces the passes of that rank (REPRISE_KILL_TRACE).
+        name=${spec%@save*} nth=${spec##*@save}
+        rm -f "$work/trace"
+        run probe sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = "'"$point_rank"'" ]; then
+                             export REPRISE_KILL_TRACE="'"$work/trace"'"; fi; exec "$0" "$@"' \
+            "$prog_testing" 5000 --save-every 5000
+        [[ $(rc_of probe) -eq 0 ]] || fail "the probe run failed (status $(rc_of probe))"
+        per_save=$(grep -c "^$name " "$work/trace" || true)
+        ((per_save > 0)) || fail "the probe's save never passed $name"
+        spec=$name@$(((nth - 1) * per_save + (per_save + 1) / 2))
+        echo "$name: $per_save passes per save on rank $point_rank; killing at $spec"
+        rm -rf "$REPRISE_DIR"
+    fi
     start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = "'"$point_rank"'" ]; then
                          export REPRISE_KILL_AT="'"$spec"'"; fi; exec "$0" "$@"' \
         "$prog_testing" "$steps" --save-every 5000

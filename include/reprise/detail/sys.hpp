@@ -11,6 +11,10 @@
 //
 //   REPRISE_KILL_AT=<point>[@N]   raise SIGKILL at the N-th (default first) pass through
 //                                 the named kill point (RocksDB's TEST_KILL_RANDOM, named).
+//   REPRISE_KILL_TRACE=<file>     append "<point> <N>" to <file> at every pass through a
+//                                 kill point, so that a test can count the passes of one
+//                                 save (how many writes a state of its size takes) rather
+//                                 than assume them.
 //   REPRISE_FAULT=<op>:<what>[@N][,...]
 //                                 make the N-th call (default: every call) of <op> fail
 //                                 with errno <what> (EIO, ENOSPC, EINTR, ...), or, for
@@ -67,13 +71,24 @@ inline bool seam_matches(const std::string& item, const std::string& name, unsig
 
 inline void kill_point(const char* name) {
     const char* spec = std::getenv("REPRISE_KILL_AT");
-    if (!spec || !*spec) return;
+    const char* trace = std::getenv("REPRISE_KILL_TRACE");
+    const bool tracing = trace && *trace;
+    if ((!spec || !*spec) && !tracing) return;
     unsigned long count;
     {
         std::lock_guard<std::mutex> lock(seam_mutex());
         count = ++seam_counters()[std::string("kill:") + name];
     }
-    if (seam_matches(spec, name, count, nullptr)) {
+    if (tracing) {
+        // One write(2) of one line with O_APPEND: whole lines, whatever the threads do.
+        const std::string line = std::string(name) + " " + std::to_string(count) + "\n";
+        const int fd = ::open(trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            (void)!::write(fd, line.data(), line.size());
+            ::close(fd);
+        }
+    }
+    if (spec && *spec && seam_matches(spec, name, count, nullptr)) {
         // SIGKILL cannot be caught: the process dies here, exactly as under the OOM killer.
         ::kill(::getpid(), SIGKILL);
         for (;;) ::pause();
