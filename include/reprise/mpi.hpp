@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace reprise {
 
@@ -70,8 +71,10 @@ namespace mpi {
 /// coordinated: a save (by `save()`, a signal that reached any rank, or the interval)
 /// happens on all ranks at the same poll, with the same generation number, and becomes
 /// the generation a restart loads only once every rank has it on disk (two-phase commit:
-/// each rank saves, then rank 0 writes a small checksummed commit record,
-/// `<name>.<job key>.commit`). Each rank tracks its own variables, in files of its own
+/// each rank saves, then rank 0 writes a small checksummed commit record of that
+/// generation, `<name>.<job key>.<generation>.commit`, and removes the record of any
+/// generation older than the one every rank keeps beside it: at most two records, one per
+/// complete generation). Each rank tracks its own variables, in files of its own
 /// (`<name>.rank<r>.<job key>.<generation>.ckpt`, and its own lock).
 ///
 /// Collective members (the constructor, `restore()`, `maybe_save()`, `save()`, `finish()`)
@@ -126,7 +129,7 @@ public:
 
             Options& o = detail::Coordination::options(*inner_);
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
-            record_name_ = detail::commit_record_name(name_, inner_->job_key());
+            record_stem_ = detail::commit_record_stem(name_, inner_->job_key());
             if (o.mode == SaveMode::background) {
                 // The writer thread of one rank cannot take part in a two-phase commit with
                 // the others' while the compute threads run on: future work.
@@ -138,9 +141,12 @@ public:
             configure_agreement();
             // The last commit decides which generation each rank keeps while it writes its
             // first one (a rank's newest file may be an uncommitted save of a killed run).
-            const Record record = share_record();
-            if (record.state == Record::valid && record.ranks == static_cast<std::uint32_t>(size_))
-                detail::Coordination::set_fallback(*inner_, record.generation);
+            const Records records = share_records();
+            if (!records.intact.empty() &&
+                records.intact.front().second == static_cast<std::uint32_t>(size_)) {
+                committed_ = records.intact.front().first;
+                detail::Coordination::set_fallback(*inner_, committed_);
+            }
         } catch (...) {
             inner_.reset();
             MPI_Comm_free(&comm_);
@@ -176,25 +182,26 @@ public:
 
     /// Collective: loads the last committed generation on every rank, when the restore
     /// policy says so (as reprise::Checkpointer::restore(), decided on rank 0). When a
-    /// rank's file of that generation is damaged or missing, every rank falls back to the
-    /// newest older generation valid on all of them. Rank files without a commit record
-    /// (the first save of a killed run) mean a fresh start, said on stderr.
+    /// rank's file of that generation is damaged or missing, or its commit record is,
+    /// every rank falls back to the older committed generation (the one with an intact
+    /// record and a valid file on every rank), said on stderr. Rank files without any
+    /// commit record (the first save of a killed run) mean a fresh start, said on stderr.
     /// @returns true on every rank when state was loaded, false on every rank otherwise.
     /// @throws Error on every rank when the checkpoint was written by a different number
-    ///         of ranks ("checkpoint written by 4 ranks, this run has 2"), when no
-    ///         generation is valid on all ranks (each rank lists its own reasons), when a
-    ///         rank's variables differ from its checkpoint's, or when called twice.
+    ///         of ranks ("checkpoint written by 4 ranks, this run has 2"), when commit
+    ///         records exist but none is intact, when no committed generation is valid on
+    ///         all ranks (each rank lists its own reasons), when a rank's variables differ
+    ///         from its checkpoint's, or when called twice.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
         detail::Coordination::mark_restore_called(*inner_);
-        const Record record = share_record();
-        int wanted = rank_ == 0 ? detail::Coordination::restore_wanted(
-                                      *inner_, record.state != Record::absent)
+        const Records records = share_records();
+        int wanted = rank_ == 0 ? detail::Coordination::restore_wanted(*inner_, records.present)
                                 : 0;
         MPI_Bcast(&wanted, 1, MPI_INT, 0, comm_);
         bool loaded = false;
-        if (wanted) loaded = restore_agreed(record);
+        if (wanted) loaded = restore_agreed(records);
         last_agreement_ = std::chrono::steady_clock::now();
         return loaded;
     }
@@ -234,7 +241,7 @@ public:
     /// a program leaving its loop by it leaves at the same step everywhere).
     bool stop_requested() const noexcept { return stop_agreed_; }
 
-    /// Collective: the computation is complete: rank 0 removes the commit record, then
+    /// Collective: the computation is complete: rank 0 removes the commit records, then
     /// every rank its own files (a crash in between leaves rank files without a record,
     /// which a restart ignores).
     /// @throws Error on every rank when a file could not be removed on any rank.
@@ -246,8 +253,9 @@ public:
         if (rank_ == 0) {
             try {
                 const detail::Directory& dir = detail::Coordination::directory(*inner_);
-                dir.remove(record_name_ + ".tmp");
-                dir.remove(record_name_);
+                for (const char* suffix : {".commit.tmp", ".commit"})
+                    for (const auto& record : detail::list_commit_records(dir, record_stem_, suffix))
+                        dir.remove(record.second);
                 dir.sync();
             } catch (const std::exception& e) {
                 ok = false;
@@ -280,10 +288,9 @@ public:
     /// Local: the polls between two agreements, as of now (see `maybe_save()`).
     std::uint64_t agree_every() const noexcept { return every_; }
 
-    /// Local: the path of the commit record.
-    std::string commit_record_path() const {
-        return detail::Coordination::directory(*inner_).path_of(record_name_);
-    }
+    /// Local: the path of the commit record of `generation()` (the last generation
+    /// committed or restored; with none, the path generation 0's would have).
+    std::string commit_record_path() const { return record_path(inner_->generation()); }
 
 private:
     // One agreement per this much computation, when K adapts. 50 ms, not 10: on a 2-core
@@ -294,12 +301,13 @@ private:
     static constexpr std::uint64_t kTargetNanoseconds = 50'000'000;
     static constexpr std::uint64_t kMaxEvery = std::uint64_t(1) << 20;
 
-    struct Record {
-        enum State : int { absent = 0, valid = 1, invalid = 2 };
-        int state = absent;
-        std::uint64_t generation = 0;
-        std::uint32_t ranks = 0;
-        std::string why; // invalid: why
+    // What rank 0 found of this job's commit records, the same on every rank.
+    struct Records {
+        bool present = false;        // any record file of this job, intact or not
+        std::uint64_t newest = 0;    // the newest generation with a record file
+        // The intact ones, newest first: generation, number of ranks.
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> intact;
+        std::string rejected;        // the others: "\n  <path>: <why>" each
     };
 
     // Every rank learns whether all succeeded and, when not, the message of the first
@@ -344,68 +352,118 @@ private:
         every_ = fixed_ ? static_cast<std::uint64_t>(fixed) : 1;
     }
 
-    // Rank 0 reads the commit record; every rank learns what it says.
-    Record share_record() const {
-        Record r;
+    std::string record_path(std::uint64_t g) const {
+        return detail::Coordination::directory(*inner_).path_of(
+            detail::commit_record_name(record_stem_, g));
+    }
+
+    // Rank 0 reads the commit records; every rank learns what they say. A record is
+    // intact when its checksum holds and it names this job, this checkpoint and the
+    // generation its file name says.
+    // @throws Error on every rank when rank 0 cannot list the directory.
+    Records share_records() const {
+        Records r;
+        bool ok = true;
+        std::string error;
         if (rank_ == 0) {
-            detail::CommitRecord c;
-            const auto& dir = detail::Coordination::directory(*inner_);
-            const int state = detail::read_commit_record(dir, record_name_, c, r.why);
-            r.state = state;
-            if (state == Record::valid && (c.job_key != inner_->job_key() || c.name != name_)) {
-                r.state = Record::invalid;
-                r.why = "belongs to job " + c.job_key + " of checkpoint '" + c.name + "'";
+            try {
+                const auto& dir = detail::Coordination::directory(*inner_);
+                for (const auto& file : detail::list_commit_records(dir, record_stem_, ".commit")) {
+                    detail::CommitRecord c;
+                    std::string why;
+                    const int state = detail::read_commit_record(dir, file.second, c, why);
+                    if (state == 0) continue; // removed since the listing
+                    r.present = true;
+                    r.newest = std::max(r.newest, file.first);
+                    if (state == 1 && (c.job_key != inner_->job_key() || c.name != name_)) {
+                        why = "belongs to job " + c.job_key + " of checkpoint '" + c.name + "'";
+                    } else if (state == 1 && c.generation != file.first) {
+                        why = "names generation " + std::to_string(c.generation);
+                    } else if (state == 1) {
+                        r.intact.emplace_back(file.first, c.ranks);
+                        continue;
+                    }
+                    r.rejected += "\n  " + dir.path_of(file.second) + ": " + why;
+                }
+            } catch (const std::exception& e) {
+                ok = false;
+                error = e.what();
             }
-            r.generation = c.generation;
-            r.ranks = c.ranks;
         }
-        unsigned long long v[3] = {static_cast<unsigned long long>(r.state), r.generation, r.ranks};
-        MPI_Bcast(v, 3, MPI_UNSIGNED_LONG_LONG, 0, comm_);
-        r.state = static_cast<int>(v[0]);
-        r.generation = v[1];
-        r.ranks = static_cast<std::uint32_t>(v[2]);
-        broadcast(r.why, 0);
+        const std::string failure = agree_on_failure(ok, error);
+        if (!failure.empty()) throw Error(failure);
+        unsigned long long head[3] = {r.present ? 1ull : 0ull, r.newest, r.intact.size()};
+        MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, comm_);
+        std::vector<unsigned long long> pairs(2 * static_cast<std::size_t>(head[2]));
+        for (std::size_t k = 0; k < r.intact.size(); ++k) {
+            pairs[2 * k] = r.intact[k].first;
+            pairs[2 * k + 1] = r.intact[k].second;
+        }
+        if (!pairs.empty())
+            MPI_Bcast(pairs.data(), static_cast<int>(pairs.size()), MPI_UNSIGNED_LONG_LONG, 0, comm_);
+        r.present = head[0] != 0;
+        r.newest = head[1];
+        r.intact.resize(static_cast<std::size_t>(head[2]));
+        for (std::size_t k = 0; k < r.intact.size(); ++k)
+            r.intact[k] = {pairs[2 * k], static_cast<std::uint32_t>(pairs[2 * k + 1])};
+        broadcast(r.rejected, 0);
         return r;
     }
 
-    bool restore_agreed(const Record& record) {
-        const std::string record_path = commit_record_path();
-        if (record.state == Record::absent) {
+    bool restore_agreed(const Records& records) {
+        if (!records.present) {
             int files = detail::Coordination::has_generations(*inner_) ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, comm_);
             const auto& job = detail::Coordination::job(*inner_);
+            const std::string pattern = detail::Coordination::directory(*inner_).path_of(
+                record_stem_ + ".<generation>.commit");
             if (rank_ == 0 && files)
                 detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
-                                 "record " + record_path + " (no save of theirs completed on "
+                                 "record " + pattern + " (no save of theirs completed on "
                                  "every rank): starting fresh");
             else if (rank_ == 0 && job.restart_known)
                 detail::log_line("reprise: this run is a restart (" + job.restart_reason +
-                                 ") but no commit record " + record_path + " exists: starting "
+                                 ") but no commit record " + pattern + " exists: starting "
                                  "fresh");
             return false;
         }
-        std::uint64_t candidate = record.generation;
-        std::string rejected; // this rank's reasons
-        if (record.state == Record::invalid) {
-            // The record is damaged (it is written atomically, so only the disk can do
-            // that): the newest generation valid on every rank is the best there is.
-            if (rank_ == 0)
-                detail::log_line("reprise: warning: commit record " + record_path + ": " +
-                                 record.why + "; looking for the newest generation valid on "
-                                 "all ranks");
-            candidate = newest_anywhere_before(UINT64_MAX);
-        } else if (record.ranks != static_cast<std::uint32_t>(size_)) {
+        // Records exist but none is intact (they are written atomically, so only the disk
+        // or a person can do that): no generation is known to be complete on every rank,
+        // and rank files alone cannot say with how many ranks they were written.
+        if (records.intact.empty())
+            throw Error("reprise: restore: no generation of " + describe_job() +
+                        " has an intact commit record; rejected:" + records.rejected);
+        const std::uint32_t ranks = records.intact.front().second;
+        if (ranks != static_cast<std::uint32_t>(size_)) {
             // A rank the checkpoint does not know leaves no lock file behind it: nothing of
             // this job is its own, and finish() of the right run will not come for it.
-            if (static_cast<std::uint32_t>(rank_) >= record.ranks &&
+            if (static_cast<std::uint32_t>(rank_) >= ranks &&
                 !detail::Coordination::has_generations(*inner_))
                 detail::Coordination::remove_lock_file(*inner_);
-            throw Error("reprise: restore " + record_path + ": checkpoint written by " +
-                        std::to_string(record.ranks) + " ranks, this run has " +
-                        std::to_string(size_) + "; restart it with mpirun -np " +
-                        std::to_string(record.ranks));
+            throw Error("reprise: restore " + record_path(records.intact.front().first) +
+                        ": checkpoint written by " + std::to_string(ranks) +
+                        " ranks, this run has " + std::to_string(size_) +
+                        "; restart it with mpirun -np " + std::to_string(ranks));
         }
-        while (candidate != 0) {
+        std::string rejected = rank_ == 0 ? records.rejected : std::string(); // this rank's reasons
+        // A newer generation on some rank without a record: the save of a killed run that
+        // did not reach every rank (or a record removed by hand). Not restored; said.
+        unsigned long long newest_file = detail::Coordination::newest_before(*inner_, UINT64_MAX);
+        MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
+        const std::uint64_t newest = std::max<std::uint64_t>(records.newest, newest_file);
+        if (rank_ == 0 && newest_file > records.newest)
+            rejected += "\n  generation " + std::to_string(newest_file) +
+                        ": no commit record (its save did not complete on every rank)";
+        if (rank_ == 0 && !records.rejected.empty())
+            detail::log_line("reprise: warning: commit records rejected:" + records.rejected +
+                             "\n  falling back to the newest generation committed before them");
+        // Newest first, the same list on every rank: the same collectives everywhere.
+        for (const auto& [candidate, candidate_ranks] : records.intact) {
+            if (candidate_ranks != ranks) {
+                rejected += "\n  generation " + std::to_string(candidate) + ": its record says " +
+                            std::to_string(candidate_ranks) + " ranks";
+                continue;
+            }
             bool valid = false, fatal = false;
             std::string why;
             try {
@@ -420,29 +478,22 @@ private:
             int all_valid = valid ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, comm_);
             if (all_valid) {
-                if (candidate != record.generation || record.state != Record::valid)
+                if (candidate != newest)
                     detail::log_line("reprise: warning: rank " + std::to_string(rank_) +
                                      " restored the older generation " +
                                      std::to_string(candidate) + "; rejected:" +
                                      (rejected.empty() ? std::string(" none on this rank")
                                                        : rejected));
+                committed_ = candidate;
                 return true;
             }
             rejected += "\n  " + (valid ? "generation " + std::to_string(candidate) +
                                               ": invalid on another rank"
                                         : why);
-            candidate = newest_anywhere_before(candidate);
         }
         throw Error("reprise: restore: no generation of " + describe_job() +
                     " is valid on all " + std::to_string(size_) + " ranks; on rank " +
                     std::to_string(rank_) + ":" + (rejected.empty() ? " no file" : rejected));
-    }
-
-    // The newest generation older than `g` that any rank has on disk; 0 when none.
-    std::uint64_t newest_anywhere_before(std::uint64_t g) const {
-        unsigned long long n = detail::Coordination::newest_before(*inner_, g);
-        MPI_Allreduce(MPI_IN_PLACE, &n, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
-        return n;
     }
 
     std::string describe_job() const {
@@ -543,13 +594,21 @@ private:
             bool recorded = true;
             if (rank_ == 0) {
                 try {
+                    // Records of generations older than the one every rank keeps beside g
+                    // (committed_) go first: their files are gone, recycled by this save,
+                    // and at most two records exist at any instant. The directory's fsync
+                    // in write_durably makes these unlinks durable too.
+                    const auto& dir = detail::Coordination::directory(*inner_);
+                    for (const char* suffix : {".commit.tmp", ".commit"})
+                        for (const auto& old : detail::list_commit_records(dir, record_stem_, suffix))
+                            if (old.first != committed_ && old.first != g) dir.remove(old.second);
                     detail::CommitRecord record;
                     record.generation = g;
                     record.ranks = static_cast<std::uint32_t>(size_);
                     record.job_key = inner_->job_key();
                     record.name = name_;
-                    detail::write_commit_record(detail::Coordination::directory(*inner_),
-                                                record_name_, record);
+                    detail::write_commit_record(dir, detail::commit_record_name(record_stem_, g),
+                                                record);
                 } catch (const std::exception& e) {
                     recorded = false;
                     error = e.what();
@@ -563,6 +622,7 @@ private:
         }
         REPRISE_KILL_POINT("mpi-after-record");
         detail::Coordination::confirm(*inner_, g);
+        committed_ = g;
         if (rank_ == 0 && !inner_->options().quiet)
             detail::log_line("reprise: committed generation " + std::to_string(g) + " of " +
                              std::to_string(size_) + " ranks to " + commit_record_path());
@@ -574,7 +634,8 @@ private:
     int size_ = 1;
     std::string suffix_;      // ".rank<r>"
     std::string name_;        // the checkpoint's name, without the suffix
-    std::string record_name_; // "<name>.<job key>.commit", escaped
+    std::string record_stem_; // "<name>.<job key>", escaped: records are "<stem>.<g>.commit"
+    std::uint64_t committed_ = 0; // the last generation committed (or restored) by all ranks
     std::unique_ptr<reprise::Checkpointer> inner_;
     std::uint64_t polls_ = 0;
     std::uint64_t every_ = 1; // K

@@ -40,7 +40,7 @@ scontrol release "$job"
 out=$work/job.out
 two_runs_across_the_time_limit "$job" "$out"
 contains "$out" '^reprise: stopping on SIGUSR2$' || die "the first run did not stop on SIGUSR2"
-contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks to $ckpt/heat.slurm-$job.commit\$" ||
+contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks to $ckpt/heat.slurm-$job.[0-9]{10}.commit\$" ||
     die "the first run committed no checkpoint"
 resumed=$(resumed_step "$out")
 [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||

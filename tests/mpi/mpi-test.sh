@@ -42,10 +42,17 @@ export REPRISE_DIR="$work/ckpt" REPRISE_NAME=heat
 unset RESTARTED REPRISE_RESTORE REPRISE_KILL_AT SLURM_JOB_ID JOB_ID PBS_JOBID LSB_JOBID || true
 
 steps=20000
-# TERM to mpirun reaches the ranks one second later (then SIGKILL, one more second): the
-# run must last well beyond that on an idle machine, too.
-[[ $case_name == term-mpirun ]] && steps=150000
-record="$REPRISE_DIR/heat.local.commit"
+# TERM to mpirun reaches the ranks odls_base_sigkill_timeout seconds later (SIGCONT at
+# once), and SIGKILL as long after that: by default 1 s each, too short for a save on a
+# loaded 2-core machine (a rank descheduled for a second missed it). The term-mpirun case
+# gives the ranks 5 s, as a job script can (examples/slurm/mpi.sbatch); its run must last
+# well beyond that on an idle machine, too.
+if [[ $case_name == term-mpirun ]]; then
+    steps=150000
+    export OMPI_MCA_odls_base_sigkill_timeout=5
+fi
+# The fallback cases restart several times from a copy of one run: shorter runs.
+[[ $case_name == fallback-* ]] && steps=8000
 
 fail() {
     echo "FAIL: $*" >&2
@@ -69,7 +76,8 @@ checksum_of() { sed -n 's/^checksum=//p' "$1"; }
 rank_pid() { sed -n "s/^heat2d_mpi: rank $2 pid \\([0-9]*\\)\$/\\1/p" "$1"; }
 has_progress() { grep -q '^progress step=' "$1"; }
 all_ranks_started() { [[ $(grep -c '^heat2d_mpi: rank [0-9]* pid ' "$1") -eq $ranks ]]; }
-record_exists() { [[ -f "$record" ]]; }
+# A commit record (heat.local.<generation>.commit), of any generation.
+record_exists() { compgen -G "$REPRISE_DIR/heat.local.*.commit" >/dev/null; }
 alive() { kill -0 "$1" 2>/dev/null; }
 not_alive() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -135,6 +143,43 @@ expect_same_generation() {
     [[ $(echo "$gens" | wc -l) -eq 1 && -n "$gens" ]] || fail "the ranks' newest generations differ: $gens"
 }
 
+# The commit records of this job, one per committed generation.
+record_files() { cd "$REPRISE_DIR" && ls heat.local.*.commit 2>/dev/null || true; }
+
+# damage <how>:<whose>:<generation>: truncate (to half its size), flip (one byte in the
+# middle) or remove the file of generation 1 or 2 of rank<r>, or its commit record.
+damage() {
+    local how whose g file
+    IFS=: read -r how whose g <<<"$1"
+    if [[ $whose == record && $g == all ]]; then
+        local f
+        for f in $(record_files); do damage "$how:record-file:$f"; done
+        return
+    elif [[ $whose == record-file ]]; then
+        file=$g
+    elif [[ $whose == record ]]; then
+        file=heat.local.$(printf %010d "$g").commit
+    else
+        file=heat.$whose.local.$(printf %010d "$g").ckpt
+    fi
+    file=$REPRISE_DIR/$file
+    [[ -f $file ]] || fail "damage $1: no file $file"
+    local size
+    size=$(stat -c %s "$file")
+    case $how in
+    truncate) truncate -s $((size / 2)) "$file" ;;
+    flip)
+        local at=$((size / 2)) byte
+        byte=$(od -An -tu1 -j "$at" -N1 "$file" | tr -d ' ')
+        printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$file" bs=1 seek="$at" conv=notrunc status=none
+        [[ $(od -An -tu1 -j "$at" -N1 "$file" | tr -d ' ') -eq $((byte ^ 255)) ]] ||
+            fail "damage $1: the byte did not flip"
+        ;;
+    remove) rm -f "$file" ;;
+    *) fail "unknown damage $how" ;;
+    esac
+}
+
 case "$case_name" in
 reference)
     echo "PASS: $ranks ranks, checksum $reference"
@@ -183,6 +228,22 @@ kill-point | kill-first-save)
     # mpirun then ends the others. The restart must end with the reference checksum, from
     # the last committed generation, or afresh when none was committed.
     spec=$point
+    if [[ $spec == *@save* ]]; then
+        # <point>@save<N>: the middle pass of that point in save N, counted rather than
+        # assumed (how many writes a save takes depends on the state's size): a probe run
+        # of one save traces the passes of that rank (REPRISE_KILL_TRACE).
+        name=${spec%@save*} nth=${spec##*@save}
+        rm -f "$work/trace"
+        run probe sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = "'"$point_rank"'" ]; then
+                             export REPRISE_KILL_TRACE="'"$work/trace"'"; fi; exec "$0" "$@"' \
+            "$prog_testing" 5000 --save-every 5000
+        [[ $(rc_of probe) -eq 0 ]] || fail "the probe run failed (status $(rc_of probe))"
+        per_save=$(grep -c "^$name " "$work/trace" || true)
+        ((per_save > 0)) || fail "the probe's save never passed $name"
+        spec=$name@$(((nth - 1) * per_save + (per_save + 1) / 2))
+        echo "$name: $per_save passes per save on rank $point_rank; killing at $spec"
+        rm -rf "$REPRISE_DIR"
+    fi
     start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = "'"$point_rank"'" ]; then
                          export REPRISE_KILL_AT="'"$spec"'"; fi; exec "$0" "$@"' \
         "$prog_testing" "$steps" --save-every 5000
@@ -199,6 +260,61 @@ kill-point | kill-first-save)
         expect_resumed restart
     fi
     echo "PASS: SIGKILL at $spec on rank $point_rank of $ranks: the restart ends with the reference"
+    ;;
+
+fallback-rank-file | fallback-record | fallback-none)
+    # Two committed generations, then damage found at restore. A run saving every 2000
+    # steps loses rank 0 by SIGKILL just after the second commit (mpi-after-record@2):
+    # generations 1 (step 2000) and 2 (step 4000) are committed, on every rank. Each
+    # variant starts from a copy of that directory, damages it, and restarts.
+    save_every=$((steps / 4))
+    start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then
+                         export REPRISE_KILL_AT=mpi-after-record@2; fi; exec "$0" "$@"' \
+        "$prog_testing" "$steps" --save-every "$save_every"
+    finish_run run
+    [[ $(rc_of run) -ne 0 ]] || fail "the kill after the second commit did not happen"
+    # The kill comes after the record, before rank 0 says "committed".
+    [[ $(grep -c '^reprise: saved generation 2 ' run.err) -eq $ranks ]] ||
+        fail "not every rank saved generation 2 before the kill"
+    [[ -n $(record_files) ]] || fail "no commit record before the kill"
+    cp -a "$REPRISE_DIR" "$work/pristine"
+    last=$((ranks - 1))
+    if [[ $case_name == fallback-rank-file ]]; then
+        variants="truncate:rank$last:2 flip:rank$last:2 remove:rank$last:2 flip:rank0:2"
+    elif [[ $case_name == fallback-record ]]; then
+        variants="truncate:record:2 flip:record:2 remove:record:2"
+    else
+        # Every generation invalid on some rank (not the same one), or every record
+        # damaged: nothing to fall back to.
+        variants="remove:rank$last:2+truncate:rank0:1 flip:rank0:2+flip:rank$last:1+remove:rank$last:2 flip:record:all"
+    fi
+    for variant in $variants; do
+        rm -rf "$REPRISE_DIR"
+        cp -a "$work/pristine" "$REPRISE_DIR"
+        IFS=+ read -r -a damages <<<"$variant"
+        for d in "${damages[@]}"; do damage "$d"; done
+        tag=restart-${variant//[:+]/-}
+        # A bound well below the ctest timeout: a rank left waiting in a collective
+        # shows as status 124, not as a timed-out test.
+        rc=0
+        RESTARTED=1 timeout -k 5 120 "${mpi[@]}" "$prog" "$steps" >"$tag.out" 2>"$tag.err" || rc=$?
+        echo "$rc" >"$tag.rc"
+        [[ $rc -ne 124 && $rc -ne 137 ]] || fail "$variant: the restart hung (status $rc)"
+        if [[ $case_name == fallback-none ]]; then
+            [[ $rc -ne 0 ]] || fail "$variant: the restart succeeded with every generation damaged"
+            grep -q '^checksum=' "$tag.out" && fail "$variant: the restart computed anyway"
+            n=$(grep -c "^reprise: restore: no generation of job local of checkpoint 'heat' " "$tag.err" || true)
+            [[ $n -eq $ranks ]] || fail "$variant: $n of $ranks ranks gave the clear error"
+        else
+            expect_resumed "$tag"
+            [[ $(sed -n 's/^resumed at step=//p' "$tag.out") -eq $save_every ]] ||
+                fail "$variant: resumed at step $(sed -n 's/^resumed at step=//p' "$tag.out"), not at generation 1's $save_every"
+            n=$(grep -c '^reprise: warning: rank [0-9]* restored the older generation 1' "$tag.err" || true)
+            [[ $n -eq $ranks ]] || fail "$variant: $n of $ranks ranks said they fell back to generation 1"
+        fi
+        echo "ok: $variant"
+    done
+    echo "PASS: $case_name, $ranks ranks: $variants"
     ;;
 
 rank-count)

@@ -10,9 +10,14 @@
 #                          WORK_DIR/prefix first in CMAKE_PREFIX_PATH
 #   STEP=add_subdirectory  configure, build and run the consumer in add_subdirectory/,
 #                          which adds REPRISE_SOURCE_DIR as a subdirectory
+#   STEP=find_package_mpi  configure and build the MPI consumer in find_package_mpi/
+#                          (reprise::mpi) against WORK_DIR/prefix, run it with
+#                          MPIEXEC MPIEXEC_NUMPROC_FLAG 2
 #
 # Also required: REPRISE_SOURCE_DIR, WORK_DIR, INITIAL_CACHE (-C file for the nested
 # builds), GENERATOR, EXPECTED_VERSION (the version CMake read from version.hpp).
+# WITH_MPI (reprise was configured with MPI: the install must hold reprise::mpi) and, for
+# find_package_mpi, MPIEXEC (FindMPI's MPIEXEC_EXECUTABLE) are optional.
 cmake_minimum_required(VERSION 3.16)
 
 foreach(_var STEP REPRISE_SOURCE_DIR WORK_DIR INITIAL_CACHE GENERATOR EXPECTED_VERSION)
@@ -42,11 +47,20 @@ function(configure_and_build source build cache)
   run("${CMAKE_COMMAND}" --build "${build}" --config Release)
 endfunction()
 
-# run_consumer(<build dir>): runs the consumer built there on a fresh checkpoint
-# directory, with no REPRISE_* variable of the caller's environment steering it.
+# run_consumer(<build dir> [<program name> [<launcher>...]]): runs the consumer built
+# there (default name: consumer) on a fresh checkpoint directory, with no REPRISE_*
+# variable of the caller's environment steering it, through the launcher if any.
 function(run_consumer build)
+  set(name consumer)
+  if(ARGC GREATER 1)
+    set(name "${ARGV1}")
+  endif()
+  set(launcher ${ARGN})
+  if(launcher)
+    list(REMOVE_AT launcher 0)
+  endif()
   set(program "")
-  foreach(candidate "${build}/consumer" "${build}/Release/consumer")
+  foreach(candidate "${build}/${name}" "${build}/Release/${name}")
     if(EXISTS "${candidate}" AND NOT IS_DIRECTORY "${candidate}")
       set(program "${candidate}")
       break()
@@ -66,7 +80,32 @@ function(run_consumer build)
 
   set(checkpoints "${WORK_DIR}/${STEP}-checkpoints")
   file(REMOVE_RECURSE "${checkpoints}")
-  run("${program}" "${checkpoints}")
+  run(${launcher} "${program}" "${checkpoints}")
+endfunction()
+
+# The cache of a consumer of the installed package: the common one, with the fresh
+# prefix searched first.
+function(write_prefix_cache cache)
+  file(WRITE "${cache}"
+    "include([==[${INITIAL_CACHE}]==])\n"
+    "if(CMAKE_PREFIX_PATH)\n"
+    "  set(CMAKE_PREFIX_PATH [==[${prefix}]==] \${CMAKE_PREFIX_PATH} CACHE STRING \"\" FORCE)\n"
+    "else()\n"
+    "  set(CMAKE_PREFIX_PATH [==[${prefix}]==] CACHE STRING \"\" FORCE)\n"
+    "endif()\n")
+endfunction()
+
+# check_found_in_prefix(<build dir>): the package found must be the one just installed,
+# not one elsewhere on the system.
+function(check_found_in_prefix build)
+  file(STRINGS "${build}/CMakeCache.txt" found REGEX "^reprise_DIR:")
+  string(REGEX REPLACE "^reprise_DIR:[A-Z]*=" "" found "${found}")
+  get_filename_component(found "${found}" REALPATH)
+  get_filename_component(real_prefix "${prefix}" REALPATH)
+  string(FIND "${found}/" "${real_prefix}/" at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "packaging: found reprise in ${found}, not in ${prefix}")
+  endif()
 endfunction()
 
 if(STEP STREQUAL "install")
@@ -91,6 +130,9 @@ if(STEP STREQUAL "install")
     share/cmake/reprise/repriseConfigVersion.cmake
     share/cmake/reprise/repriseTargets.cmake
     share/cmake/reprise/FindXXHash.cmake)
+  if(WITH_MPI)
+    list(APPEND expected share/cmake/reprise/repriseMpiTargets.cmake)
+  endif()
   foreach(file IN LISTS expected)
     if(NOT EXISTS "${prefix}/${file}")
       message(FATAL_ERROR "packaging: not installed: ${file}")
@@ -118,29 +160,35 @@ elseif(STEP STREQUAL "find_package")
   if(NOT EXISTS "${prefix}/share/cmake/reprise/repriseConfig.cmake")
     message(FATAL_ERROR "packaging: nothing installed in ${prefix}: run packaging.install")
   endif()
-  # This consumer's cache: the common one, with the fresh prefix searched first.
   set(cache "${WORK_DIR}/find_package-cache.cmake")
-  file(WRITE "${cache}"
-    "include([==[${INITIAL_CACHE}]==])\n"
-    "if(CMAKE_PREFIX_PATH)\n"
-    "  set(CMAKE_PREFIX_PATH [==[${prefix}]==] \${CMAKE_PREFIX_PATH} CACHE STRING \"\" FORCE)\n"
-    "else()\n"
-    "  set(CMAKE_PREFIX_PATH [==[${prefix}]==] CACHE STRING \"\" FORCE)\n"
-    "endif()\n")
+  write_prefix_cache("${cache}")
   set(build "${WORK_DIR}/find_package-build")
   configure_and_build("${consumers_dir}/find_package" "${build}" "${cache}"
     "-DREPRISE_EXPECTED_VERSION=${EXPECTED_VERSION}")
-
-  # The package found must be the one just installed, not one elsewhere on the system.
-  file(STRINGS "${build}/CMakeCache.txt" found REGEX "^reprise_DIR:")
-  string(REGEX REPLACE "^reprise_DIR:[A-Z]*=" "" found "${found}")
-  get_filename_component(found "${found}" REALPATH)
-  get_filename_component(real_prefix "${prefix}" REALPATH)
-  string(FIND "${found}/" "${real_prefix}/" at)
-  if(NOT at EQUAL 0)
-    message(FATAL_ERROR "packaging: found reprise in ${found}, not in ${prefix}")
-  endif()
+  check_found_in_prefix("${build}")
   run_consumer("${build}")
+
+elseif(STEP STREQUAL "find_package_mpi")
+  if(NOT EXISTS "${prefix}/share/cmake/reprise/repriseMpiTargets.cmake")
+    message(FATAL_ERROR "packaging: no reprise::mpi installed in ${prefix}: run packaging.install")
+  endif()
+  if(NOT MPIEXEC)
+    message(FATAL_ERROR "packaging-test.cmake: -DMPIEXEC=... is required for ${STEP}")
+  endif()
+  set(cache "${WORK_DIR}/find_package_mpi-cache.cmake")
+  write_prefix_cache("${cache}")
+  set(build "${WORK_DIR}/find_package_mpi-build")
+  configure_and_build("${consumers_dir}/find_package_mpi" "${build}" "${cache}"
+    "-DREPRISE_EXPECTED_VERSION=${EXPECTED_VERSION}")
+  check_found_in_prefix("${build}")
+  # OpenMPI refuses root without these, and 2 ranks on fewer cores without the third.
+  set(ENV{OMPI_ALLOW_RUN_AS_ROOT} 1)
+  set(ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} 1)
+  set(ENV{OMPI_MCA_rmaps_base_oversubscribe} 1)
+  if(NOT MPIEXEC_NUMPROC_FLAG)
+    set(MPIEXEC_NUMPROC_FLAG -np)
+  endif()
+  run_consumer("${build}" consumer_mpi "${MPIEXEC}" ${MPIEXEC_NUMPROC_FLAG} 2)
 
 elseif(STEP STREQUAL "add_subdirectory")
   set(build "${WORK_DIR}/add_subdirectory-build")

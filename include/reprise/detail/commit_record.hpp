@@ -3,10 +3,13 @@
 #ifndef REPRISE_DETAIL_COMMIT_RECORD_HPP
 #define REPRISE_DETAIL_COMMIT_RECORD_HPP
 
-// The commit record of a coordinated checkpoint (reprise/mpi.hpp): which generation every
-// rank has on disk, written by rank 0 once all of them said so. It is the second phase of
-// the commit, so it goes through write_durably() like every checkpoint: a crash leaves
-// either the previous record or the new one, never a torn one.
+// The commit records of a coordinated checkpoint (reprise/mpi.hpp): one per committed
+// generation, saying that every rank has it on disk, written by rank 0 once all of them
+// said so. It is the second phase of the commit, so it goes through write_durably() like
+// every checkpoint: a crash leaves the record whole or absent, never torn. One record per
+// generation, not one record overwritten, so that the older committed generation that
+// every rank keeps beside the newest keeps its own proof of commit: a damaged or removed
+// newest record falls back to it, as a damaged rank file does.
 //
 //   "REPRCOMM" magic, u32 format version 1, u64 generation, u32 number of ranks,
 //   string job key, string checkpoint name (u32 length + bytes), u64 XXH3-64 of all the
@@ -16,9 +19,17 @@
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/job.hpp"
 
+#include "reprise/error.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace reprise::detail {
 
@@ -34,9 +45,46 @@ struct CommitRecord {
     std::string name;
 };
 
-// "<name>.<job key>.commit", escaped like the checkpoint files' stems.
-inline std::string commit_record_name(const std::string& name, const std::string& job_key) {
-    return file_safe(name) + "." + file_safe(job_key) + ".commit";
+// "<name>.<job key>", escaped like the checkpoint files' stems.
+inline std::string commit_record_stem(const std::string& name, const std::string& job_key) {
+    return file_safe(name) + "." + file_safe(job_key);
+}
+
+// "<stem>.<generation, 10 digits>.commit", numbered like the checkpoint files.
+inline std::string commit_record_name(const std::string& stem, std::uint64_t generation) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(generation));
+    return stem + "." + digits + ".commit";
+}
+
+// The generation in "<stem>.<digits><suffix>", or 0 for any other name.
+inline std::uint64_t commit_record_generation(const std::string& file, const std::string& stem,
+                                              const std::string& suffix) {
+    if (file.size() <= stem.size() + 1 + suffix.size() || file.compare(0, stem.size(), stem) != 0 ||
+        file[stem.size()] != '.' ||
+        file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return 0;
+    const long long g =
+        parse_count(file.substr(stem.size() + 1, file.size() - stem.size() - 1 - suffix.size()));
+    return g > 0 ? static_cast<std::uint64_t>(g) : 0;
+}
+
+// The names in `dir` of this stem's records (".commit") or of their leftover temporaries
+// (".commit.tmp", from a crash in write_durably), by generation, newest first.
+// @throws Error when the directory cannot be listed.
+inline std::vector<std::pair<std::uint64_t, std::string>>
+list_commit_records(const Directory& dir, const std::string& stem, const std::string& suffix) {
+    std::vector<std::pair<std::uint64_t, std::string>> found;
+    boost::system::error_code ec;
+    for (boost::filesystem::directory_iterator it(dir.path(), ec), end; !ec && it != end;
+         it.increment(ec)) {
+        const std::string file = it->path().filename().string();
+        if (const std::uint64_t g = commit_record_generation(file, stem, suffix))
+            found.emplace_back(g, file);
+    }
+    if (ec) throw Error("reprise: listing " + dir.path() + ": " + ec.message());
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    return found;
 }
 
 inline std::string encode_commit_record(const CommitRecord& r) {

@@ -7,7 +7,7 @@
 //
 // In a normal build every wrapper is the system call itself and REPRISE_KILL_POINT is
 // nothing (tests/seam_release.cpp proves it: no seam code is linked in). A test build
-// (REPRISE_TESTING defined) reads three environment variables, so that a test can steer
+// (REPRISE_TESTING defined) reads these environment variables, so that a test can steer
 // a child process without any other channel:
 //
 //   REPRISE_KILL_AT=<point>[@N]   raise SIGKILL at the N-th (default first) pass through
@@ -16,6 +16,10 @@
 //                                 thread) stops there and nothing more of it reaches the
 //                                 file system, so that a power-loss test can copy the disk
 //                                 as it is at that instant before it kills the process.
+//   REPRISE_KILL_TRACE=<file>     append "<point> <N>" to <file> at every pass through a
+//                                 kill point, so that a test can count the passes of one
+//                                 save (how many writes a state of its size takes) rather
+//                                 than assume them.
 //   REPRISE_FAULT=<op>:<what>[@N][,...]
 //                                 make the N-th call (default: every call) of <op> fail
 //                                 with errno <what> (EIO, ENOSPC, EINTR, ...), or, for
@@ -87,15 +91,31 @@ inline bool seam_matches(const std::string& item, const std::string& name, unsig
     return head == name && (wanted == 0 || wanted == count);
 }
 
+// Appends `line` and a newline to the file at `path`: one write(2) with O_APPEND, so whole
+// lines whatever the threads do. Raw calls, so that a trace never traces itself; keeps errno.
+inline void append_trace_line(const char* path, const std::string& line) {
+    const int saved = errno;
+    const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        const std::string text = line + "\n";
+        [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
+        ::close(fd);
+    }
+    errno = saved;
+}
+
 inline void kill_point(const char* name) {
     const char* spec = std::getenv("REPRISE_KILL_AT");
-    if (!spec || !*spec) return;
+    const char* trace = std::getenv("REPRISE_KILL_TRACE");
+    const bool tracing = trace && *trace;
+    if ((!spec || !*spec) && !tracing) return;
     unsigned long count;
     {
         std::lock_guard<std::mutex> lock(seam_mutex());
         count = ++seam_counters()[std::string("kill:") + name];
     }
-    if (seam_matches(spec, name, count, nullptr)) {
+    if (tracing) append_trace_line(trace, std::string(name) + " " + std::to_string(count));
+    if (spec && *spec && seam_matches(spec, name, count, nullptr)) {
         // SIGKILL cannot be caught: the process dies here, exactly as under the OOM killer.
         // SIGSTOP cannot be caught either; a process continued after it waits here forever.
         const char* how = std::getenv("REPRISE_KILL_SIGNAL");
@@ -108,15 +128,7 @@ inline void kill_point(const char* name) {
 // seam_mutex(). Raw calls: the trace must not trace itself. Keeps errno.
 inline void seam_trace_append(const std::string& line) {
     const char* trace = std::getenv("REPRISE_FAULT_TRACE");
-    if (!trace || !*trace) return;
-    const int saved = errno;
-    const int fd = ::open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        const std::string text = line + "\n";
-        [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
-        ::close(fd);
-    }
-    errno = saved;
+    if (trace && *trace) append_trace_line(trace, line);
 }
 
 // A line of the test's own in the trace ("# <note>"), e.g. where each save begins.
