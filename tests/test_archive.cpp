@@ -15,6 +15,7 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <forward_list>
@@ -332,6 +333,31 @@ TEST_CASE("a string's or another container's count larger than its data is refus
     std::unordered_multiset<int> multi{1, 1, 2}, restored_multi;
     read_back(reprise_bytes(multi), restored_multi);
     CHECK(restored_multi == multi);
+}
+
+// Found by the fuzzed reader (tests/fuzz/): a byte of 4 where a bool was saved, copied
+// into a bool, was undefined behaviour (UBSan: "not a valid value for type 'bool'").
+TEST_CASE("a bool saved as a byte other than 0 or 1 is refused", "[archive][errors][fuzz-regression]") {
+    bool flag = true, restored_flag = false;
+    std::string bytes = reprise_bytes(flag);
+    REQUIRE(bytes.size() == 2); // the byte order flag, the bool
+    bytes[1] = '\x04';
+    CHECK_THROWS_WITH(read_back(bytes, restored_flag), Catch::Contains("a bool of value 4, not 0 or 1"));
+    std::vector<bool> bits{true, false}, restored_bits;
+    bytes = reprise_bytes(bits);
+    bytes.back() = '\x02';
+    CHECK_THROWS_WITH(read_back(bytes, restored_bits), Catch::Contains("a bool of value 2, not 0 or 1"));
+    std::array<bool, 3> array{true, false, true}, restored_array{};
+    bytes = reprise_bytes(array);
+    bytes.back() = '\xff';
+    CHECK_THROWS_WITH(read_back(bytes, restored_array), Catch::Contains("a bool of value 255, not 0 or 1"));
+    // 0 and 1 are read as they were written.
+    read_back(reprise_bytes(flag), restored_flag);
+    CHECK(restored_flag);
+    read_back(reprise_bytes(bits), restored_bits);
+    CHECK(restored_bits == bits);
+    read_back(reprise_bytes(array), restored_array);
+    CHECK(restored_array == array);
 }
 
 TEST_CASE("a save overwrites the generation before the last in place instead of freeing it",

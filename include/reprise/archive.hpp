@@ -54,6 +54,12 @@ void reverse_each(char* data, std::size_t bytes) {
         }
 }
 
+// A bool is saved as one byte, 0 or 1; any other byte is not data this archive wrote.
+inline void check_bool(unsigned byte) {
+    if (byte > 1)
+        throw cereal::Exception("a bool of value " + std::to_string(byte) + ", not 0 or 1");
+}
+
 template <class T>
 constexpr void check_portable() {
     static_assert(!std::is_floating_point<T>::value || std::numeric_limits<T>::is_iec559,
@@ -177,7 +183,16 @@ std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_SAVE_FUNCTION_NAME(OutputA
 template <class T>
 std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& t) {
     detail::check_portable<T>();
-    ar.get_value(t);
+    if constexpr (std::is_same<T, bool>::value) {
+        // A byte other than 0 or 1 copied into a bool is undefined behaviour (UBSan: "not a
+        // valid value for type 'bool'"), found by the fuzzed reader: read a byte, check it.
+        std::uint8_t byte = 0;
+        ar.get_value(byte);
+        detail::check_bool(byte);
+        t = byte != 0;
+    } else {
+        ar.get_value(t);
+    }
 }
 
 template <class T>
@@ -192,6 +207,10 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
     using Element = std::remove_cv_t<std::remove_pointer_t<T>>;
     detail::check_portable<Element>();
     ar.get_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
+    if constexpr (std::is_same<Element, bool>::value) { // std::array<bool, N>: as above
+        const auto* bytes = reinterpret_cast<const unsigned char*>(bd.data);
+        for (std::size_t i = 0; i < static_cast<std::size_t>(bd.size); ++i) detail::check_bool(bytes[i]);
+    }
 }
 
 // std::vector, loaded as cereal loads it (the same bytes, resize then fill), except that
