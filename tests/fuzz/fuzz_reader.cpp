@@ -39,6 +39,7 @@
 #include <vector>
 
 #include <dirent.h>
+#include <sanitizer/common_interface_defs.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +113,18 @@ void empty_directory() {
         if (::unlink((g_dir + "/" + n).c_str()) != 0) die("cannot remove " + n + " in " + g_dir);
 }
 
+void remove_directory() {
+    DIR* d = ::opendir(g_dir.c_str());
+    if (!d) return;
+    std::vector<std::string> names;
+    while (const dirent* e = ::readdir(d))
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+            names.emplace_back(e->d_name);
+    ::closedir(d);
+    for (const auto& n : names) ::unlink((g_dir + "/" + n).c_str());
+    ::rmdir(g_dir.c_str());
+}
+
 std::string generation_file(const std::string& name, std::uint64_t generation) {
     char digits[32];
     std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(generation));
@@ -141,9 +154,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         std::fprintf(stderr,
                      "fuzz_reader: %llu inputs, %llu passed read_checkpoint (checksums good), "
                      "%llu restored\n", g_counts.inputs, g_counts.verified, g_counts.restored);
-        empty_directory();
-        ::rmdir(g_dir.c_str());
+        remove_directory();
     });
+    // A sanitizer report ends the process without exit(): tidy up then too. (libFuzzer's
+    // own verdicts, a timeout or the malloc limit, leave it; run.sh removes the directory
+    // it puts it in.)
+    __sanitizer_set_death_callback(remove_directory);
     return 0;
 }
 

@@ -151,6 +151,12 @@ echo "fuzz: seed corpus: $count real checkpoints ($(cd "$files" && find . -name 
 # -max_len: the largest seed (heat2d, ~0.5 MiB) with room to grow. -malloc_limit_mb: no
 # single allocation may exceed 64 MiB, for files of at most 1 MiB (the most a file can
 # justify is a vector of 24-byte structs counted one byte each: 24 MiB).
+# The fuzz target's checkpoint directory: in memory where /dev/shm is (each input is a
+# file written and read back), and removed here, as a finding may end the target before
+# it removes it.
+fuzz_tmp=$(mktemp -d /dev/shm/reprise-fuzz-run.XXXXXX 2>/dev/null || mktemp -d "$work/tmp.XXXXXX")
+trap 'rm -rf "$fuzz_tmp"' EXIT
+export REPRISE_FUZZ_TMPDIR=$fuzz_tmp
 corpus=$work/corpus
 crashes=$work/crashes/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$corpus" "$crashes"
