@@ -12,7 +12,8 @@ set -euo pipefail
 
 packages=(cmake g++ make libcereal-dev libboost-filesystem-dev catch2 libxxhash-dev
           libcli11-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin
-          tmux) # tmux: the job manager's terminal test drives a real terminal
+          tmux # tmux: the job manager's terminal test drives a real terminal
+          clang-14 libclang-rt-14-dev libfuzzer-14-dev) # the fuzzed reader (tests/fuzz/)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps.sh: not a Debian-like system (no dpkg-query/apt-get); make sure" \

@@ -15,14 +15,19 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include <array>
 #include <cstdint>
+#include <deque>
+#include <forward_list>
 #include <fstream>
 #include <limits>
+#include <list>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include <sys/stat.h>
@@ -259,6 +264,100 @@ TEST_CASE("a vector's element count larger than its data is refused before any a
     std::vector<std::string> fine;
     read_back(reprise_bytes(two), fine);
     CHECK(fine == two);
+}
+
+// Found by the fuzzed reader (tests/fuzz/): cereal's loaders of these containers resize
+// (or reserve) to the count in the data before reading an element.
+TEST_CASE("a string's or another container's count larger than its data is refused before any "
+          "allocation", "[archive][errors][security][fuzz-regression]") {
+    auto with_count = [](std::string bytes, std::uint64_t count) {
+        for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+        return bytes;
+    };
+    // 2^51: the length the fuzzer wrote into a 4 KiB checkpoint's string, 2 PiB to allocate
+    // at once (bad_alloc without the check). 2^24: allocatable, so the check is all that
+    // refuses it. The lists get only the latter: without the check they allocate node by
+    // node, and 2^51 nodes exhaust the machine's memory instead of failing.
+    const std::uint64_t absurd = std::uint64_t(1) << 51;
+    const std::uint64_t large = std::uint64_t(1) << 24;
+    for (const std::uint64_t count : {absurd, large}) {
+        INFO("count " << count);
+        const std::string expected = " of " + std::to_string(count) + " ";
+        std::string text = "abc", restored_text;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(text), count), restored_text),
+                          Catch::Contains("too soon for a string" + expected + "characters"));
+        CHECK(restored_text.capacity() < 1000);
+        std::vector<bool> bits{true, false}, restored_bits;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(bits), count), restored_bits),
+                          Catch::Contains("too soon for a vector" + expected + "elements"));
+        CHECK(restored_bits.capacity() < 1000);
+        std::deque<double> deque{1, 2}, restored_deque;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(deque), count), restored_deque),
+                          Catch::Contains("too soon for a deque" + expected + "elements"));
+        CHECK(restored_deque.empty());
+        std::unordered_set<std::uint64_t> set{7}, restored_set;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(set), count), restored_set),
+                          Catch::Contains("too soon for a set" + expected + "elements"));
+        CHECK(restored_set.bucket_count() < 1000);
+    }
+    {
+        const std::string expected = " of " + std::to_string(large) + " elements";
+        std::list<std::string> list{"a"}, restored_list;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(list), large), restored_list),
+                          Catch::Contains("too soon for a list" + expected));
+        CHECK(restored_list.empty());
+        std::forward_list<int> forward{1}, restored_forward;
+        CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(forward), large), restored_forward),
+                          Catch::Contains("too soon for a forward_list" + expected));
+        CHECK(restored_forward.empty());
+    }
+    // Counts that fit are read as cereal reads them.
+    std::string text = "abc", restored_text;
+    read_back(reprise_bytes(text), restored_text);
+    CHECK(restored_text == text);
+    std::vector<bool> bits{true, false, true}, restored_bits;
+    read_back(reprise_bytes(bits), restored_bits);
+    CHECK(restored_bits == bits);
+    std::deque<double> deque{1, 2}, restored_deque;
+    read_back(reprise_bytes(deque), restored_deque);
+    CHECK(restored_deque == deque);
+    std::list<std::string> list{"a", "bc"}, restored_list;
+    read_back(reprise_bytes(list), restored_list);
+    CHECK(restored_list == list);
+    std::forward_list<int> forward{1, 2, 3}, restored_forward;
+    read_back(reprise_bytes(forward), restored_forward);
+    CHECK(restored_forward == forward);
+    std::unordered_set<std::uint64_t> set{7, 8}, restored_set;
+    read_back(reprise_bytes(set), restored_set);
+    CHECK(restored_set == set);
+    std::unordered_multiset<int> multi{1, 1, 2}, restored_multi;
+    read_back(reprise_bytes(multi), restored_multi);
+    CHECK(restored_multi == multi);
+}
+
+// Found by the fuzzed reader (tests/fuzz/): a byte of 4 where a bool was saved, copied
+// into a bool, was undefined behaviour (UBSan: "not a valid value for type 'bool'").
+TEST_CASE("a bool saved as a byte other than 0 or 1 is refused", "[archive][errors][fuzz-regression]") {
+    bool flag = true, restored_flag = false;
+    std::string bytes = reprise_bytes(flag);
+    REQUIRE(bytes.size() == 2); // the byte order flag, the bool
+    bytes[1] = '\x04';
+    CHECK_THROWS_WITH(read_back(bytes, restored_flag), Catch::Contains("a bool of value 4, not 0 or 1"));
+    std::vector<bool> bits{true, false}, restored_bits;
+    bytes = reprise_bytes(bits);
+    bytes.back() = '\x02';
+    CHECK_THROWS_WITH(read_back(bytes, restored_bits), Catch::Contains("a bool of value 2, not 0 or 1"));
+    std::array<bool, 3> array{true, false, true}, restored_array{};
+    bytes = reprise_bytes(array);
+    bytes.back() = '\xff';
+    CHECK_THROWS_WITH(read_back(bytes, restored_array), Catch::Contains("a bool of value 255, not 0 or 1"));
+    // 0 and 1 are read as they were written.
+    read_back(reprise_bytes(flag), restored_flag);
+    CHECK(restored_flag);
+    read_back(reprise_bytes(bits), restored_bits);
+    CHECK(restored_bits == bits);
+    read_back(reprise_bytes(array), restored_array);
+    CHECK(restored_array == array);
 }
 
 TEST_CASE("a save overwrites the generation before the last in place instead of freeing it",

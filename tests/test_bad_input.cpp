@@ -562,3 +562,42 @@ TEST_CASE("a resealed header with impossible counts and sizes is rejected",
     reprise_test::write_file(g.newer, bytes);
     check_fell_back(restore_state(dir.path()), g, "corrupt header");
 }
+
+// Found by the fuzzed reader (tests/fuzz/): a string whose length says 2^51 in a checkpoint
+// whose checksums are right (a hostile file, or one of an incompatible writer) was resized
+// to that length before its data was read. The input it found, rebuilt here on a real
+// checkpoint: the length of the string variable "tag" rewritten, the payload resealed.
+TEST_CASE("a resealed payload with a string length larger than the file is refused without "
+          "allocating", "[restore][corruption][hostile][fuzz-regression]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const Generations g = save_two_generations(dir.path());
+    std::string bytes = reprise_test::read_file(g.newer);
+    // The variable table: u32 count, then per variable u32 name length, name, u64 offset,
+    // u64 size. "tag" is the third.
+    std::size_t p = variable_count_at(bytes) + 4;
+    std::uint64_t tag_offset = 0;
+    for (int i = 0; i < 3; ++i) {
+        const auto n = static_cast<std::size_t>(get_le(bytes, p, 4));
+        const std::string name = bytes.substr(p + 4, n);
+        if (name == "tag") tag_offset = get_le(bytes, p + 4 + n, 8);
+        p += 4 + n + 16;
+    }
+    REQUIRE(tag_offset != 0);
+    const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
+    const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
+    // The string's archive: the byte order flag, then its length as u64.
+    const std::size_t length_at = payload_at + static_cast<std::size_t>(tag_offset) + 1;
+    REQUIRE(get_le(bytes, length_at, 8) == std::string("generation-2").size());
+    put_le(bytes, length_at, std::uint64_t(1) << 51, 8);
+    put_le(bytes, payload_at + payload_size, XXH3_64bits(bytes.data() + payload_at, payload_size), 8);
+    reprise_test::write_file(g.newer, bytes);
+
+    const Outcome r = restore_state(dir.path());
+    INFO("stderr: " << r.stderr_text);
+    CHECK_FALSE(r.loaded);
+    CHECK(contains(r.error, g.newer));
+    CHECK(contains(r.error, "variable 'tag' could not be decoded"));
+    CHECK(contains(r.error, "too soon for a string of 2251799813685248 characters"));
+    CHECK(r.state.tag.capacity() < 1000);
+}

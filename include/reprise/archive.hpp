@@ -23,10 +23,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <deque>
+#include <forward_list>
 #include <limits>
+#include <list>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -49,6 +53,12 @@ void reverse_each(char* data, std::size_t bytes) {
             data[at + i] = data[at + Size - 1 - i];
             data[at + Size - 1 - i] = c;
         }
+}
+
+// A bool is saved as one byte, 0 or 1; any other byte is not data this archive wrote.
+inline void check_bool(unsigned byte) {
+    if (byte > 1)
+        throw cereal::Exception("a bool of value " + std::to_string(byte) + ", not 0 or 1");
 }
 
 template <class T>
@@ -174,7 +184,16 @@ std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_SAVE_FUNCTION_NAME(OutputA
 template <class T>
 std::enable_if_t<std::is_arithmetic<T>::value> CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& t) {
     detail::check_portable<T>();
-    ar.get_value(t);
+    if constexpr (std::is_same<T, bool>::value) {
+        // A byte other than 0 or 1 copied into a bool is undefined behaviour (UBSan: "not a
+        // valid value for type 'bool'"), found by the fuzzed reader: read a byte, check it.
+        std::uint8_t byte = 0;
+        ar.get_value(byte);
+        detail::check_bool(byte);
+        t = byte != 0;
+    } else {
+        ar.get_value(t);
+    }
 }
 
 template <class T>
@@ -189,6 +208,10 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
     using Element = std::remove_cv_t<std::remove_pointer_t<T>>;
     detail::check_portable<Element>();
     ar.get_array<sizeof(Element)>(bd.data, static_cast<std::size_t>(bd.size));
+    if constexpr (std::is_same<Element, bool>::value) { // std::array<bool, N>: as above
+        const auto* bytes = reinterpret_cast<const unsigned char*>(bd.data);
+        for (std::size_t i = 0; i < static_cast<std::size_t>(bd.size); ++i) detail::check_bool(bytes[i]);
+    }
 }
 
 // std::vector, loaded as cereal loads it (the same bytes, resize then fill), except that
@@ -202,11 +225,18 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
 // (MADV_HUGEPAGE) on the new memory: faster warm, but 3-5x slower after the page cache
 // was dropped, the huge pages then being memory the hypervisor had taken back.
 namespace detail {
-inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t bytes_each) {
+inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t bytes_each,
+                        const char* container = "vector", const char* elements = "elements") {
     if (bytes_each != 0 && count > ar.remaining() / bytes_each)
         throw cereal::Exception("its data ends " + std::to_string(ar.remaining()) +
-                                " bytes on, too soon for a vector of " +
-                                std::to_string(count) + " elements");
+                                " bytes on, too soon for a " + container + " of " +
+                                std::to_string(count) + " " + elements);
+}
+
+// The fewest bytes one element of type T takes in an archive (as prepare_vector counts).
+template <class T>
+constexpr std::uint64_t least_bytes() {
+    return std::is_arithmetic<T>::value ? sizeof(T) : std::is_empty<T>::value ? 0 : 1;
 }
 
 template <class T, class A>
@@ -240,6 +270,87 @@ CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::vector<T, A>& vector) {
     ar(cereal::make_size_tag(size));
     detail::prepare_vector(ar, vector, size, std::is_empty<T>::value ? 0 : 1);
     for (auto&& v : vector) ar(v);
+}
+
+// The other containers reprise.hpp brings cereal's support for whose loaders size the
+// container by the count read from the file before reading an element: a string (resize),
+// vector<bool>, deque, list, forward_list (resize) and unordered_set (reserve). The same
+// check first, then the same bytes read as cereal reads them. Found by the fuzzed reader
+// (tests/fuzz/): a string's length of 2^51 in a checkpoint of 4 KiB was an allocation of
+// 2 PiB (std::bad_alloc at best; where memory is overcommitted, a small crafted count
+// made restore() zero-fill gigabytes before it noticed that the data had ended).
+template <class CharT, class Traits, class Alloc>
+std::enable_if_t<std::is_arithmetic<CharT>::value>
+CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::basic_string<CharT, Traits, Alloc>& str) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    detail::check_count(ar, size, sizeof(CharT), "string", "characters");
+    str.resize(static_cast<std::size_t>(size));
+    ar(cereal::binary_data(str.data(), static_cast<std::size_t>(size) * sizeof(CharT)));
+}
+
+template <class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::vector<bool, A>& vector) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    detail::check_count(ar, size, 1);
+    vector.resize(static_cast<std::size_t>(size));
+    for (auto&& v : vector) {
+        bool b = false;
+        ar(b);
+        v = b;
+    }
+}
+
+namespace detail {
+// deque, list and forward_list: cereal's loader, the count checked first.
+template <class Sequence>
+void load_sequence(InputArchive& ar, Sequence& sequence, const char* container) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    check_count(ar, size, least_bytes<typename Sequence::value_type>(), container);
+    sequence.resize(static_cast<std::size_t>(size));
+    for (auto&& v : sequence) ar(v);
+}
+
+template <class Set>
+void load_unordered_set(InputArchive& ar, Set& set) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    check_count(ar, size, least_bytes<typename Set::key_type>(), "set");
+    set.clear();
+    set.reserve(static_cast<std::size_t>(size));
+    for (cereal::size_type i = 0; i < size; ++i) {
+        typename Set::key_type key;
+        ar(key);
+        set.emplace(std::move(key));
+    }
+}
+} // namespace detail
+
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::deque<T, A>& deque) {
+    detail::load_sequence(ar, deque, "deque");
+}
+
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::list<T, A>& list) {
+    detail::load_sequence(ar, list, "list");
+}
+
+template <class T, class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::forward_list<T, A>& list) {
+    detail::load_sequence(ar, list, "forward_list");
+}
+
+template <class K, class H, class KE, class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::unordered_set<K, H, KE, A>& set) {
+    detail::load_unordered_set(ar, set);
+}
+
+template <class K, class H, class KE, class A>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::unordered_multiset<K, H, KE, A>& set) {
+    detail::load_unordered_set(ar, set);
 }
 
 // Names are not stored (a binary archive), sizes are plain values: as cereal's own.
