@@ -77,3 +77,38 @@ two_runs_across_the_time_limit() {
     ! contains "$out" '^run 2 of job' || die "job $job needed a third run"
     [[ $(field "$job" Restarts) == 1 ]] || die "Slurm counts $(field "$job" Restarts) restarts, not 1"
 }
+
+# mpi_reference_checksum HEAT STEPS: the checksum of an uninterrupted 2-rank run of
+# heat2d_mpi, outside Slurm (a pace changes nothing but the time), run in $work/reference.
+mpi_reference_checksum() {
+    local heat=$1 steps=$2 sum
+    mkdir -p "$work/reference"
+    (cd "$work/reference" && REPRISE_DIR="$work/reference/ckpt" \
+        mpirun --oversubscribe -np 2 "$heat" "$steps" >out 2>err) ||
+        die "the reference run failed: $(cat "$work/reference/err")"
+    sum=$(sed -n 's/^checksum=//p' "$work/reference/out")
+    [[ -n $sum ]] || die "the reference run printed no checksum"
+    echo "$sum"
+}
+
+# mpi_job_resumed JOB OUT CKPT STEPS REF: what an MPI job's output OUT must show once its
+# two runs are over: the first stopped on SIGUSR2 and committed a checkpoint of 2 ranks,
+# both ranks of the second restored and resumed together mid-run, the checksum is REF's
+# and nothing is left in CKPT. Sets `resumed` to the step resumed from.
+mpi_job_resumed() {
+    local job=$1 out=$2 ckpt=$3 steps=$4 ref=$5 at left
+    contains "$out" '^reprise: stopping on SIGUSR2$' || die "the first run did not stop on SIGUSR2"
+    contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks to $ckpt/heat.slurm-$job.[0-9]{10}.commit\$" ||
+        die "the first run committed no checkpoint of 2 ranks"
+    resumed=$(resumed_step "$out")
+    [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||
+        die "the second run did not resume mid-run (resumed at '${resumed}')"
+    at=$(sed -n 's/^heat2d_mpi: rank [01] at step=//p' "$out" | sort -u | tr '\n' ' ')
+    [[ $at == "0 $resumed " || $at == "$resumed 0 " ]] ||
+        die "the ranks did not start at 0, then resume together at $resumed: $at"
+    [[ $(grep -c '^reprise: restored generation' "$out") == 2 ]] || die "not both ranks restored"
+    [[ "$(sed -n 's/^checksum=//p' "$out")" == "$ref" ]] ||
+        die "checksum $(sed -n 's/^checksum=//p' "$out") differs from the reference $ref"
+    left=$(cd "$ckpt" && ls heat.* 2>/dev/null || true)
+    [[ -z $left ]] || die "files left after the job finished: $left"
+}
