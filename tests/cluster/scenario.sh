@@ -44,8 +44,8 @@ unset SLURM_JOB_ID SLURM_ARRAY_JOB_ID SLURM_ARRAY_TASK_ID SLURM_RESTART_COUNT \
       REPRISE_DIR REPRISE_NAME REPRISE_INTERVAL REPRISE_RESTORE REPRISE_LOG \
       REPRISE_MODE REPRISE_ON_STOP REPRISE_SIGNALS
 
-mkdir -p "$REPRISE_CLUSTER_DIR/work"
-work=$(mktemp -d "$REPRISE_CLUSTER_DIR/work/$scenario.XXXXXX")
+mkdir -p "$REPRISE_CLUSTER_DIR/scenarios"
+work=$(mktemp -d "$REPRISE_CLUSTER_DIR/scenarios/$scenario.XXXXXX")
 chmod 0755 "$work"
 ckpt=$work/checkpoints
 mkdir -p "$ckpt"
