@@ -379,31 +379,17 @@ private:
     }
 
     std::string file_name(std::uint64_t generation) const {
-        char digits[32];
-        std::snprintf(digits, sizeof digits, "%010llu",
-                      static_cast<unsigned long long>(generation));
-        return stem_ + "." + digits + ".ckpt";
+        return detail::numbered_name(stem_, generation, ".ckpt");
     }
 
-    // The generation number in "<stem>.<digits>.ckpt", or 0 for any other name.
+    // The generation number in "<stem>.<digits><suffix>", or 0 for any other name.
     std::uint64_t generation_of(const std::string& name, const std::string& suffix) const {
-        if (name.size() <= stem_.size() + 1 + suffix.size() || name.compare(0, stem_.size(), stem_) != 0 ||
-            name[stem_.size()] != '.' ||
-            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-            return 0;
-        const std::string digits =
-            name.substr(stem_.size() + 1, name.size() - stem_.size() - 1 - suffix.size());
-        const long long g = detail::parse_count(digits);
-        return g > 0 ? static_cast<std::uint64_t>(g) : 0;
+        return detail::generation_in_name(name, stem_, suffix);
     }
 
     template <class F>
     void for_each_file(F&& f) const {
-        boost::system::error_code ec;
-        for (boost::filesystem::directory_iterator it(dir_->path(), ec), end; !ec && it != end;
-             it.increment(ec))
-            f(it->path().filename().string());
-        if (ec) throw Error("reprise: listing " + dir_->path() + ": " + ec.message());
+        dir_->for_each_name(std::forward<F>(f));
     }
 
     void scan_generations() {

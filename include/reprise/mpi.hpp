@@ -253,9 +253,7 @@ public:
         if (rank_ == 0) {
             try {
                 const detail::Directory& dir = detail::Coordination::directory(*inner_);
-                for (const char* suffix : {".commit.tmp", ".commit"})
-                    for (const auto& record : detail::list_commit_records(dir, record_stem_, suffix))
-                        dir.remove(record.second);
+                detail::remove_commit_records(dir, record_stem_, [](std::uint64_t) { return false; });
                 dir.sync();
             } catch (const std::exception& e) {
                 ok = false;
@@ -599,9 +597,9 @@ private:
                     // and at most two records exist at any instant. The directory's fsync
                     // in write_durably makes these unlinks durable too.
                     const auto& dir = detail::Coordination::directory(*inner_);
-                    for (const char* suffix : {".commit.tmp", ".commit"})
-                        for (const auto& old : detail::list_commit_records(dir, record_stem_, suffix))
-                            if (old.first != committed_ && old.first != g) dir.remove(old.second);
+                    detail::remove_commit_records(dir, record_stem_, [&](std::uint64_t old) {
+                        return old == committed_ || old == g;
+                    });
                     detail::CommitRecord record;
                     record.generation = g;
                     record.ranks = static_cast<std::uint32_t>(size_);

@@ -21,11 +21,8 @@
 
 #include "reprise/error.hpp"
 
-#include <boost/filesystem.hpp>
-
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -52,21 +49,7 @@ inline std::string commit_record_stem(const std::string& name, const std::string
 
 // "<stem>.<generation, 10 digits>.commit", numbered like the checkpoint files.
 inline std::string commit_record_name(const std::string& stem, std::uint64_t generation) {
-    char digits[32];
-    std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(generation));
-    return stem + "." + digits + ".commit";
-}
-
-// The generation in "<stem>.<digits><suffix>", or 0 for any other name.
-inline std::uint64_t commit_record_generation(const std::string& file, const std::string& stem,
-                                              const std::string& suffix) {
-    if (file.size() <= stem.size() + 1 + suffix.size() || file.compare(0, stem.size(), stem) != 0 ||
-        file[stem.size()] != '.' ||
-        file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return 0;
-    const long long g =
-        parse_count(file.substr(stem.size() + 1, file.size() - stem.size() - 1 - suffix.size()));
-    return g > 0 ? static_cast<std::uint64_t>(g) : 0;
+    return numbered_name(stem, generation, ".commit");
 }
 
 // The names in `dir` of this stem's records (".commit") or of their leftover temporaries
@@ -75,16 +58,21 @@ inline std::uint64_t commit_record_generation(const std::string& file, const std
 inline std::vector<std::pair<std::uint64_t, std::string>>
 list_commit_records(const Directory& dir, const std::string& stem, const std::string& suffix) {
     std::vector<std::pair<std::uint64_t, std::string>> found;
-    boost::system::error_code ec;
-    for (boost::filesystem::directory_iterator it(dir.path(), ec), end; !ec && it != end;
-         it.increment(ec)) {
-        const std::string file = it->path().filename().string();
-        if (const std::uint64_t g = commit_record_generation(file, stem, suffix))
-            found.emplace_back(g, file);
-    }
-    if (ec) throw Error("reprise: listing " + dir.path() + ": " + ec.message());
+    dir.for_each_name([&](const std::string& file) {
+        if (const std::uint64_t g = generation_in_name(file, stem, suffix)) found.emplace_back(g, file);
+    });
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     return found;
+}
+
+// Removes this stem's records and their leftover temporaries, but those of the
+// generations for which keep(generation) is true.
+// @throws Error when the directory cannot be listed or a file cannot be removed.
+template <class Keep>
+void remove_commit_records(const Directory& dir, const std::string& stem, Keep&& keep) {
+    for (const char* suffix : {".commit.tmp", ".commit"})
+        for (const auto& record : list_commit_records(dir, stem, suffix))
+            if (!keep(record.first)) dir.remove(record.second);
 }
 
 inline std::string encode_commit_record(const CommitRecord& r) {

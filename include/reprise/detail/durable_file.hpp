@@ -48,6 +48,17 @@ public:
             throw_errno("fsync of directory", path_, errno);
     }
 
+    // Calls f(name) for every entry of the directory.
+    // @throws Error when it cannot be listed.
+    template <class F>
+    void for_each_name(F&& f) const {
+        boost::system::error_code ec;
+        for (boost::filesystem::directory_iterator it(path_, ec), end; !ec && it != end;
+             it.increment(ec))
+            f(it->path().filename().string());
+        if (ec) throw Error("reprise: listing " + path_ + ": " + ec.message());
+    }
+
     // Removes `name`; a file already gone is not an error.
     void remove(const std::string& name) const {
         if (sys::unlinkat(fd_, name.c_str()) != 0 && errno != ENOENT)

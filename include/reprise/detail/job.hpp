@@ -5,6 +5,8 @@
 
 // Which job this process is, and whether the scheduler says it is a restart.
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -111,6 +113,27 @@ inline std::string file_safe(const std::string& s) {
     // "." and ".." are plain characters but name directories: escape the first dot.
     if (out == "." || out == "..") out.replace(0, 1, "%2E");
     return out;
+}
+
+// "<stem>.<generation, 10 digits><suffix>": how checkpoint files (".ckpt") and MPI commit
+// records (".commit") are numbered, so that names sort as generations do.
+inline std::string numbered_name(const std::string& stem, std::uint64_t generation,
+                                 const std::string& suffix) {
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(generation));
+    return stem + "." + digits + suffix;
+}
+
+// The generation in "<stem>.<digits><suffix>" (numbered_name), or 0 for any other name.
+inline std::uint64_t generation_in_name(const std::string& name, const std::string& stem,
+                                        const std::string& suffix) {
+    if (name.size() <= stem.size() + 1 + suffix.size() || name.compare(0, stem.size(), stem) != 0 ||
+        name[stem.size()] != '.' ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return 0;
+    const long long g =
+        parse_count(name.substr(stem.size() + 1, name.size() - stem.size() - 1 - suffix.size()));
+    return g > 0 ? static_cast<std::uint64_t>(g) : 0;
 }
 
 } // namespace reprise::detail

@@ -125,7 +125,7 @@ inline void kill_point(const char* name) {
 }
 
 // Appends `line` to the REPRISE_FAULT_TRACE file, if one is named; the caller holds
-// seam_mutex(). Raw calls: the trace must not trace itself. Keeps errno.
+// seam_mutex().
 inline void seam_trace_append(const std::string& line) {
     const char* trace = std::getenv("REPRISE_FAULT_TRACE");
     if (trace && *trace) append_trace_line(trace, line);
