@@ -419,6 +419,47 @@ TEST_CASE("request_save() makes the next maybe_save() save one generation", "[ap
           std::vector<std::string>{"t.local.0000000001.ckpt", "t.local.0000000002.ckpt"});
 }
 
+TEST_CASE("maybe_save(publish) calls publish only when a save is due, and saves what it "
+          "published, in both save modes",
+          "[api][poll]") {
+    reprise_test::clear_environment();
+    for (const auto mode : {reprise::SaveMode::sync, reprise::SaveMode::background}) {
+        CAPTURE(mode == reprise::SaveMode::sync ? "sync" : "background");
+        TempDir dir;
+        {
+            reprise::Options o = options_for(dir.path());
+            o.mode = mode;
+            Checkpointer c(o);
+            long tracked = -1;  // what the Checkpointer sees
+            long working = 0;   // the loop's local
+            int publishes = 0;
+            c.track("v", tracked);
+            auto publish = [&] {
+                ++publishes;
+                tracked = working;
+            };
+            for (working = 1; working <= 1000; ++working) CHECK_FALSE(c.maybe_save(publish));
+            CHECK(publishes == 0);
+            CHECK(tracked == -1);
+            working = 1234;
+            c.request_save();
+            CHECK(c.maybe_save(publish));
+            CHECK(publishes == 1);
+            CHECK(tracked == 1234);
+            working = 5678; // not published: the next save is due only on request
+            CHECK_FALSE(c.maybe_save(publish));
+            CHECK(publishes == 1);
+        } // the destructor waits for a background save in flight
+        reprise::Options o = options_for(dir.path());
+        o.restore = RestorePolicy::always;
+        Checkpointer again(o);
+        long restored = 0;
+        again.track("v", restored);
+        REQUIRE(again.restore());
+        CHECK(restored == 1234);
+    }
+}
+
 TEST_CASE("a request made before the Checkpointer exists is not carried over", "[api][poll]") {
     reprise_test::clear_environment();
     TempDir dir;

@@ -166,6 +166,31 @@ public:
         return false;
     }
 
+    /// The poll for the tightest loops: as maybe_save(), but when anything is pending it
+    /// first calls `publish()`, which copies the loop's working values (locals, kept in
+    /// registers) into the tracked variables. A tracked variable's address is known to
+    /// the Checkpointer, so in `while (...) { sum += i++; ckpt.maybe_save(); }` the
+    /// compiler stores and reloads it every iteration around the poll's possible call:
+    /// on a 1-cycle loop, 1.6-3.0x the loop without the poll (bench_reprise, an Intel
+    /// Xeon VM), against 1.01-1.05x with the locals published only when a save is due.
+    ///
+    ///     while (li <= n) {
+    ///         lsum += li++;
+    ///         ckpt.maybe_save([&] { i = li; sum = lsum; }); // i and sum are tracked
+    ///     }
+    ///     i = li; sum = lsum;
+    ///
+    /// `publish` is called at most once per poll, on this thread, and only when a save,
+    /// a stop or another request is about to be handled; it must not throw.
+    template <class Publish>
+    bool maybe_save(Publish&& publish) {
+        if (REPRISE_UNLIKELY(detail::g_pending.load(std::memory_order_relaxed) != 0)) {
+            publish();
+            return handle_requests();
+        }
+        return false;
+    }
+
     /// Saves now, unconditionally, and durably: a new generation replaces the older one
     /// only once it is on disk.
     /// @throws Error (operation, path, system error) on failure; the previous generation is
