@@ -36,6 +36,18 @@ reprise::Options options_for(const std::string& directory, const std::string& na
     return o;
 }
 
+// What a new Checkpointer (restore policy always) restores into a variable named `name`.
+template <class T>
+T restored_from(const std::string& directory, const std::string& name) {
+    auto o = options_for(directory);
+    o.restore = RestorePolicy::always;
+    Checkpointer c(o);
+    T value{};
+    c.track(name, value);
+    REQUIRE(c.restore());
+    return value;
+}
+
 bool starts_with_reprise(const std::string& what) { return what.rfind("reprise:", 0) == 0; }
 
 // Runs `f`, which must throw reprise::Error; returns its message ("" when it did not throw).
@@ -121,13 +133,7 @@ TEST_CASE("track() of a name already tracked throws naming it", "[api][errors]")
         c.save();
     }
     // The refused registration changed nothing: the checkpoint holds the one "energy".
-    auto o = options_for(dir.path());
-    o.restore = RestorePolicy::always;
-    Checkpointer c(o);
-    int restored = 0;
-    c.track("energy", restored);
-    CHECK(c.restore());
-    CHECK(restored == 7);
+    CHECK(restored_from<int>(dir.path(), "energy") == 7);
 }
 
 TEST_CASE("track() after restore() throws", "[api][errors]") {
@@ -450,13 +456,7 @@ TEST_CASE("maybe_save(publish) calls publish only when a save is due, and saves 
             CHECK_FALSE(c.maybe_save(publish));
             CHECK(publishes == 1);
         } // the destructor waits for a background save in flight
-        reprise::Options o = options_for(dir.path());
-        o.restore = RestorePolicy::always;
-        Checkpointer again(o);
-        long restored = 0;
-        again.track("v", restored);
-        REQUIRE(again.restore());
-        CHECK(restored == 1234);
+        CHECK(restored_from<long>(dir.path(), "v") == 1234);
     }
 }
 
