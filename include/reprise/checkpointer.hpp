@@ -171,8 +171,9 @@ public:
     /// registers) into the tracked variables. A tracked variable's address is known to
     /// the Checkpointer, so in `while (...) { sum += i++; ckpt.maybe_save(); }` the
     /// compiler stores and reloads it every iteration around the poll's possible call:
-    /// on a 1-cycle loop, 1.6-3.0x the loop without the poll (bench_reprise, an Intel
-    /// Xeon VM), against 1.01-1.05x with the locals published only when a save is due.
+    /// on a 1-cycle loop, 1.1-3.0x the loop without the poll (bench_reprise, an Intel
+    /// Xeon VM, from run to run), against 0.95-1.13x with the locals published only when
+    /// a save is due.
     ///
     ///     while (li <= n) {
     ///         lsum += li++;
