@@ -338,6 +338,17 @@ inline std::string read_exact(int fd, char* into, std::uint64_t size, std::uint6
     return "";
 }
 
+// read_exact of a large block by two threads, each pread filling its half (its own pages
+// of a new container). Returns "" on success, else why not (the first half's reason first).
+inline std::string read_exact_in_two_halves(int fd, char* into, std::uint64_t size,
+                                            std::uint64_t offset) {
+    std::string why_first, why_second;
+    in_two_halves(static_cast<std::size_t>(size), [&](std::size_t begin, std::size_t end) {
+        (begin == 0 ? why_first : why_second) = read_exact(fd, into + begin, end - begin, offset + begin);
+    });
+    return why_first.empty() ? why_second : why_first;
+}
+
 // One variable's bytes in an open checkpoint file, for an InputArchive. Small values come
 // through a buffer; a large block (a vector's data) is read by pread straight into the
 // container's memory, so a restore touches the state's memory once.
@@ -389,16 +400,8 @@ private:
     // each pread filling its half of the new container's pages.
     void fill(char* into, std::uint64_t n) {
         std::string& why = read_error_;
-        if (n < ByteSink::kBulkBytes) {
-            why = read_exact(fd_, into, n, read_);
-        } else {
-            std::string why_second;
-            const std::uint64_t at = read_;
-            in_two_halves(static_cast<std::size_t>(n), [&](std::size_t begin, std::size_t end) {
-                (begin == 0 ? why : why_second) = read_exact(fd_, into + begin, end - begin, at + begin);
-            });
-            if (why.empty()) why = why_second;
-        }
+        why = n < ByteSink::kBulkBytes ? read_exact(fd_, into, n, read_)
+                                       : read_exact_in_two_halves(fd_, into, n, read_);
         if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why);
         read_ += n;
     }
