@@ -9,9 +9,11 @@ namespace reprise {
 
 /// When `Checkpointer::restore()` loads a checkpoint. Environment: `REPRISE_RESTORE`.
 enum class RestorePolicy {
-    /// `auto`: only when the scheduler says this run is a restart (`RESTARTED=1` by hand or
+    /// `auto`: under a scheduler, when it says this run is a restart (`RESTARTED` >= 1
     /// under Grid Engine, `SLURM_RESTART_COUNT` > 0, `LSB_RESTART=Y`); under PBS, which has
-    /// no such flag, whenever a checkpoint of this job exists.
+    /// no such flag, and for a job named by `REPRISE_JOB`, whenever a checkpoint of this
+    /// job exists; by hand, whenever an unfinished checkpoint of this job exists, unless
+    /// `RESTARTED=0`. A fresh start that finds checkpoints of its job says so on stderr.
     automatic,
     /// `always`: whenever a checkpoint of this job exists.
     always,
@@ -59,7 +61,8 @@ struct Options {
     std::string name;
 
     /// Seconds (fractions allowed) between automatic saves, counted from the start or the
-    /// last save; 0: none. Environment: `REPRISE_INTERVAL`.
+    /// last save; 0: none; at most ten years. Environment: `REPRISE_INTERVAL`, a duration
+    /// (`90`, `1.5`, `90s`, `30m`, `1h`, `2d`).
     double interval = 0;
 
     /// When `restore()` loads a checkpoint. Environment: `REPRISE_RESTORE`.
@@ -82,6 +85,15 @@ struct Options {
     /// Install the USR1/USR2/TERM/INT handlers. Turn off for a program that handles these
     /// signals itself and calls `save()` on its own. Environment: `REPRISE_SIGNALS=0|1`.
     bool handle_signals = true;
+
+    // Fields added later go last, so that positional aggregate initialisation of the
+    // fields above keeps its meaning.
+    /// Names the job (file names and lock) instead of the scheduler's job id, so that a
+    /// chain of jobs, each with its own id (`sbatch --dependency=afterany`, `qsub
+    /// -hold_jid`), resumes one checkpoint; `auto` then restores whenever a checkpoint of
+    /// this job exists. Under a job array each task keeps its own ("chain_3").
+    /// Empty: the scheduler's id, or "local" by hand. Environment: `REPRISE_JOB`.
+    std::string job;
 };
 
 } // namespace reprise

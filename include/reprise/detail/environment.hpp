@@ -7,81 +7,66 @@
 // without recompiling it. A value that cannot be understood is an error, not a guess.
 
 #include "reprise/detail/job.hpp"
+#include "reprise/detail/parse.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
-#include <cmath>
-#include <cstdlib>
 #include <string>
 
 namespace reprise::detail {
 
-[[noreturn]] inline void bad_variable(const char* name, const std::string& value,
-                                      const char* expected) {
-    throw Error("reprise: " + std::string(name) + "='" + value + "': expected " + expected);
-}
-
 inline void apply_environment(Options& o) {
-    if (std::string v = getenv_string("REPRISE_DIR"); !v.empty()) o.directory = v;
-    if (std::string v = getenv_string("REPRISE_NAME"); !v.empty()) o.name = v;
-    if (std::string v = getenv_string("REPRISE_INTERVAL"); !v.empty()) {
-        char* end = nullptr;
-        const double seconds = std::strtod(v.c_str(), &end);
-        if (end == v.c_str() || *end != '\0' || !std::isfinite(seconds) || seconds < 0)
-            bad_variable("REPRISE_INTERVAL", v, "a number of seconds, 0 for none");
-        o.interval = seconds;
-    }
-    if (std::string v = getenv_string("REPRISE_RESTORE"); !v.empty()) {
-        if (v == "auto")
-            o.restore = RestorePolicy::automatic;
-        else if (v == "always")
-            o.restore = RestorePolicy::always;
-        else if (v == "never")
-            o.restore = RestorePolicy::never;
-        else
-            bad_variable("REPRISE_RESTORE", v, "auto, always or never");
-    }
-    if (std::string v = getenv_string("REPRISE_ON_STOP"); !v.empty()) {
-        if (v == "reraise") {
-            o.on_stop = StopAction::reraise;
-        } else if (v == "return") {
-            o.on_stop = StopAction::return_to_caller;
-        } else if (v == "exit") {
+    if (auto v = environment_value("REPRISE_DIR")) o.directory = *v;
+    if (auto v = environment_value("REPRISE_NAME")) o.name = check_identifier("REPRISE_NAME", *v);
+    if (auto v = environment_value("REPRISE_JOB")) o.job = check_identifier("REPRISE_JOB", *v);
+    if (auto v = environment_value("REPRISE_INTERVAL"))
+        o.interval = parse_duration("REPRISE_INTERVAL", *v);
+    if (auto v = environment_value("REPRISE_RESTORE"))
+        o.restore = parse_choice<RestorePolicy>("REPRISE_RESTORE", *v,
+                                                {{"auto", RestorePolicy::automatic},
+                                                 {"always", RestorePolicy::always},
+                                                 {"never", RestorePolicy::never}},
+                                                "auto, always or never");
+    if (auto v = environment_value("REPRISE_ON_STOP")) {
+        constexpr const char* expected = "reraise, return, exit or exit:N (N from 0 to 255)";
+        if (v->rfind("exit:", 0) == 0) {
+            const std::optional<std::uint64_t> status = decimal(std::string_view(*v).substr(5));
+            if (!status || *status > 255) bad_value("REPRISE_ON_STOP", *v, expected);
             o.on_stop = StopAction::exit;
-        } else if (v.rfind("exit:", 0) == 0) {
-            const long long status = parse_count(v.substr(5));
-            if (status < 0 || status > 255)
-                bad_variable("REPRISE_ON_STOP", v, "reraise, return, exit or exit:N (0-255)");
-            o.on_stop = StopAction::exit;
-            o.exit_status = static_cast<int>(status);
+            o.exit_status = static_cast<int>(*status);
         } else {
-            bad_variable("REPRISE_ON_STOP", v, "reraise, return, exit or exit:N (0-255)");
+            o.on_stop = parse_choice<StopAction>("REPRISE_ON_STOP", *v,
+                                                 {{"reraise", StopAction::reraise},
+                                                  {"return", StopAction::return_to_caller},
+                                                  {"exit", StopAction::exit}},
+                                                 expected);
         }
     }
-    if (std::string v = getenv_string("REPRISE_MODE"); !v.empty()) {
-        if (v == "sync")
-            o.mode = SaveMode::sync;
-        else if (v == "background")
-            o.mode = SaveMode::background;
-        else
-            bad_variable("REPRISE_MODE", v, "sync or background");
-    }
-    if (std::string v = getenv_string("REPRISE_LOG"); !v.empty()) {
-        if (v == "quiet")
-            o.quiet = true;
-        else if (v == "normal")
-            o.quiet = false;
-        else
-            bad_variable("REPRISE_LOG", v, "quiet or normal");
-    }
-    if (std::string v = getenv_string("REPRISE_SIGNALS"); !v.empty()) {
-        if (v == "1")
-            o.handle_signals = true;
-        else if (v == "0")
-            o.handle_signals = false;
-        else
-            bad_variable("REPRISE_SIGNALS", v, "1 or 0");
-    }
+    if (auto v = environment_value("REPRISE_MODE"))
+        o.mode = parse_choice<SaveMode>("REPRISE_MODE", *v,
+                                        {{"sync", SaveMode::sync},
+                                         {"background", SaveMode::background}},
+                                        "sync or background");
+    if (auto v = environment_value("REPRISE_LOG"))
+        o.quiet = parse_choice<bool>("REPRISE_LOG", *v, {{"quiet", true}, {"normal", false}},
+                                     "quiet or normal");
+    if (auto v = environment_value("REPRISE_SIGNALS"))
+        o.handle_signals =
+            parse_choice<bool>("REPRISE_SIGNALS", *v, {{"1", true}, {"0", false}}, "1 or 0");
+}
+
+// The fields a program set itself are held to the same ranges as the environment's.
+inline void check_options(const Options& o) {
+    if (!(o.interval >= 0 && o.interval <= kMaxDurationSeconds))
+        throw Error("reprise: Options::interval=" + std::to_string(o.interval) +
+                    ": expected seconds from 0 to " + std::to_string(kMaxDurationSeconds) +
+                    " (0: no automatic saves)");
+    if (o.exit_status < 0 || o.exit_status > 255)
+        throw Error("reprise: Options::exit_status=" + std::to_string(o.exit_status) +
+                    ": expected 0 to 255");
+    if (o.directory.empty()) throw Error("reprise: Options::directory is empty");
+    if (!o.name.empty()) check_identifier("Options::name", o.name);
+    if (!o.job.empty()) check_identifier("Options::job", o.job);
 }
 
 } // namespace reprise::detail

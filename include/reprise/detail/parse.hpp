@@ -132,7 +132,7 @@ inline std::optional<std::string> environment_value(const char* name) {
 // An identifier from outside (a job id, a checkpoint or job name): not empty, printable
 // characters only, at most `max_bytes`. File names escape it further (file_safe).
 inline const std::string& check_identifier(std::string_view source, const std::string& value,
-                                           std::size_t max_bytes = 200) {
+                                           std::size_t max_bytes = 255) {
     bool printable = !value.empty() && value.size() <= max_bytes;
     for (unsigned char c : value)
         if (c < 0x20 || c == 0x7f) printable = false;
