@@ -54,6 +54,8 @@ const std::string kElements = "1000";
 const std::map<std::string, std::vector<std::string>> kErrors = {
     {"open", {"EACCES", "ENOSPC", "EIO"}},
     {"diropen", {"EACCES", "EIO"}},
+    {"listopen", {"EACCES", "EIO"}},
+    {"lockstat", {"EIO"}},
     {"lockopen", {"EACCES", "EIO"}},
     {"lock", {"EIO"}},
     {"lockread", {"EIO"}},
@@ -77,6 +79,9 @@ const std::map<std::string, std::string> kVerbs = {
     {"lock", "locking"},    {"write", "writing"},             {"truncate", "truncating"},
     {"fsync", "fsync"},     {"dirfsync", "fsync of directory"}, {"close", "closing"},
     {"rename", "renaming"}, {"unlink", "removing"},
+    {"listopen", "listing"}, {"lockstat", "checking lock file"},
+    // In a save, the one stat not of a recycled file is the lock's (JobLock::verify).
+    {"stat", "checking lock file"},
 };
 
 std::string errno_name(int err) { return std::strerror(err); }

@@ -6,6 +6,7 @@
 #include "reprise/archive.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/environment.hpp"
+#include "reprise/detail/fork.hpp"
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/job.hpp"
 #include "reprise/detail/lock.hpp"
@@ -71,9 +72,20 @@ public:
     explicit Checkpointer(Options options)
         : Checkpointer(std::move(options), detail::NameSuffix{}) {}
 
-    /// Stops the interval timer, puts back the signal dispositions it replaced and releases
-    /// the job's lock. Checkpoints stay on disk (only `finish()` removes them). Never throws.
-    ~Checkpointer() { release(); }
+    /// Stops the interval timer, puts back the signal dispositions it replaced (where its
+    /// handlers are still installed) and releases the job's lock. Checkpoints stay on disk
+    /// (only `finish()` removes them). A stop signal that arrived and that no poll acted on
+    /// is honoured then, as `Options::on_stop` says (except `return`, where the program
+    /// reads `stop_requested()` itself). In a child made by fork(), does nothing but
+    /// forget the parent's threads and lock. Never throws.
+    ~Checkpointer() {
+        if (in_forked_child()) {
+            abandon();
+            return;
+        }
+        release();
+        honour_unhandled_stop();
+    }
 
     Checkpointer(const Checkpointer&) = delete;
     Checkpointer& operator=(const Checkpointer&) = delete;
@@ -111,17 +123,13 @@ public:
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
         wait_for_writer(); // a background save started by an early poll keeps the books
-        switch (options_.restore) {
-        case RestorePolicy::never:
+        const bool exists = !on_disk_.empty();
+        if (!restore_wanted(exists)) {
+            if (exists) announce_fresh_start();
             return false;
-        case RestorePolicy::always:
-            break;
-        case RestorePolicy::automatic:
-            if (job_.restart_known && !job_.restart) return false;
-            break;
         }
-        if (on_disk_.empty()) {
-            if (options_.restore == RestorePolicy::automatic && job_.restart_known)
+        if (!exists) {
+            if (job_.restart_known && job_.restart)
                 detail::log_line("reprise: this run is a restart (" + job_.restart_reason +
                                  ") but " + dir_->path() + " holds no checkpoint of " +
                                  describe_job() + ": starting fresh");
@@ -129,25 +137,7 @@ public:
         }
         std::string rejected;
         for (auto it = on_disk_.rbegin(); it != on_disk_.rend(); ++it) {
-            const std::string name = file_name(*it);
-            const auto start = std::chrono::steady_clock::now();
-            detail::VerifiedCheckpoint file;
-            std::string why;
-            if (detail::read_checkpoint(*dir_, name, file, why) &&
-                !belongs_elsewhere(file, *it, why) &&
-                load_variables(file, dir_->path_of(name), why)) {
-                last_generation_ = *it;
-                if (!rejected.empty())
-                    detail::log_line("reprise: warning: restoring the older generation " +
-                                     std::to_string(*it) + "; rejected:" + rejected);
-                if (!options_.quiet)
-                    detail::log_line("reprise: restored generation " + std::to_string(*it) +
-                                     " (" + detail::human_bytes(file.file_size) + ", " +
-                                     detail::human_rate(file.file_size, seconds_since(start)) +
-                                     ") from " + dir_->path_of(name));
-                return true;
-            }
-            rejected += "\n  " + dir_->path_of(name) + ": " + why;
+            if (load_generation(*it, rejected)) return true;
         }
         throw Error("reprise: restore: no valid checkpoint of " + describe_job() + " in " +
                     dir_->path() + ":" + rejected);
@@ -158,7 +148,11 @@ public:
     /// at the cost of one relaxed atomic load: no system call, no clock read.
     /// A failed save is reported on stderr and the computation goes on with the previous
     /// generation kept; after a stop signal the process stops even when its save failed.
-    /// @returns true when this call saved a new generation (durable on return).
+    /// @returns true when this call took the state for a new generation: in the
+    /// synchronous mode (the default) that generation is durable on return; in the
+    /// background mode it is queued (the snapshot is taken, a writer thread puts it on
+    /// disk) and may still fail, which the next poll reports; `generation()` names the
+    /// last durable one.
     /// Not signal-safe; call it from the compute loop.
     bool maybe_save() {
         if (REPRISE_UNLIKELY(detail::g_pending.load(std::memory_order_relaxed) != 0))
@@ -197,6 +191,7 @@ public:
     /// @throws Error (operation, path, system error) on failure; the previous generation is
     ///         kept and no temporary file is left behind.
     void save() {
+        refuse_in_child("save()");
         if (finished_) throw Error("reprise: save() after finish()");
         wait_for_writer();
         const std::uint64_t generation = next_generation_++;
@@ -209,23 +204,40 @@ public:
     }
 
     /// The computation is complete: removes this job's checkpoints, temporary file and lock
-    /// file. Later saves are refused; polls still honour stop signals.
-    /// @throws Error when a file cannot be removed.
+    /// file, then puts back the signal dispositions it replaced, so that a stop signal
+    /// during the program's post-processing takes its usual effect. A stop signal that
+    /// arrived before is honoured at the end of finish() (as `Options::on_stop` says; with
+    /// `return`, the program reads `stop_requested()`). A run that neither restored nor
+    /// saved removes nothing of an earlier run's: it says so on stderr and leaves them.
+    /// Later saves are refused.
+    /// @throws Error when a file cannot be removed, when the lock file was replaced by
+    ///         another process's (nothing is removed then), or in a child made by fork().
     void finish() {
+        refuse_in_child("finish()");
         if (finished_) return;
         wait_for_writer();
+        lock_->verify(*dir_);
         finished_ = true;
         timer_->stop();
         finish_cleanup();
         remove_stale_temporaries();
         scan_generations();
-        for (std::uint64_t g : on_disk_) dir_->remove(file_name(g));
-        on_disk_.clear();
+        if (!owns_generations_ && !on_disk_.empty()) {
+            detail::log_line("reprise: finished, but this run neither restored nor saved: "
+                             "left " + describe_generations() + " of an earlier run of " +
+                             describe_job() + " in " + dir_->path() + " (" +
+                             how_to_resume() + ")");
+        } else {
+            for (std::uint64_t g : on_disk_) dir_->remove(file_name(g));
+            on_disk_.clear();
+        }
         dir_->remove(lock_->file_name());
         dir_->sync();
-        if (!options_.quiet)
+        if (!options_.quiet && owns_generations_)
             detail::log_line("reprise: finished; removed the checkpoints of " + describe_job() +
                              " from " + dir_->path());
+        uninstall_signal_handlers();
+        honour_unhandled_stop();
     }
 
     /// The options in force: the constructor's, overridden by the environment.
@@ -258,23 +270,34 @@ private:
             throw Error("reprise: a Checkpointer is already alive in this process; "
                         "destroy it before creating another");
         try {
+            owner_pid_ = ::getpid();
             options_ = std::move(options);
             detail::apply_environment(options_);
+            detail::check_options(options_);
             if (options_.name.empty()) options_.name = program_name();
             options_.name += suffix.text;
-            job_ = detail::job_from_environment();
+            job_ = detail::job_from_environment(options_.job);
             host_ = host_name();
             stem_ = detail::file_safe(options_.name) + "." + detail::file_safe(job_.key());
             dir_ = std::make_unique<detail::Directory>(options_.directory);
+            check_file_names();
+            detail::install_fork_handler();
             lock_ = std::make_unique<detail::JobLock>(*dir_, stem_ + ".lock",
                                                       options_.name + " (" + job_.key() + ")",
                                                       host_);
             remove_stale_temporaries();
             scan_generations();
+            if (!on_disk_.empty() && *on_disk_.rbegin() >= detail::kMaxGeneration)
+                throw Error("reprise: " + dir_->path_of(file_name(*on_disk_.rbegin())) +
+                            " claims the last generation number there is; no later one can "
+                            "be saved (a stray file? remove it)");
             next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
             detail::g_pending.store(0);
             detail::g_stop_signal.store(0);
-            if (options_.handle_signals) signals_ = std::make_unique<detail::SignalHandlers>();
+            if (options_.handle_signals) {
+                signals_ = std::make_unique<detail::SignalHandlers>();
+                detail::g_signal_handlers.store(signals_.get());
+            }
             timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
         } catch (...) {
             release();
@@ -296,6 +319,7 @@ private:
     // a generation of an earlier run that this one did not restore is kept, too, until
     // confirm(g). @throws Error as save() does; nothing is left to discard then.
     void save_as(std::uint64_t g) {
+        refuse_in_child("save()");
         if (finished_) throw Error("reprise: save() after finish()");
         wait_for_writer();
         if (g < next_generation_)
@@ -348,26 +372,84 @@ private:
         return job_.restart_known ? job_.restart : exists;
     }
 
+    // How a person resumes the checkpoints a fresh start found, for its messages.
+    std::string how_to_resume() const {
+        if (options_.restore == RestorePolicy::never)
+            return "without REPRISE_RESTORE=never a rerun resumes them";
+        if (job_.scheduler.empty() && !job_.named)
+            return "a rerun without RESTARTED=0 resumes them";
+        return "REPRISE_RESTORE=always resumes them; REPRISE_JOB names a chain of jobs";
+    }
+
+    // "generation 7 (saved 2 h ago on host h1)", or "generations 6 and 7 (...)": what the
+    // directory holds of this job, for the messages of a run that does not resume it.
+    std::string describe_generations() const {
+        std::string what = on_disk_.size() == 1 ? "generation " : "generations ";
+        for (auto it = on_disk_.begin(); it != on_disk_.end(); ++it)
+            what += (it == on_disk_.begin() ? "" : std::next(it) == on_disk_.end() ? " and " : ", ") +
+                    std::to_string(*it);
+        struct stat st {};
+        if (detail::sys::fstatat(dir_->fd(), file_name(*on_disk_.rbegin()).c_str(), &st) == 0) {
+            const auto age = std::time(nullptr) - st.st_mtime;
+            what += " (the newest written " + detail::human_duration(static_cast<double>(age)) +
+                    " ago)";
+        }
+        return what;
+    }
+
+    // A fresh start (the policy says so) that finds checkpoints of its own job: loudly,
+    // since its first save will supersede them.
+    void announce_fresh_start() const {
+        const std::string why = options_.restore == RestorePolicy::never
+                                    ? std::string("REPRISE_RESTORE=never")
+                                    : job_.restart_reason;
+        detail::log_line("reprise: warning: starting fresh (" + why + ") although " +
+                         dir_->path() + " holds " + describe_generations() + " of " +
+                         describe_job() + "; this run's first save supersedes them (" +
+                         how_to_resume() + ")");
+    }
+
+    // Loads generation `g` into the tracked variables and logs the restore line, after a
+    // warning listing the newer generations `rejected` holds. Returns false, with
+    // "\n  <path>: <why>" appended to `rejected`, when that file is missing, damaged or
+    // another job's. @throws Error when the variables differ (load_variables).
+    bool load_generation(std::uint64_t g, std::string& rejected) {
+        const std::string name = file_name(g);
+        const auto start = std::chrono::steady_clock::now();
+        detail::VerifiedCheckpoint file;
+        std::string why;
+        if (!detail::read_checkpoint(*dir_, name, file, why) || belongs_elsewhere(file, g, why) ||
+            !load_variables(file, dir_->path_of(name), why)) {
+            rejected += "\n  " + dir_->path_of(name) + ": " + why;
+            return false;
+        }
+        last_generation_ = g;
+        owns_generations_ = true;
+        if (!rejected.empty())
+            detail::log_line("reprise: warning: restoring the older generation " +
+                             std::to_string(g) + "; rejected:" + rejected);
+        if (!options_.quiet) {
+            std::string line = "reprise: restored generation " + std::to_string(g) + " (" +
+                               detail::human_bytes(file.file_size) + ", " +
+                               detail::human_rate(file.file_size, seconds_since(start)) +
+                               ") from " + dir_->path_of(name);
+            if (!job_.restart_known && options_.restore == RestorePolicy::automatic)
+                line += job_.named ? "; REPRISE_RESTORE=never starts afresh"
+                                   : "; RESTARTED=0 starts afresh";
+            detail::log_line(line);
+        }
+        return true;
+    }
+
     // Loads exactly generation `g` into the tracked variables. Returns false, with the
     // file and the reason in `why`, when that file is missing, damaged or another job's.
     // @throws Error when the variables differ from the tracked ones (as restore()).
     bool restore_generation(std::uint64_t g, std::string& why) {
         restore_called_ = true;
-        const std::string name = file_name(g);
-        const auto start = std::chrono::steady_clock::now();
-        detail::VerifiedCheckpoint file;
-        if (!detail::read_checkpoint(*dir_, name, file, why) || belongs_elsewhere(file, g, why) ||
-            !load_variables(file, dir_->path_of(name), why)) {
-            why = dir_->path_of(name) + ": " + why;
-            return false;
-        }
-        last_generation_ = g;
-        if (!options_.quiet)
-            detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
-                             detail::human_bytes(file.file_size) + ", " +
-                             detail::human_rate(file.file_size, seconds_since(start)) +
-                             ") from " + dir_->path_of(name));
-        return true;
+        why.clear();
+        if (load_generation(g, why)) return true;
+        why.erase(0, 3); // "\n  " before "<path>: <reason>"
+        return false;
     }
 
     // The newest generation on disk older than `g`; 0 when none.
@@ -456,6 +538,15 @@ private:
         std::vector<std::uint64_t> doomed;
         for (std::uint64_t g : on_disk_)
             if (g != keep) doomed.push_back(g);
+        // Nothing is overwritten unless this process still holds the job's lock file.
+        lock_->verify(*dir_);
+        // Generations of an earlier run that this one did not restore go with its first
+        // save (or, under coordination, once every process has it): never silently.
+        if (!owns_generations_ && !on_disk_.empty())
+            detail::log_line("reprise: warning: this run did not restore " +
+                             describe_generations() + " of an earlier run of " +
+                             describe_job() + "; its first save, generation " +
+                             std::to_string(generation) + ", supersedes them");
         std::vector<std::uint64_t> removed = doomed;
         std::string recycle;
         if (!removed.empty()) {
@@ -492,6 +583,7 @@ private:
             }
         }
         last_generation_ = generation;
+        owns_generations_ = true;
         timer_->rearm();
         if (!options_.quiet)
             detail::log_line("reprise: saved generation " + std::to_string(generation) + " (" +
@@ -727,6 +819,7 @@ private:
     }
 
     void stop(bool saved) {
+        stop_honoured_ = true;
         const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
         const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
                                  (saved || finished_ ? "" : " although the save failed");
@@ -740,8 +833,74 @@ private:
         case StopAction::reraise:
             detail::log_line(what);
             release_for_exit();
+            // A death by signal flushes no stdio buffer: the program's redirected output
+            // would end without its last lines.
+            detail::flush_standard_streams();
             detail::die_by_signal(sig);
         }
+    }
+
+    // A stop signal that arrived and that no poll acted on (it came after the last poll,
+    // or during finish()): honoured once reprise has let go of everything.
+    void honour_unhandled_stop() {
+        const int sig = detail::g_stop_signal.load();
+        if (sig == 0 || stop_honoured_ || options_.on_stop == StopAction::return_to_caller)
+            return;
+        stop_honoured_ = true;
+        uninstall_signal_handlers();
+        if (options_.on_stop == StopAction::exit) {
+            detail::log_line(std::string("reprise: stopping on ") + signal_name(sig) +
+                             " that arrived after the last poll, exit status " +
+                             std::to_string(options_.exit_status));
+            std::exit(options_.exit_status);
+        }
+        detail::log_line(std::string("reprise: stopping on ") + signal_name(sig) +
+                         " that arrived after the last poll");
+        detail::flush_standard_streams();
+        detail::die_by_signal(sig);
+    }
+
+    void uninstall_signal_handlers() noexcept {
+        if (!signals_) return;
+        detail::SignalHandlers* expected = signals_.get();
+        detail::g_signal_handlers.compare_exchange_strong(expected, nullptr);
+        signals_.reset();
+    }
+
+    // fork() copies this object into the child, but not its threads, and the child's
+    // copy of the lock descriptor is closed (fork.hpp): it must not save, remove, join.
+    bool in_forked_child() const noexcept { return owner_pid_ != 0 && ::getpid() != owner_pid_; }
+
+    void refuse_in_child(const char* what) const {
+        if (in_forked_child())
+            throw Error(std::string("reprise: ") + what + " in a child made by fork(): this "
+                        "Checkpointer belongs to process " + std::to_string(owner_pid_) +
+                        "; a child that must save makes a Checkpointer of its own");
+    }
+
+    // The child's end of an inherited Checkpointer: the threads it names run only in the
+    // parent (joining them would wait forever) and the lock descriptor is already closed,
+    // so their handles are let go of without a system call. Memory is all this leaks.
+    void abandon() noexcept {
+        for (std::thread* t : {&writer_, &cleaner_})
+            if (t->joinable()) new std::thread(std::move(*t));
+        (void)timer_.release();
+        (void)lock_.release();
+        (void)signals_.release();
+    }
+
+    // Every file name this Checkpointer creates must be creatable: checked now, not at
+    // the first save hours later. The longest is a checkpoint's temporary file.
+    void check_file_names() const {
+        const std::string longest = file_name(detail::kMaxGeneration) + ".tmp";
+        long limit = ::fpathconf(dir_->fd(), _PC_NAME_MAX);
+        if (limit <= 0) limit = 255;
+        if (longest.size() > static_cast<std::size_t>(limit))
+            throw Error("reprise: checkpoint name '" + options_.name + "' and job '" +
+                        job_.key() + "' make file names of " + std::to_string(longest.size()) +
+                        " bytes (" + longest + "), more than the " + std::to_string(limit) +
+                        " that " + dir_->path() + " allows; choose a shorter REPRISE_NAME or "
+                        "REPRISE_JOB");
     }
 
     static const char* signal_name(int sig) {
@@ -784,7 +943,7 @@ private:
         wait_for_writer(); // a save in flight is worth finishing
         if (timer_) timer_->stop();
         finish_cleanup();
-        signals_.reset();
+        uninstall_signal_handlers();
     }
 
     void release() noexcept {
@@ -819,6 +978,9 @@ private:
     std::string writer_error_;
     bool restore_called_ = false;
     bool finished_ = false;
+    pid_t owner_pid_ = 0;            // the process that made this object (fork.hpp)
+    bool owns_generations_ = false;  // this run restored or saved: the job's files are its
+    bool stop_honoured_ = false;     // a poll (or finish) acted on the stop signal
     // Coordination (save_as, confirm, discard): the generation all processes committed
     // last, kept as the fallback before this run's first save (0: none known); the one
     // an uncommitted save superseded; the last one before that save.

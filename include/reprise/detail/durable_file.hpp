@@ -12,6 +12,7 @@
 #include <boost/filesystem.hpp>
 
 #include <csignal>
+#include <dirent.h>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -48,15 +49,40 @@ public:
             throw_errno("fsync of directory", path_, errno);
     }
 
-    // Calls f(name) for every entry of the directory.
+    // Calls f(name) for every entry of the directory, read through its descriptor: a
+    // chdir() of the program, or the path renamed or replaced, changes nothing. A fresh
+    // open of "." gives readdir a file offset of its own.
     // @throws Error when it cannot be listed.
     template <class F>
     void for_each_name(F&& f) const {
-        boost::system::error_code ec;
-        for (boost::filesystem::directory_iterator it(path_, ec), end; !ec && it != end;
-             it.increment(ec))
-            f(it->path().filename().string());
-        if (ec) throw Error("reprise: listing " + path_ + ": " + ec.message());
+        const int fd = sys::open_listing(fd_, path_.c_str());
+        if (fd < 0) throw_errno("listing", path_, errno);
+        DIR* listing = ::fdopendir(fd);
+        if (!listing) {
+            const int err = errno;
+            sys::close(fd);
+            throw_errno("listing", path_, err);
+        }
+        struct Close {
+            DIR* d;
+            int fd;
+            ~Close() {
+#ifdef REPRISE_TESTING
+                seam_closed(fd);
+#endif
+                ::closedir(d);
+            }
+        } close{listing, fd};
+        for (;;) {
+            errno = 0;
+            const struct dirent* entry = ::readdir(listing);
+            if (!entry) break;
+            const char* name = entry->d_name;
+            if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+                continue;
+            f(std::string(name));
+        }
+        if (errno != 0) throw_errno("listing", path_, errno);
     }
 
     // Removes `name`; a file already gone is not an error.

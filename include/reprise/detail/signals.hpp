@@ -78,10 +78,17 @@ public:
     SignalHandlers(const SignalHandlers&) = delete;
     SignalHandlers& operator=(const SignalHandlers&) = delete;
 
+    // Puts back, for each signal, the action this object replaced, but only where ours is
+    // still installed: a handler the program installed after the Checkpointer is its own
+    // business and stays. Only sigaction: safe in a forked child (see fork.hpp).
     void restore() noexcept {
         for (std::size_t i = 0; i < kCount; ++i) {
-            if (installed_[i]) ::sigaction(kHandledSignals[i], &previous_[i], nullptr);
+            if (!installed_[i]) continue;
             installed_[i] = false;
+            struct sigaction current {};
+            if (::sigaction(kHandledSignals[i], nullptr, &current) != 0) continue;
+            if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != on_signal) continue;
+            ::sigaction(kHandledSignals[i], &previous_[i], nullptr);
         }
     }
 

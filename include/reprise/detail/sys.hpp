@@ -239,6 +239,15 @@ inline int open_directory(const char* path) {
     return fd;
 }
 
+// Opens the directory `dirfd` again (".") for a listing with a file offset of its own;
+// `path` names it for the seam.
+inline int open_listing(int dirfd, [[maybe_unused]] const char* path) {
+    REPRISE_FAULT_SEAM("listopen", path, (void)0, 0);
+    const int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REPRISE_SEAM_OPENED(fd, path);
+    return fd;
+}
+
 inline ssize_t pwrite(int fd, const void* data, std::size_t n, off_t offset,
                       [[maybe_unused]] const char* op = "write") {
     REPRISE_FAULT_SEAM(op, REPRISE_SEAM_NAME_OF(fd), return ::pwrite(fd, data, n / 2, offset), n);
@@ -260,6 +269,12 @@ inline int fstat(int fd, struct stat* st) {
 inline int fcntl(int fd, int cmd, int arg) {
     REPRISE_FAULT_SEAM("fcntl", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
     return ::fcntl(fd, cmd, arg);
+}
+// fstatat of `name` in `dirfd`, not following a final symbolic link.
+inline int fstatat(int dirfd, const char* name, struct stat* st,
+                   [[maybe_unused]] const char* op = "stat") {
+    REPRISE_FAULT_SEAM(op, name, (void)0, 0);
+    return ::fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW);
 }
 inline int fcntl_lock(int fd, int cmd, struct flock* lock) {
     REPRISE_FAULT_SEAM("lock", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
