@@ -633,12 +633,14 @@ TEST_CASE("policy always restores whenever a checkpoint exists", "[restore][poli
     CHECK(r.v == 5);
 }
 
-TEST_CASE("policy automatic restores a run by hand only when RESTARTED=1", "[restore][policy]") {
+TEST_CASE("policy automatic restores a run by hand unless RESTARTED=0", "[restore][policy]") {
     reprise_test::clear_environment();
     TempDir dir;
     save_int(dir.path(), 5);
-    SECTION("no RESTARTED: a fresh start") {
-        CHECK_FALSE(restore_int(dir.path(), RestorePolicy::automatic).loaded);
+    SECTION("no RESTARTED: the unfinished checkpoint is restored") {
+        const Restored r = restore_int(dir.path(), RestorePolicy::automatic);
+        CHECK(r.loaded);
+        CHECK(r.v == 5);
     }
     SECTION("RESTARTED=0: a fresh start") {
         ScopedEnv env(Env{{"RESTARTED", "0"}});
@@ -1096,7 +1098,7 @@ TEST_CASE("REPRISE_RESTORE overrides Options::restore", "[environment][restore][
         CHECK_FALSE(restore_int(dir.path(), RestorePolicy::always).loaded);
     }
     SECTION("auto over always") {
-        ScopedEnv env(Env{{"REPRISE_RESTORE", "auto"}});
+        ScopedEnv env(Env{{"REPRISE_RESTORE", "auto"}, {"RESTARTED", "0"}});
         CHECK_FALSE(restore_int(dir.path(), RestorePolicy::always).loaded);
     }
 }
@@ -1188,7 +1190,7 @@ TEST_CASE("other unintelligible REPRISE_* values make the constructor throw nami
     reprise_test::clear_environment();
     TempDir dir;
     const std::vector<std::pair<std::string, std::string>> bad{
-        {"REPRISE_INTERVAL", "-1"}, {"REPRISE_INTERVAL", "1s"}, {"REPRISE_LOG", "loud"},
+        {"REPRISE_INTERVAL", "-1"}, {"REPRISE_INTERVAL", "1 s"}, {"REPRISE_LOG", "loud"},
         {"REPRISE_MODE", "async"},  {"REPRISE_SIGNALS", "yes"}, {"REPRISE_ON_STOP", "exit:256"}};
     for (const auto& [name, value] : bad) {
         ScopedEnv env(Env{{name, value}});
