@@ -123,6 +123,11 @@ struct Observation {
 
 bool is_stop_signal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGUSR2; }
 
+// How an ended run is shown, and whether `restart` takes it: decided here only. The exit
+// status alone does not say "finished": a program that stops in the REPRISE_ON_STOP=return
+// style saves, leaves its loop and returns 0. What does say it is the checkpoint
+// directory: finish() removes the job's checkpoints, so a run that exited 0 and left one of
+// its job's checkpoints there was stopped, and resumes from it.
 void classify_ended(Observation& o) {
     const Run& run = o.job.run;
     const bool checkpointed = !o.generations.empty();
@@ -140,6 +145,9 @@ void classify_ended(Observation& o) {
             o.kind = Kind::dead;
             o.status = "dead: killed by " + signal_name(run.signal);
         }
+    } else if (run.exit_status == 0 && checkpointed) { // REPRISE_ON_STOP=return, or no finish()
+        o.kind = Kind::stopped;
+        o.status = "stopped (exit status 0, its checkpoint kept)";
     } else if (run.exit_status == 0) {
         o.kind = Kind::finished;
         o.status = "finished";
@@ -834,9 +842,10 @@ int restart_job(long id, bool detach) {
         is_alive(last.pid, last.pid_start))
         throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
                     std::to_string(last.pid) + ")");
-    if (last.state == "ended" && last.error.empty() && last.signal == 0 && last.exit_status == 0)
-        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0): there is "
-                    "nothing to resume; `reprise start` runs the program anew");
+    if (last.state == "ended" && observe_ended(registry, job).kind == Kind::finished)
+        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0 and no checkpoint "
+                    "left: finish() removes them): there is nothing to resume; `reprise start` runs "
+                    "the program anew");
     const std::vector<Generation> gens = generations(registry, job);
     if (last.state != "ended")
         detail::log_line("reprise " + what + ": its last run, on " + last.host +
