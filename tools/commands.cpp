@@ -10,6 +10,7 @@
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/job.hpp"
 #include "reprise/detail/log.hpp"
+#include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/error.hpp"
 
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -121,6 +123,11 @@ struct Observation {
 
 bool is_stop_signal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGUSR2; }
 
+// How an ended run is shown, and whether `restart` takes it: decided here only. The exit
+// status alone does not say "finished": a program that stops in the REPRISE_ON_STOP=return
+// style saves, leaves its loop and returns 0. What does say it is the checkpoint
+// directory: finish() removes the job's checkpoints, so a run that exited 0 and left one of
+// its job's checkpoints there was stopped, and resumes from it.
 void classify_ended(Observation& o) {
     const Run& run = o.job.run;
     const bool checkpointed = !o.generations.empty();
@@ -138,6 +145,9 @@ void classify_ended(Observation& o) {
             o.kind = Kind::dead;
             o.status = "dead: killed by " + signal_name(run.signal);
         }
+    } else if (run.exit_status == 0 && checkpointed) { // REPRISE_ON_STOP=return, or no finish()
+        o.kind = Kind::stopped;
+        o.status = "stopped (exit status 0, its checkpoint kept)";
     } else if (run.exit_status == 0) {
         o.kind = Kind::finished;
         o.status = "finished";
@@ -175,6 +185,15 @@ void classify_live(Observation& o, LockState supervisor, LockState program) {
     }
 }
 
+// What an ended run left: its record and the checkpoints on disk, classified.
+Observation observe_ended(const Registry& registry, const Job& job) {
+    Observation o;
+    o.job = job;
+    o.generations = generations(registry, o.job);
+    classify_ended(o);
+    return o;
+}
+
 Observation observe(const Registry& registry, long id) {
     Observation o;
     o.job = registry.load(id);
@@ -183,19 +202,39 @@ Observation observe(const Registry& registry, long id) {
         const LockState program = probe_lock(library_lock(registry, o.job));
         // A supervisor records the end before it lets go of the lock: read again.
         if (supervisor != LockState::held) o.job = registry.load(id);
-        if (o.job.run.state != "ended") classify_live(o, supervisor, program);
+        if (o.job.run.state != "ended") {
+            classify_live(o, supervisor, program);
+            o.generations = generations(registry, o.job);
+            return o;
+        }
     }
-    o.generations = generations(registry, o.job);
-    if (o.job.run.state == "ended") classify_ended(o);
-    return o;
+    return observe_ended(registry, o.job);
 }
 
-// "pid host" from a lock file, for messages.
+// "process PID on host HOST" from a lock file ("PID HOST"), for messages; a lock file
+// that is not a small regular file saying that is "another process".
 std::string lock_holder(const std::string& path) {
-    std::ifstream in(path);
-    std::string pid, host;
-    in >> pid >> host;
-    return pid.empty() ? std::string("another process") : "process " + pid + " on host " + host;
+    struct stat st {};
+    int err = 0;
+    std::string why;
+    const detail::FileHandle file = open_regular(AT_FDCWD, path, O_RDONLY, 0, st, err, why);
+    char buffer[512];
+    const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), sizeof buffer);
+    if (file.get() < 0 || size == 0 || !detail::read_exact(file.get(), buffer, size, 0).empty())
+        return "another process";
+    const std::string text(buffer, static_cast<std::size_t>(size));
+    const auto space = text.find(' ');
+    const auto end = text.find_first_of(" \n", space == std::string::npos ? space : space + 1);
+    if (space == std::string::npos) return "another process";
+    const std::string pid = text.substr(0, space);
+    const std::string host = text.substr(space + 1, end == std::string::npos ? end : end - space - 1);
+    try {
+        detail::parse_unsigned("pid", pid, 1);
+        detail::check_identifier("host", host, 255);
+    } catch (const Error&) {
+        return "another process";
+    }
+    return "process " + pid + " on host " + host;
 }
 
 // ---- running a program --------------------------------------------------------------------
@@ -296,8 +335,9 @@ void close_other_descriptors(std::initializer_list<int> keep) {
     if (DIR* dir = ::opendir("/proc/self/fd")) {
         const int own = ::dirfd(dir);
         while (const dirent* e = ::readdir(dir)) {
-            const long long fd = detail::parse_count(e->d_name);
-            if (fd > 2 && fd != own) open.push_back(static_cast<int>(fd));
+            const std::optional<std::uint64_t> fd = detail::decimal(e->d_name);
+            if (fd && *fd > 2 && *fd <= INT_MAX && static_cast<int>(*fd) != own)
+                open.push_back(static_cast<int>(*fd));
         }
         ::closedir(dir);
     }
@@ -415,8 +455,18 @@ int supervise(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock
 int run_detached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock,
                  const std::string& verb, bool fresh) {
     const std::string log_path = registry.log(job.id);
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    struct stat log_stat {};
+    int log_error = 0;
+    std::string log_why;
+    detail::FileHandle log_file =
+        open_regular(AT_FDCWD, log_path, O_WRONLY | O_CREAT | O_APPEND, 0600, log_stat, log_error, log_why);
+    if (log_file.get() < 0) {
+        if (log_error != 0) throw_errno(verb + ": opening the job's log", log_path, log_error);
+        throw Error("reprise: " + verb + ": opening the job's log " + log_path + ": " + log_why);
+    }
+    const int log = ::fcntl(log_file.get(), F_DUPFD_CLOEXEC, 0);
     if (log < 0) throw_errno(verb + ": opening the job's log", log_path, errno);
+    log_file = detail::FileHandle();
     int handshake[2];
     if (::pipe2(handshake, O_CLOEXEC) != 0) {
         const int err = errno;
@@ -582,11 +632,19 @@ int start_job(const StartRequest& request) {
         throw Error("reprise: start: " + program +
                     (program.find('/') == std::string::npos ? ": no such program in PATH"
                                                             : ": not an executable file"));
-    if (!(request.every >= 0)) throw Error("reprise: start: --every must not be negative");
+    // main() parsed --every (detail::parse_duration); a value from elsewhere must not write
+    // a record that every later command would refuse.
+    if (!(request.every >= 0 && request.every <= detail::kMaxDurationSeconds))
+        throw Error("reprise: start: --every out of range: " + std::to_string(request.every) + " s");
+    const std::string name =
+        request.name.empty() ? boost::filesystem::path(program).filename().string() : request.name;
+    detail::check_identifier(request.name.empty() ? "the program's file name (--name sets another)"
+                                                  : "--name",
+                             name);
 
     const Registry registry(Registry::default_root());
     Job job;
-    job.name = request.name.empty() ? boost::filesystem::path(program).filename().string() : request.name;
+    job.name = name;
     job.command = request.command;
     char cwd[4096];
     if (!::getcwd(cwd, sizeof cwd)) throw_errno("start: getcwd", ".", errno);
@@ -620,6 +678,11 @@ int list_jobs() {
         } catch (const NoSuchJob&) {
             // removed since it was listed
         } catch (const std::exception& e) {
+            // Listed all the same, so that it is seen; why on stderr, and the exit status 1.
+            const char* what = dynamic_cast<const CorruptEntry*>(&e)  ? "corrupt entry (see `reprise info " :
+                               dynamic_cast<const UnsafeEntry*>(&e)   ? "refused: another user owns or may write it (see `reprise info " :
+                                                                        "unreadable (see `reprise info ";
+            rows.push_back({std::to_string(id), "-", what + std::to_string(id) + "`)", "-", "-"});
             std::cout.flush();
             detail::log_line("reprise: list: " + without_prefix(e.what()));
             status = 1;
@@ -779,9 +842,10 @@ int restart_job(long id, bool detach) {
         is_alive(last.pid, last.pid_start))
         throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
                     std::to_string(last.pid) + ")");
-    if (last.state == "ended" && last.error.empty() && last.signal == 0 && last.exit_status == 0)
-        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0): there is "
-                    "nothing to resume; `reprise start` runs the program anew");
+    if (last.state == "ended" && observe_ended(registry, job).kind == Kind::finished)
+        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0 and no checkpoint "
+                    "left: finish() removes them): there is nothing to resume; `reprise start` runs "
+                    "the program anew");
     const std::vector<Generation> gens = generations(registry, job);
     if (last.state != "ended")
         detail::log_line("reprise " + what + ": its last run, on " + last.host +
@@ -846,11 +910,11 @@ int inspect(const std::string& target) {
         return inspect_file(target);
     }
     const int err = errno;
-    const long long id = detail::parse_count(target);
-    if (id <= 0 || target.find('/') != std::string::npos)
+    const std::optional<std::uint64_t> id = detail::decimal(target);
+    if (!id || *id == 0 || *id > kMaxJobId || target[0] == '0')
         throw Error("reprise: inspect " + target + ": " + errno_text(err) + " (neither a file nor a job id)");
     const Registry registry(Registry::default_root());
-    const Job job = registry.load(static_cast<long>(id));
+    const Job job = registry.load(static_cast<long>(*id));
     const std::vector<Generation> gens = generations(registry, job);
     if (gens.empty())
         throw Error("reprise: inspect " + target + ": " + job_word(job.id) + " has no checkpoint in " +

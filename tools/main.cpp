@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "registry.hpp"
 
+#include "reprise/detail/parse.hpp"
 #include "reprise/error.hpp"
 #include "reprise/version.hpp"
 
@@ -15,7 +16,6 @@
 
 #include <exception>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -41,15 +41,29 @@ std::string usage_error(const CLI::App* app, const CLI::Error& e) {
     return "reprise: " + where + e.what() + "\nRun with --help for more information.\n";
 }
 
-CLI::Option* add_id(CLI::App* command, long& id) {
-    return command->add_option("ID", id, "the job's id, as `reprise list` shows it")
-        ->required()
-        ->check([](const std::string& text) {
-            const bool number = !text.empty() && text.size() < 13 && text[0] != '0' &&
-                                text.find_first_not_of("0123456789") == std::string::npos;
-            return number ? std::string()
-                          : "'" + text + "' is not a job id (a positive whole number, as `reprise list` shows)";
-        });
+// The job id is taken as typed and parsed after CLI11, by detail/parse.hpp, like every
+// other value from outside (see parse_arguments).
+CLI::Option* add_id(CLI::App* command, std::string& id) {
+    return command->add_option("ID", id, "the job's id, as `reprise list` shows it")->required();
+}
+
+constexpr const char* kDurationHelp =
+    "90 or 1.5 (seconds), 90s, 30m, 1h, 2d; at most 3650d";
+
+// A duration that must be more than zero (a timeout; a period, where 0 would mean none).
+double positive_duration(const char* option, const std::string& text) {
+    const double seconds = reprise::detail::parse_duration(option, text);
+    if (seconds <= 0)
+        reprise::detail::bad_value(option, text, std::string("a duration more than zero: ") + kDurationHelp);
+    return seconds;
+}
+
+long job_id(const std::string& text) {
+    if (text.size() > 1 && text[0] == '0') // "007" is not how `reprise list` shows a job
+        reprise::detail::bad_value("ID", text,
+                                   "a whole number from 1 to " + std::to_string(reprise::manager::kMaxJobId) +
+                                       " as `reprise list` shows it (no leading zero)");
+    return static_cast<long>(reprise::detail::parse_unsigned("ID", text, 1, reprise::manager::kMaxJobId));
 }
 
 } // namespace
@@ -64,28 +78,25 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", version_text());
     app.failure_message(usage_error);
     app.footer("The registry is REPRISE_HOME (default: ~/.local/share/reprise); it may be on NFS,\n"
-               "shared by several hosts. `reprise COMMAND --help` describes each command.");
+               "shared by several hosts. It must be yours: a registry directory, job directory or\n"
+               "job record that another user owns, or that group or others may write, is refused\n"
+               "(`chmod go-w PATH`), since `restart` runs the command a record holds.\n"
+               "Durations (--every, --timeout): 90 or 1.5 (seconds), 90s, 30m, 1h, 2d; at most 3650d.\n"
+               "A job that exited 0 is \"finished\" only when no checkpoint of it is left (finish()\n"
+               "removes them); with one left it is \"stopped\" and `restart` resumes it.\n"
+               "`reprise COMMAND --help` describes each command.");
 
     manager::StartRequest start;
+    std::string start_every;
     CLI::App* start_command = app.add_subcommand(
         "start", "Start a new job: a new id, the program run with JOB_ID=<id> and its own checkpoint\n"
                  "directory; attached to this terminal (Ctrl-C saves and stops) unless --detach.");
     start_command
-        ->add_option("--every", start.every,
-                     "checkpoint periodically, e.g. 90s, 30m, 1h, 2d (a bare number is seconds)")
-        ->transform(CLI::AsNumberWithUnit(std::map<std::string, double>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}},
-                                          CLI::AsNumberWithUnit::CASE_SENSITIVE)
-                        .description(""))
-        ->check([](const std::string& seconds) {
-            double value = 0;
-            return CLI::detail::lexical_cast(seconds, value) && value > 0
-                       ? std::string()
-                       : "a duration must be more than zero, not " + seconds + " s";
-        })
+        ->add_option("--every", start_every,
+                     std::string("checkpoint periodically (REPRISE_INTERVAL): ") + kDurationHelp +
+                         "; 0: never (the default)")
         ->type_name("DURATION");
-    start_command
-        ->add_option("--name", start.name, "the checkpoint name (default: the program's file name)")
-        ->check([](const std::string& name) { return name.empty() ? std::string("empty name") : std::string(); });
+    start_command->add_option("--name", start.name, "the checkpoint name (default: the program's file name)");
     start_command->add_flag("-d,--detach", start.detach,
                             "run in the background, output in the job's log (see `reprise info`)");
     start_command->add_option("PROGRAM", start.command, "the program, then its arguments (after --)")
@@ -95,38 +106,40 @@ int main(int argc, char** argv) {
     CLI::App* list_command = app.add_subcommand(
         "list", "One line per job: id, host, status, last checkpoint, command.");
 
-    long info_id = 0;
+    std::string info_id;
     CLI::App* info_command = app.add_subcommand(
         "info", "Everything about one job: host, command, status, generations, restarts...");
     add_id(info_command, info_id);
 
-    long checkpoint_id = 0;
-    double checkpoint_timeout = 120;
+    std::string checkpoint_id;
+    std::string checkpoint_timeout = "120";
     CLI::App* checkpoint_command = app.add_subcommand(
         "checkpoint", "Ask a running job for a checkpoint (SIGUSR1) and wait until the new generation\n"
                       "is on disk, verified and durable; then print it. The job must run on this host.");
     add_id(checkpoint_command, checkpoint_id);
-    checkpoint_command->add_option("--timeout", checkpoint_timeout, "seconds to wait (default 120)")
-        ->check(CLI::PositiveNumber);
+    checkpoint_command
+        ->add_option("--timeout", checkpoint_timeout, std::string("how long to wait (default 120s): ") + kDurationHelp)
+        ->type_name("DURATION");
 
-    long stop_id = 0;
-    double stop_timeout = 300;
+    std::string stop_id;
+    std::string stop_timeout = "300";
     CLI::App* stop_command = app.add_subcommand(
         "stop", "Save and stop a running job (SIGTERM) and wait until it has ended. The job must\n"
                 "run on this host.");
     add_id(stop_command, stop_id);
-    stop_command->add_option("--timeout", stop_timeout, "seconds to wait (default 300)")
-        ->check(CLI::PositiveNumber);
+    stop_command->add_option("--timeout", stop_timeout, std::string("how long to wait (default 300s): ") + kDurationHelp)
+        ->type_name("DURATION");
 
-    long restart_id = 0;
+    std::string restart_id;
     bool restart_detach = false;
     CLI::App* restart_command = app.add_subcommand(
         "restart", "Run a job that is not running again, here, from its newest valid checkpoint\n"
-                   "(RESTARTED=1, same job id); refused while the job runs on any host.");
+                   "(RESTARTED=1, same job id); refused while the job runs on any host, and for a\n"
+                   "job that finished (exit status 0 and no checkpoint left: finish() removed them).");
     add_id(restart_command, restart_id);
     restart_command->add_flag("-d,--detach", restart_detach, "run in the background, output in the job's log");
 
-    long rm_id = 0;
+    std::string rm_id;
     CLI::App* rm_command =
         app.add_subcommand("rm", "Remove a job that is not running: its record, checkpoints and log.");
     add_id(rm_command, rm_id);
@@ -144,23 +157,44 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
 
-    // "info 7", "restart 7": what a registry error about the entry is prefixed with.
-    std::string what;
-    for (const CLI::App* sub : app.get_subcommands()) {
-        what = sub->get_name();
-        for (const long id : {info_id, checkpoint_id, stop_id, restart_id, rm_id})
-            if (id > 0) what += " " + std::to_string(id);
-        if (!inspect_target.empty()) what += " " + inspect_target;
+    // Every value from the command line through detail/parse.hpp, strictly: a value that is
+    // not understood is a usage error naming the option and the value.
+    std::string command_name;
+    for (const CLI::App* sub : app.get_subcommands()) command_name = sub->get_name();
+    long id = 0;
+    double timeout = 0;
+    try {
+        for (const auto& [command, text] : {std::pair<CLI::App*, const std::string*>{info_command, &info_id},
+                                            {checkpoint_command, &checkpoint_id}, {stop_command, &stop_id},
+                                            {restart_command, &restart_id}, {rm_command, &rm_id}})
+            if (*command) id = job_id(*text);
+        if (*start_command) {
+            if (*start_command->get_option("--every"))
+                start.every = reprise::detail::parse_duration("--every", start_every);
+            if (*start_command->get_option("--name")) reprise::detail::check_identifier("--name", start.name);
+        }
+        if (*checkpoint_command) timeout = positive_duration("--timeout", checkpoint_timeout);
+        if (*stop_command) timeout = positive_duration("--timeout", stop_timeout);
+    } catch (const reprise::Error& e) {
+        std::string message = e.what();
+        if (message.rfind("reprise: ", 0) == 0) message.erase(0, 9);
+        std::cerr << "reprise: " << command_name << ": " << message << "\nRun with --help for more information.\n";
+        return 2;
     }
+
+    // "info 7", "restart 7": what a registry error about the entry is prefixed with.
+    std::string what = command_name;
+    if (id > 0) what += " " + std::to_string(id);
+    if (!inspect_target.empty()) what += " " + inspect_target;
 
     try {
         if (*start_command) return manager::start_job(start);
         if (*list_command) return manager::list_jobs();
-        if (*info_command) return manager::show_info(info_id);
-        if (*checkpoint_command) return manager::checkpoint_job(checkpoint_id, checkpoint_timeout);
-        if (*stop_command) return manager::stop_job(stop_id, stop_timeout);
-        if (*restart_command) return manager::restart_job(restart_id, restart_detach);
-        if (*rm_command) return manager::remove_job(rm_id);
+        if (*info_command) return manager::show_info(id);
+        if (*checkpoint_command) return manager::checkpoint_job(id, timeout);
+        if (*stop_command) return manager::stop_job(id, timeout);
+        if (*restart_command) return manager::restart_job(id, restart_detach);
+        if (*rm_command) return manager::remove_job(id);
         if (*inspect_command) return manager::inspect(inspect_target);
     } catch (const manager::RegistryEntryError& e) {
         std::cout.flush();

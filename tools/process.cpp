@@ -3,6 +3,7 @@
 
 #include "process.hpp"
 
+#include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/error.hpp"
 
@@ -48,10 +49,10 @@ std::uint64_t process_start(long pid) {
     fields >> state;
     if (state == "Z" || state == "X" || state == "x") return 0;
     std::string field;
-    for (int i = 4; i < 22; ++i) fields >> field; // fields 4..21
-    std::uint64_t start = 0;
-    if (!(fields >> start)) return 0;
-    return start;
+    for (int i = 4; i <= 22; ++i) fields >> field; // fields 4..21, then starttime
+    if (!fields) return 0;
+    // Digits only, in 64 bits (detail/parse.hpp); anything else is no process we know.
+    return detail::decimal(field).value_or(0);
 }
 
 bool is_alive(long pid, std::uint64_t start) {

@@ -15,12 +15,19 @@
 //
 // Only the holder of run.lock writes job.json (the supervisor of a run, or `restart` and
 // `rm` before they start or remove one), so there are no lost updates between hosts.
+//
+// job.json says what `restart` runs, as the user who runs it: the registry, jobs/, ids/,
+// each jobs/<n>/ and each job.json must belong to that user and be writable by nobody
+// else (ssh's rule for ~/.ssh), and every file is opened without following a link or
+// waiting on a FIFO, every directory listed through its descriptor.
 
+#include "reprise/detail/format.hpp"
 #include "reprise/error.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace reprise::manager {
@@ -38,12 +45,38 @@ public:
     using RegistryEntryError::RegistryEntryError;
 };
 
-/// A registry entry that cannot be read back (missing or unparsable job.json, wrong
-/// fields). `reprise rm N` removes such an entry.
+/// A registry entry that cannot be read back (missing or unparsable job.json, a field of
+/// the wrong type or out of range, a FIFO or a link in place of a file). `reprise rm N`
+/// removes such an entry.
 class CorruptEntry : public RegistryEntryError {
 public:
     using RegistryEntryError::RegistryEntryError;
 };
+
+/// A registry entry (job directory or record) that another user owns or may write: its
+/// command is not run, its record not trusted. The message says which path, its owner and
+/// mode, and what to do (`chmod go-w PATH`).
+class UnsafeEntry : public RegistryEntryError {
+public:
+    using RegistryEntryError::RegistryEntryError;
+};
+
+/// The largest job id: 12 digits (ids are directory names and arguments; no id that a
+/// registry could give comes near it).
+inline constexpr std::uint64_t kMaxJobId = 999999999999ULL;
+
+/// Why the file or directory `st` describes may not be trusted with commands run as this
+/// user: "" when it belongs to the effective user and neither its group nor others may
+/// write it; else a sentence naming `path`, `what` it is, its owner and mode, and the fix.
+std::string ownership_problem(const struct stat& st, const std::string& path, const std::string& what);
+
+/// Opens `name` in the directory `dirfd` (its path `path`, for messages) as the registry
+/// opens every file: no link followed, no FIFO or device waited on (O_NOFOLLOW|O_NONBLOCK),
+/// a regular file only (fstat), then O_NONBLOCK cleared (detail::clear_nonblocking).
+/// Returns the descriptor with `st` filled; or an invalid handle, `err` the errno (ENOENT:
+/// absent) or 0 when the file is there but is not a regular file, and `why` in words.
+detail::FileHandle open_regular(int dirfd, const std::string& name, int flags, mode_t mode,
+                                struct stat& st, int& err, std::string& why);
 
 /// Seconds since the epoch, now.
 std::int64_t now_seconds();
@@ -86,7 +119,8 @@ class HeldLock {
 public:
     /// Takes the lock on `path` without waiting. Returns nullptr when another open file
     /// description holds it. `create`: create the file (mode 0600) when missing.
-    /// @throws Error naming the path and the system error for any other failure.
+    /// @throws Error naming the path and the system error for any other failure, and when
+    /// `path` is not a regular file (a FIFO there is not waited on).
     static std::unique_ptr<HeldLock> try_take(const std::string& path, bool create);
 
     ~HeldLock();
@@ -94,11 +128,11 @@ public:
     HeldLock& operator=(const HeldLock&) = delete;
 
     /// The descriptor (close-on-exec).
-    int fd() const noexcept { return fd_; }
+    int fd() const noexcept { return file_.get(); }
 
 private:
-    explicit HeldLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    explicit HeldLock(detail::FileHandle file) : file_(std::move(file)) {}
+    detail::FileHandle file_;
 };
 
 /// Whether a process holds a write lock on a file, asked without taking it.
@@ -109,7 +143,8 @@ enum class LockState {
     unknown,    ///< the file system cannot say (no lock manager on this NFS mount...)
 };
 
-/// Probes `path` with F_OFD_GETLK. Never throws.
+/// Probes `path` with F_OFD_GETLK. A FIFO, a device or a link in its place is not waited
+/// on: `unknown`. Never throws.
 LockState probe_lock(const std::string& path) noexcept;
 
 /// A checkpoint file of a job.
@@ -123,9 +158,10 @@ struct Generation {
 /// The registry in one directory.
 class Registry {
 public:
-    /// Opens the registry in `root`, creating it (and `jobs/`, `ids/`) when missing.
-    /// A relative `root` is made absolute: programs run elsewhere.
-    /// @throws Error when a directory cannot be created.
+    /// Opens the registry in `root`, creating it (and `jobs/`, `ids/`) when missing, mode
+    /// 0700. A relative `root` is made absolute: programs run elsewhere.
+    /// @throws Error when a directory cannot be created or opened, or when one of the three
+    /// belongs to another user or is writable by group or others (see ownership_problem).
     explicit Registry(const std::string& root);
 
     /// REPRISE_HOME; else $XDG_DATA_HOME/reprise; else ~/.local/share/reprise.
@@ -145,14 +181,19 @@ public:
     /// True when jobs/<id> exists.
     bool exists(long id) const;
 
+    /// Opens jobs/<id> (no link followed) and checks that it is this user's and private.
+    /// @throws NoSuchJob, UnsafeEntry, or Error for an I/O error.
+    detail::FileHandle open_entry(long id) const;
+
     /// Gives `job` a new id (mkdir of ids/<n>: atomic, also on NFS), prepares its entry
     /// beside jobs/ and renames it in complete, with its run lock already held: nobody
     /// ever sees a half-made entry, nor an entry whose run is not owned.
     /// @returns the held run lock. @throws Error.
     std::unique_ptr<HeldLock> create(Job& job) const;
 
-    /// Reads jobs/<id>/job.json.
-    /// @throws NoSuchJob, CorruptEntry, or Error for an I/O error.
+    /// Reads jobs/<id>/job.json: a regular file of this user's that nobody else may write,
+    /// every field present, of its type and in its range (detail/parse.hpp).
+    /// @throws NoSuchJob, CorruptEntry (naming the field), UnsafeEntry, or Error for an I/O error.
     Job load(long id) const;
 
     /// Replaces jobs/<id>/job.json atomically and durably (temporary file, fsync, rename,
@@ -166,6 +207,9 @@ public:
     void remove(long id, std::unique_ptr<HeldLock> lock) const;
 
 private:
+    /// jobs/ or ids/, opened through the root and checked (see the constructor).
+    detail::FileHandle open_subdirectory(const char* sub) const;
+
     std::string root_;
 };
 
@@ -176,7 +220,8 @@ std::string checkpoint_stem(const Job& job);
 /// The library's lock file of the job, held by the program while its Checkpointer lives.
 std::string library_lock(const Registry& registry, const Job& job);
 
-/// The job's complete checkpoint files, oldest first. @throws Error when the directory
+/// The job's complete checkpoint files (regular files named as the library names them),
+/// oldest first, listed through the entry's descriptor. @throws Error when the directory
 /// exists but cannot be listed.
 std::vector<Generation> generations(const Registry& registry, const Job& job);
 

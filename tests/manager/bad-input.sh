@@ -21,17 +21,34 @@ note "ok: --help on every subcommand"
 # Usage errors.
 expect_error "A subcommand is required" "$reprise"
 expect_error "unknown command .frobnicate.; the commands are start, list" "$reprise" frobnicate
-expect_error "'abc' is not a job id" "$reprise" info abc
-expect_error "'0' is not a job id" "$reprise" checkpoint 0
+# Ids, durations and names are parsed strictly (detail/parse.hpp): junk, signs, spaces,
+# overflow, inf and nan are refused with the option and the value named.
+literal() { sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1"; } # TEXT as an extended regular expression
+expect_error "^reprise: info: ID='abc': expected a whole number from 1 to 999999999999" "$reprise" info abc
+expect_error "^reprise: checkpoint: ID='0': expected a whole number from 1" "$reprise" checkpoint 0
+for junk in -1 +5 " 5" "5 " 5x 1e3 0x10 99999999999999999999 1000000000000; do
+    expect_error "^reprise: info: ID='$(literal "$junk")': expected a whole number" "$reprise" info -- "$junk"
+    expect_error "^reprise: rm: ID='$(literal "$junk")': expected a whole number" "$reprise" rm -- "$junk"
+done
+expect_error "^reprise: restart: ID='007': expected a whole number .* as .reprise list. shows it \(no leading zero\)" \
+    "$reprise" restart 007
 expect_error "ID is required" "$reprise" stop
 expect_error "PROGRAM is required" "$reprise" start --detach
 expect_error "no such program in PATH" "$reprise" start -- no-such-program-here
 echo 'echo hello' >"$work/not-executable"
 chmod 0644 "$work/not-executable"
 expect_error "not an executable file" "$reprise" start -- "$work/not-executable"
-expect_error "--every: .*unit not recognized" "$reprise" start --every 10x -- true
-expect_error "--every: a duration must be more than zero" "$reprise" start --every 0 -- true
-expect_error "--name: empty name" "$reprise" start --name "" -- true
+for junk in 1e400 200000000d 3651d -5 nan inf infs " 5" "5 " 5x 10x 1.5.5 "" s 1e5d 0x10 +5 "5 s"; do
+    expect_error "^reprise: start: --every='$(literal "$junk")': expected a duration: seconds .90, 1.5. or a number with a unit" \
+        "$reprise" start --every "$junk" -- true
+done
+for junk in 0 0s -1 1e400 nan 5x ""; do
+    expect_error "^reprise: stop: --timeout='$(literal "$junk")': expected a duration" "$reprise" stop --timeout "$junk" 1
+    expect_error "^reprise: checkpoint: --timeout='$(literal "$junk")': expected a duration" \
+        "$reprise" checkpoint --timeout "$junk" 1
+done
+expect_error "^reprise: start: --name='': expected a name of 1 to 200 printable characters" "$reprise" start --name "" -- true
+expect_error "^reprise: start: --name='a.x0ab': expected a name" "$reprise" start --name $'a\nb' -- true
 expect_error "creating directory /proc/no-registry" env REPRISE_HOME=/proc/no-registry "$reprise" list
 [[ ! -e $REPRISE_HOME/jobs || -z $(ls "$REPRISE_HOME/jobs") ]] || fail "a refused start left an entry"
 
@@ -49,7 +66,7 @@ expect_error "job $stopped is not running \(stopped by SIGTERM, restartable\).*r
 expect_error "job $stopped is not running" "$reprise" stop "$stopped"
 finished=$(start_detached -- true)
 wait_for 60 "job $finished to finish" list_says "$finished" " finished "
-expect_error "job $finished finished \(exit status 0\): there is nothing to resume" "$reprise" restart "$finished"
+expect_error "job $finished finished \(exit status 0 and no checkpoint left.*\): there is nothing to resume" "$reprise" restart "$finished"
 expect_error "job $finished has no checkpoint" "$reprise" inspect "$finished"
 
 # A running job on this host: restart and rm refuse it.
@@ -109,6 +126,47 @@ status=0
     fail "inspect of a file that is no checkpoint: status $status, $(cat "$work/inspect.out")"
 note "ok: inspect tells valid, corrupt and foreign files apart"
 
+# Values in a job record are checked as strictly as arguments: a hand-edited record with a
+# value of the wrong type or out of range is a corrupt entry naming the field, and list
+# shows it as such beside the other jobs.
+edits=('s/"every": [^,]*/"every": null/' 's/"every": [^,]*/"every": 1e400/'
+       's/"every": [^,]*/"every": -5.0/' 's/"pid": [0-9]*/"pid": -5/'
+       's/"restarts": [0-9]*/"restarts": 1.5/' 's/"exit_status": [-0-9]*/"exit_status": 256/'
+       's/"id": [0-9]*/"id": "7"/' 's/"detached": [a-z]*/"detached": 1/')
+edited=()
+for edit in "${edits[@]}"; do
+    edited+=("$(start_detached -- true)")
+done
+for victim in "${edited[@]}"; do
+    wait_for 60 "job $victim to finish" list_says "$victim" " finished "
+done
+for i in "${!edits[@]}"; do
+    sed -i "${edits[$i]}" "$REPRISE_HOME/jobs/${edited[$i]}/job.json"
+done
+check_field() {
+    local id=$1 field=$2 value=$3
+    expect_error "^reprise: info $id: job $id: corrupt registry entry .*/jobs/$id/job.json: $field='$value': expected .*reprise rm $id" \
+        "$reprise" info "$id"
+}
+check_field "${edited[0]}" every null
+check_field "${edited[1]}" every 1e400
+check_field "${edited[2]}" every -5.0
+check_field "${edited[3]}" run.pid -5
+check_field "${edited[4]}" restarts 1.5
+check_field "${edited[5]}" run.exit_status 256
+check_field "${edited[6]}" id '"7"'
+check_field "${edited[7]}" run.detached 1
+status=0
+"$reprise" list >"$work/list.out" 2>"$work/list.err" || status=$?
+[[ $status -eq 1 ]] || fail "list with corrupt entries exited with $status, not 1"
+grep -q "^$stopped .*stopped by SIGTERM" "$work/list.out" || fail "list with corrupt entries does not list the others"
+for id in "${edited[@]}"; do
+    grep -q "^$id .*corrupt entry" "$work/list.out" || fail "list does not show job $id as corrupt: $(cat "$work/list.out")"
+    grep -q "^reprise: list: job $id: corrupt registry entry" "$work/list.err" || fail "list does not say why job $id is corrupt"
+    "$reprise" rm "$id" >/dev/null || fail "rm of the corrupt entry $id failed"
+done
+note "ok: out-of-range and ill-typed record values are corrupt entries naming the field"
+
 # Corrupt registry entries: each command names the entry; list shows the others and fails;
 # rm removes it.
 echo '{"format": 1, "id": ' >"$REPRISE_HOME/jobs/$finished/job.json"
@@ -121,7 +179,7 @@ expect_error "^reprise: list: job $finished: corrupt registry entry" "$reprise" 
 "$reprise" list >"$work/list.out" 2>/dev/null || true
 grep -q "^$stopped " "$work/list.out" || fail "list with a corrupt entry does not list the others"
 echo '{"format": 1, "id": '"$stopped"'}' >"$REPRISE_HOME/jobs/$stopped/job.json"
-expect_error "job $stopped: corrupt registry entry .*key 'name' not found" "$reprise" info "$stopped"
+expect_error "job $stopped: corrupt registry entry .*field 'name' is missing" "$reprise" info "$stopped"
 rm "$REPRISE_HOME/jobs/$running/job.json"
 expect_error "job $running: corrupt registry entry: .*job.json is missing" "$reprise" restart "$running"
 for id in "$finished" "$stopped" "$running"; do

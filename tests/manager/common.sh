@@ -49,7 +49,7 @@ test_name=$(basename "$0" .sh)
 recorded_pids() {
     local record pid
     for record in "$REPRISE_HOME"/jobs/*/job.json; do
-        [[ -e $record ]] || continue
+        [[ -f $record ]] || continue # a FIFO planted by a test would block sed
         for pid in $(sed -n 's/.*"\(supervisor_pid\|pid\)": \([0-9][0-9]*\).*/\2/p' "$record"); do
             [[ $pid -gt 1 ]] || continue
             if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null |
@@ -85,7 +85,7 @@ trap cleanup EXIT
 fail() {
     echo "$test_name: FAIL: $*" >&2
     echo "---- reprise list" >&2
-    "$reprise" list >&2 || true
+    timeout 20 "$reprise" list >&2 || true # the failure may be that it hangs
     local log
     for log in "$REPRISE_HOME"/jobs/*/output.log "$work"/*.out "$work"/*.err; do
         [[ -e $log ]] || continue

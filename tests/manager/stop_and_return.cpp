@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+
+// A program that stops in the REPRISE_ON_STOP=return style (README, "Signals"): after the
+// save a stop signal asked for, maybe_save() returns, the loop sees stop_requested(), and
+// main returns 0 without finish(), so the checkpoint stays for a restart. Run to its end,
+// it calls finish() (its checkpoints are removed) and returns 0 too. The job manager must
+// tell the two apart by what is on disk, not by the exit status.
+//
+//   stop-and-return STEPS     one step per millisecond (sleeping: almost no CPU)
+//
+// Output: "fresh start" or "resumed at step=<k>", then "stopped at step=<k>" or
+// "done step=<STEPS>".
+
+#include <reprise/reprise.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+namespace {
+
+// A plain decimal number, digits only, that fits in 64 bits.
+bool parse_steps(const char* text, std::uint64_t& value) {
+    if (*text == '\0') return false;
+    std::uint64_t v = 0;
+    for (const char* p = text; *p != '\0'; ++p) {
+        if (*p < '0' || *p > '9') return false;
+        const auto digit = static_cast<std::uint64_t>(*p - '0');
+        if (v > (UINT64_MAX - digit) / 10) return false;
+        v = v * 10 + digit;
+    }
+    value = v;
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::uint64_t steps = 0;
+    if (argc != 2 || !parse_steps(argv[1], steps)) {
+        std::fprintf(stderr, "usage: %s STEPS\n", argc > 0 ? argv[0] : "stop-and-return");
+        return 2;
+    }
+    try {
+        std::uint64_t step = 0;
+        reprise::Checkpointer ckpt;
+        ckpt.track("step", step);
+        if (ckpt.restore())
+            std::printf("resumed at step=%llu\n", static_cast<unsigned long long>(step));
+        else
+            std::printf("fresh start\n");
+        std::fflush(stdout);
+        while (step < steps) {
+            ++step;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            ckpt.maybe_save();
+            if (ckpt.stop_requested()) { // saved: leave, keeping the checkpoint
+                std::printf("stopped at step=%llu\n", static_cast<unsigned long long>(step));
+                return 0;
+            }
+        }
+        std::printf("done step=%llu\n", static_cast<unsigned long long>(step));
+        ckpt.finish();
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+}
+
+// Built by tests/manager/CMakeLists.txt (target reprise_manager_stop_and_return); run by
+// tests/manager/stop-return.sh through `reprise start` with REPRISE_ON_STOP=return.
