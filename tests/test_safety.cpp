@@ -555,3 +555,47 @@ TEST_CASE("the destructor leaves alone a handler the program installed after the
     CHECK(seen.load() == 1);
     ::sigaction(SIGUSR1, &before, nullptr);
 }
+
+TEST_CASE("a file under one of our names but owned by another user is never restored, counted, "
+          "recycled or removed",
+          "[safety][security]") {
+    if (!is_root()) {
+        WARN("skipped: only root can give a file to another user");
+        return;
+    }
+    TempDir dir;
+    {
+        reprise::Checkpointer ckpt(options_for(dir.path()));
+        int x = 7;
+        ckpt.track("x", x);
+        ckpt.save();
+    }
+    // Another user's file, a valid checkpoint of another state, under generation 5's name.
+    {
+        TempDir other;
+        reprise::Checkpointer ckpt(options_for(other.path()));
+        int x = 666;
+        ckpt.track("x", x);
+        for (int k = 0; k < 5; ++k) ckpt.save();
+        REQUIRE(::rename((other / "t.local.0000000005.ckpt").c_str(),
+                         (dir / "t.local.0000000005.ckpt").c_str()) == 0);
+    }
+    REQUIRE(::chown((dir / "t.local.0000000005.ckpt").c_str(), 12345, 12345) == 0);
+    StderrCapture err;
+    {
+        reprise::Checkpointer ckpt(options_for(dir.path()));
+        int x = 0;
+        ckpt.track("x", x);
+        REQUIRE(ckpt.restore());
+        CHECK(x == 7);
+        CHECK(ckpt.generation() == 1);
+        ckpt.save();
+        ckpt.save();
+        CHECK(ckpt.generation() == 3);
+        ckpt.finish();
+    }
+    const std::string text = err.stop();
+    INFO(text);
+    CHECK(contains(text, "t.local.0000000005.ckpt (uid 12345)"));
+    CHECK(list_dir(dir.path()) == std::vector<std::string>{"t.local.0000000005.ckpt"});
+}

@@ -500,11 +500,25 @@ private:
         dir_->for_each_name(std::forward<F>(f));
     }
 
+    // This job's generations: files named as ours and owned by this user. In a directory
+    // others can write to, a file planted under one of our names is not ours to restore,
+    // to count from, to recycle or to remove (in a sticky directory we could not even
+    // remove it, and every save would fail): it is named on stderr and left alone.
     void scan_generations() {
         on_disk_.clear();
+        std::vector<std::string> foreign;
         for_each_file([&](const std::string& name) {
-            if (const std::uint64_t g = generation_of(name, ".ckpt")) on_disk_.insert(g);
+            const std::uint64_t g = generation_of(name, ".ckpt");
+            if (g == 0) return;
+            struct stat st {};
+            if (detail::sys::fstatat(dir_->fd(), name.c_str(), &st) == 0 && st.st_uid != ::geteuid())
+                foreign.push_back(dir_->path_of(name) + " (uid " + std::to_string(st.st_uid) + ")");
+            else
+                on_disk_.insert(g);
         });
+        for (const auto& f : foreign)
+            detail::log_line("reprise: warning: ignoring " + f + ": named as a checkpoint of " +
+                             describe_job() + " but owned by another user");
     }
 
     void remove_stale_temporaries() {

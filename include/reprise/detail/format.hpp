@@ -447,6 +447,13 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         why = "not a regular file";
         return false;
     }
+    // In a directory others can write to (a shared scratch, /tmp), a file under one of
+    // our names may be someone else's: never load state from it.
+    if (st.st_uid != ::geteuid()) {
+        why = "owned by uid " + std::to_string(st.st_uid) + ", not by this user (uid " +
+              std::to_string(::geteuid()) + ")";
+        return false;
+    }
     if (!clear_nonblocking(fd)) {
         why = "cannot clear O_NONBLOCK: " + errno_text(errno);
         return false;
