@@ -14,11 +14,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace reprise {
 
@@ -111,8 +116,12 @@ public:
     /// environment, with `.rank<r>` appended to the name (after `REPRISE_NAME`).
     /// `REPRISE_MPI_AGREE_EVERY=N` fixes K, the polls between agreements (default:
     /// adaptive); rank 0's value holds for every rank.
+    /// The ranks then agree on the checkpoint's name, directory and job (README.md, "MPI"):
+    /// a rank that differs from rank 0 (an MPMD launch, a per-rank environment) is an
+    /// error on every rank, naming that rank and both values.
     /// @throws Error on every rank when MPI is not initialized, when any rank's
-    ///         reprise::Checkpointer cannot be created (naming that rank's reason), or when
+    ///         reprise::Checkpointer cannot be created (naming that rank's reason), when a
+    ///         rank's checkpoint name, directory or job differs from rank 0's, or when
     ///         `REPRISE_MPI_AGREE_EVERY` is not a number in [1, 1048576].
     explicit Checkpointer(MPI_Comm comm, Options options = {}) {
         int initialized = 0, finalized = 0;
@@ -131,6 +140,8 @@ public:
                             " ranks; a commit record holds at most " +
                             std::to_string(detail::kMaxCommitRanks));
             suffix_ = ".rank" + std::to_string(rank_);
+            // Where this rank's name and directory come from, for the agreement's message.
+            const Sources sources = sources_of(options);
             std::string error;
             try {
                 inner_ = detail::Coordination::make(std::move(options),
@@ -144,6 +155,7 @@ public:
             Options& o = detail::Coordination::options(*inner_);
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
             record_stem_ = detail::commit_record_stem(name_, inner_->job_key());
+            agree_on_identity(sources);
             if (o.mode == SaveMode::background) {
                 // The writer thread of one rank cannot take part in a two-phase commit with
                 // the others' while the compute threads run on: future work.
@@ -335,6 +347,96 @@ private:
         std::vector<Candidate> intact; // newest first
         std::string rejected;        // the others: "\n  <path>: <why>" each
     };
+
+    // Where this rank's checkpoint name and directory come from, for the messages of
+    // agree_on_identity(): the environment variable, the Options field, or the default.
+    struct Sources {
+        std::string name;
+        std::string directory;
+    };
+
+    static Sources sources_of(const Options& options) {
+        Sources s;
+        const char* name = std::getenv("REPRISE_NAME");
+        const char* dir = std::getenv("REPRISE_DIR");
+        s.name = name && *name ? "REPRISE_NAME"
+                 : !options.name.empty() ? "checkpoint name (Options::name)"
+                                         : "checkpoint name (the program's file name)";
+        s.directory = dir && *dir ? "REPRISE_DIR" : "checkpoint directory (Options::directory)";
+        return s;
+    }
+
+    // The ranks of one job must name one checkpoint, in one directory, of one job: the
+    // commit record that rank 0 writes speaks for every rank's file, and rank 0 reads
+    // the records for all at restore. An MPMD launch or a per-rank environment
+    // (`mpirun -np 1 -x REPRISE_NAME=a prog : -np 1 -x REPRISE_NAME=b prog`) made each
+    // rank its own checkpoint, and a restart loaded rank 0 from 'a' and rank 1 from 'b'
+    // (issue 14). Each rank compares its values with rank 0's, and the first that
+    // differs is thrown on every rank, naming both values.
+    //
+    // The directory is compared as the directory opened, not as the path given: on one
+    // host, by device and inode (a symbolic link or a relative path to the same directory
+    // is the same); across hosts, where device numbers of one shared file system differ,
+    // by the path with symbolic links resolved (realpath). Ranks on different nodes that
+    // name the same path of node-local disks are not told apart (nothing a process can see
+    // tells them from one shared directory).
+    void agree_on_identity(const Sources& sources) {
+        const detail::Directory& dir = detail::Coordination::directory(*inner_);
+        struct stat st {};
+        if (::fstat(dir.fd(), &st) != 0) st = {};
+        unsigned long long inode[2] = {static_cast<unsigned long long>(st.st_dev),
+                                       static_cast<unsigned long long>(st.st_ino)};
+        std::string resolved = dir.path();
+        if (char* real = ::realpath(dir.path().c_str(), nullptr)) {
+            resolved = real;
+            std::free(real);
+        }
+        char host_buffer[HOST_NAME_MAX + 1] = {0};
+        if (::gethostname(host_buffer, sizeof host_buffer - 1) != 0) host_buffer[0] = '\0';
+        const std::string host = host_buffer;
+        const std::string job = inner_->job_key();
+
+        std::string name0 = name_, name_source0 = sources.name, dir0 = dir.path(),
+                    dir_source0 = sources.directory, resolved0 = resolved, host0 = host,
+                    job0 = job;
+        for (std::string* s : {&name0, &name_source0, &dir0, &dir_source0, &resolved0, &host0, &job0})
+            broadcast(*s, 0);
+        unsigned long long inode0[2] = {inode[0], inode[1]};
+        MPI_Bcast(inode0, 2, MPI_UNSIGNED_LONG_LONG, 0, comm_);
+
+        auto quoted = [](const std::string& given, const std::string& real) {
+            return "'" + given + "'" + (real != given ? " (" + real + ")" : std::string());
+        };
+        auto differs = [&](const std::string& what, const std::string& source,
+                           const std::string& mine, const std::string& source0,
+                           const std::string& theirs) {
+            return "reprise: rank " + std::to_string(rank_) + " has " + source + " " + mine +
+                   ", rank 0 " + (source0 == source ? std::string() : source0 + " ") + theirs +
+                   ": every rank of a job must use the same " + what;
+        };
+        std::string mismatch;
+        const bool same_directory = host == host0
+                                        ? inode[0] == inode0[0] && inode[1] == inode0[1]
+                                        : resolved == resolved0;
+        if (name_ != name0) {
+            mismatch = differs("checkpoint name", sources.name, "'" + name_ + "'", name_source0,
+                               "'" + name0 + "'");
+        } else if (!same_directory) {
+            mismatch = differs("checkpoint directory", sources.directory,
+                               quoted(dir.path(), resolved), dir_source0, quoted(dir0, resolved0));
+        } else if (job != job0) {
+            mismatch = "reprise: rank " + std::to_string(rank_) + " has job '" + job +
+                       "', rank 0 '" + job0 + "': every rank of a job must see the same job "
+                       "id and array task (SLURM_JOB_ID, JOB_ID, PBS_JOBID, LSB_JOBID, their "
+                       "array variables, or REPRISE_JOB)";
+        }
+        const std::string failure = agree_on_failure(mismatch.empty(), mismatch);
+        if (failure.empty()) return;
+        // Nothing of this job is a rank's own unless it has files here: no lock file left.
+        if (!detail::Coordination::has_generations(*inner_))
+            detail::Coordination::remove_lock_file(*inner_);
+        throw Error(failure);
+    }
 
     // Every rank learns whether all succeeded and, when not, the message of the first
     // rank that failed, with that rank named for the others. "" when all succeeded.
