@@ -169,17 +169,24 @@ public:
             // first one (a rank's newest file may be an uncommitted save of a killed run):
             // the newest record of this many ranks that binds every rank's file. A record
             // that does not (a stray one, or one whose files were damaged) is no fallback.
+            // Generation numbers grow past every record that binds this run's rank files,
+            // of any number of ranks (a fresh run over a checkpoint of 4 ranks keeps it
+            // until its own first commit), and past nothing else.
             const Records records = share_records();
+            std::uint64_t newest_bound = 0;
             for (const Candidate& c : records.intact) {
-                if (c.ranks != static_cast<std::uint32_t>(size_)) continue;
+                const bool same_size = c.ranks == static_cast<std::uint32_t>(size_);
+                if (newest_bound != 0 && !same_size) continue; // nothing more to learn
                 std::string why;
-                if (all_ranks_bound(c, why)) {
+                if (!all_ranks_bound(c, why)) continue;
+                newest_bound = std::max(newest_bound, c.generation);
+                if (same_size) {
                     committed_ = c.generation;
                     detail::Coordination::set_fallback(*inner_, committed_);
                     break;
                 }
             }
-            next_ = committed_ + 1;
+            next_ = std::max(committed_, newest_bound) + 1;
         } catch (...) {
             inner_.reset();
             MPI_Comm_free(&comm_);
@@ -383,7 +390,7 @@ private:
     void agree_on_identity(const Sources& sources) {
         const detail::Directory& dir = detail::Coordination::directory(*inner_);
         struct stat st {};
-        if (::fstat(dir.fd(), &st) != 0) st = {};
+        if (detail::sys::fstat(dir.fd(), &st) != 0) st = {};
         unsigned long long inode[2] = {static_cast<unsigned long long>(st.st_dev),
                                        static_cast<unsigned long long>(st.st_ino)};
         std::string resolved = dir.path();
