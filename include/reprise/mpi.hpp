@@ -86,7 +86,8 @@ namespace mpi {
 /// happens on all ranks at the same poll, with the same generation number, and becomes
 /// the generation a restart loads only once every rank has it on disk (two-phase commit:
 /// each rank saves, then rank 0 writes a small checksummed commit record of that
-/// generation, `<name>.<job key>.<generation>.commit`, and removes the record of any
+/// generation, `<name>.<job key>.<generation>.commit`, which holds the digest of every
+/// rank's file so that no other file can pass for one of them, and removes the record of any
 /// generation older than the one every rank keeps beside it: at most two records, one per
 /// complete generation). Each rank tracks its own variables, in files of its own
 /// (`<name>.rank<r>.<job key>.<generation>.ckpt`, and its own lock).
@@ -222,16 +223,20 @@ public:
 
     /// Collective: loads the last committed generation on every rank, when the restore
     /// policy says so (as reprise::Checkpointer::restore(), decided on rank 0). When a
-    /// rank's file of that generation is damaged or missing, or its commit record is,
-    /// every rank falls back to the older committed generation (the one with an intact
-    /// record and a valid file on every rank), said on stderr. Rank files without any
-    /// commit record (the first save of a killed run) mean a fresh start, said on stderr.
+    /// rank's file of that generation is damaged, missing or not the file its commit
+    /// record committed (another run's or checkpoint's, copied over it), or the record is
+    /// damaged, every rank falls back to the older committed generation (the one whose
+    /// intact record binds a valid file on every rank), said on stderr. Rank files without
+    /// any commit record (the first save of a killed run) mean a fresh start, said on
+    /// stderr.
     /// @returns true on every rank when state was loaded, false on every rank otherwise.
     /// @throws Error on every rank when the checkpoint was written by a different number
-    ///         of ranks ("checkpoint written by 4 ranks, this run has 2"), when commit
-    ///         records exist but none is intact, when no committed generation is valid on
-    ///         all ranks (each rank lists its own reasons), when a rank's variables differ
-    ///         from its checkpoint's, or when called twice.
+    ///         of ranks ("checkpoint written by 4 ranks, this run has 2; restart it with
+    ///         mpirun -np 4", said only when that record binds this run's rank files),
+    ///         when commit records exist but none is intact, when no committed generation
+    ///         is valid on all ranks (each rank lists the records rejected and its own
+    ///         reasons), when a rank's variables differ from its checkpoint's, or when
+    ///         called twice.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
