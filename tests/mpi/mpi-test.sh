@@ -555,8 +555,8 @@ stray-record)
 
 stray-generation)
     # A stray file with a huge generation number on one rank only does not number the
-    # job's generations: the run commits 1 and 2 (ten-digit names), the stray file goes
-    # with the first save, and the restart resumes from generation 2.
+    # job's generations: the run commits 1 and 2 (ten-digit names) and the restart resumes
+    # from generation 2.
     for stray in 999999999999999999 9999999999; do
         rm -rf "$REPRISE_DIR"
         mkdir -p "$REPRISE_DIR"
@@ -565,7 +565,11 @@ stray-generation)
         names=$(cd "$REPRISE_DIR" && ls heat.local.*.commit | tr '\n' ' ')
         [[ "$names" == "heat.local.0000000001.commit heat.local.0000000002.commit " ]] ||
             fail "$stray: the records are $names, not generations 1 and 2"
-        [[ ! -e "$REPRISE_DIR/heat.rank1.local.$stray.ckpt" ]] || fail "$stray: the stray file is still there"
+        # A ten-digit name is one reprise writes: rank 1's first save recycled it. (Other
+        # names are no generation at all once names are parsed by round trip: left alone.)
+        if [[ ${#stray} -eq 10 && -e "$REPRISE_DIR/heat.rank1.local.$stray.ckpt" ]]; then
+            fail "$stray: the stray file is still there"
+        fi
         RESTARTED=1 run "restart-$stray" "$prog" "$steps"
         resumed_at "restart-$stray" 4000
         echo "ok: $stray"
