@@ -14,11 +14,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace reprise {
 
@@ -34,8 +39,17 @@ struct Coordination {
     static const Directory& directory(const Checkpointer& c) { return *c.dir_; }
     static const JobIdentity& job(const Checkpointer& c) { return c.job_; }
     static std::string describe_job(const Checkpointer& c) { return c.describe_job(); }
-    static std::uint64_t next_generation(const Checkpointer& c) { return c.next_generation(); }
-    static void save_as(Checkpointer& c, std::uint64_t g) { c.save_as(g); }
+    static std::string file_name(const Checkpointer& c, std::uint64_t g) { return c.file_name(g); }
+    // A save as the generation the ranks agreed on. The agreement numbers generations from
+    // the commit records, not from the rank files (a stray file on one rank must not
+    // drive the job's numbering, issue 14), so `g` may be below a number this rank found
+    // on disk: such a file has no record that binds it, and the save recycles or removes
+    // it like any generation other than the fallback. A record binds its rank files by
+    // digest, so a file left under a reused number can never pass for a committed one.
+    static void save_as(Checkpointer& c, std::uint64_t g) {
+        c.next_generation_ = g;
+        c.save_as(g);
+    }
     static void confirm(Checkpointer& c, std::uint64_t g) { c.confirm(g); }
     static void discard(Checkpointer& c, std::uint64_t g) noexcept { c.discard(g); }
     static void set_fallback(Checkpointer& c, std::uint64_t g) { c.fallback_ = g; }
@@ -72,7 +86,8 @@ namespace mpi {
 /// happens on all ranks at the same poll, with the same generation number, and becomes
 /// the generation a restart loads only once every rank has it on disk (two-phase commit:
 /// each rank saves, then rank 0 writes a small checksummed commit record of that
-/// generation, `<name>.<job key>.<generation>.commit`, and removes the record of any
+/// generation, `<name>.<job key>.<generation>.commit`, which holds the digest of every
+/// rank's file so that no other file can pass for one of them, and removes the record of any
 /// generation older than the one every rank keeps beside it: at most two records, one per
 /// complete generation). Each rank tracks its own variables, in files of its own
 /// (`<name>.rank<r>.<job key>.<generation>.ckpt`, and its own lock).
@@ -102,8 +117,12 @@ public:
     /// environment, with `.rank<r>` appended to the name (after `REPRISE_NAME`).
     /// `REPRISE_MPI_AGREE_EVERY=N` fixes K, the polls between agreements (default:
     /// adaptive); rank 0's value holds for every rank.
+    /// The ranks then agree on the checkpoint's name, directory and job (README.md, "MPI"):
+    /// a rank that differs from rank 0 (an MPMD launch, a per-rank environment) is an
+    /// error on every rank, naming that rank and both values.
     /// @throws Error on every rank when MPI is not initialized, when any rank's
-    ///         reprise::Checkpointer cannot be created (naming that rank's reason), or when
+    ///         reprise::Checkpointer cannot be created (naming that rank's reason), when a
+    ///         rank's checkpoint name, directory or job differs from rank 0's, or when
     ///         `REPRISE_MPI_AGREE_EVERY` is not a number in [1, 1048576].
     explicit Checkpointer(MPI_Comm comm, Options options = {}) {
         int initialized = 0, finalized = 0;
@@ -116,7 +135,14 @@ public:
         MPI_Comm_rank(comm_, &rank_);
         MPI_Comm_size(comm_, &size_);
         try {
+            // The same on every rank: no rank throws alone.
+            if (static_cast<std::uint64_t>(size_) > detail::kMaxCommitRanks)
+                throw Error("reprise: mpi::Checkpointer: " + std::to_string(size_) +
+                            " ranks; a commit record holds at most " +
+                            std::to_string(detail::kMaxCommitRanks));
             suffix_ = ".rank" + std::to_string(rank_);
+            // Where this rank's name and directory come from, for the agreement's message.
+            const Sources sources = sources_of(options);
             std::string error;
             try {
                 inner_ = detail::Coordination::make(std::move(options),
@@ -130,6 +156,7 @@ public:
             Options& o = detail::Coordination::options(*inner_);
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
             record_stem_ = detail::commit_record_stem(name_, inner_->job_key());
+            agree_on_identity(sources);
             if (o.mode == SaveMode::background) {
                 // The writer thread of one rank cannot take part in a two-phase commit with
                 // the others' while the compute threads run on: future work.
@@ -140,13 +167,27 @@ public:
             }
             configure_agreement();
             // The last commit decides which generation each rank keeps while it writes its
-            // first one (a rank's newest file may be an uncommitted save of a killed run).
+            // first one (a rank's newest file may be an uncommitted save of a killed run):
+            // the newest record of this many ranks that binds every rank's file. A record
+            // that does not (a stray one, or one whose files were damaged) is no fallback.
+            // Generation numbers grow past every record that binds this run's rank files,
+            // of any number of ranks (a fresh run over a checkpoint of 4 ranks keeps it
+            // until its own first commit), and past nothing else.
             const Records records = share_records();
-            if (!records.intact.empty() &&
-                records.intact.front().second == static_cast<std::uint32_t>(size_)) {
-                committed_ = records.intact.front().first;
-                detail::Coordination::set_fallback(*inner_, committed_);
+            std::uint64_t newest_bound = 0;
+            for (const Candidate& c : records.intact) {
+                const bool same_size = c.ranks == static_cast<std::uint32_t>(size_);
+                if (newest_bound != 0 && !same_size) continue; // nothing more to learn
+                std::string why;
+                if (!all_ranks_bound(c, why)) continue;
+                newest_bound = std::max(newest_bound, c.generation);
+                if (same_size) {
+                    committed_ = c.generation;
+                    detail::Coordination::set_fallback(*inner_, committed_);
+                    break;
+                }
             }
+            next_ = std::max(committed_, newest_bound) + 1;
         } catch (...) {
             inner_.reset();
             MPI_Comm_free(&comm_);
@@ -182,16 +223,20 @@ public:
 
     /// Collective: loads the last committed generation on every rank, when the restore
     /// policy says so (as reprise::Checkpointer::restore(), decided on rank 0). When a
-    /// rank's file of that generation is damaged or missing, or its commit record is,
-    /// every rank falls back to the older committed generation (the one with an intact
-    /// record and a valid file on every rank), said on stderr. Rank files without any
-    /// commit record (the first save of a killed run) mean a fresh start, said on stderr.
+    /// rank's file of that generation is damaged, missing or not the file its commit
+    /// record committed (another run's or checkpoint's, copied over it), or the record is
+    /// damaged, every rank falls back to the older committed generation (the one whose
+    /// intact record binds a valid file on every rank), said on stderr. Rank files without
+    /// any commit record (the first save of a killed run) mean a fresh start, said on
+    /// stderr.
     /// @returns true on every rank when state was loaded, false on every rank otherwise.
     /// @throws Error on every rank when the checkpoint was written by a different number
-    ///         of ranks ("checkpoint written by 4 ranks, this run has 2"), when commit
-    ///         records exist but none is intact, when no committed generation is valid on
-    ///         all ranks (each rank lists its own reasons), when a rank's variables differ
-    ///         from its checkpoint's, or when called twice.
+    ///         of ranks ("checkpoint written by 4 ranks, this run has 2; restart it with
+    ///         mpirun -np 4", said only when that record binds this run's rank files),
+    ///         when commit records exist but none is intact, when no committed generation
+    ///         is valid on all ranks (each rank lists the records rejected and its own
+    ///         reasons), when a rank's variables differ from its checkpoint's, or when
+    ///         called twice.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
@@ -299,14 +344,111 @@ private:
     static constexpr std::uint64_t kTargetNanoseconds = 50'000'000;
     static constexpr std::uint64_t kMaxEvery = std::uint64_t(1) << 20;
 
+    // An intact commit record of this job, as every rank knows it: what it says, and the
+    // digest it holds of this rank's file (none for a rank beyond the record's count).
+    struct Candidate {
+        std::uint64_t generation = 0;
+        std::uint32_t ranks = 0;
+        detail::FileDigest mine;
+    };
+
     // What rank 0 found of this job's commit records, the same on every rank.
     struct Records {
         bool present = false;        // any record file of this job, intact or not
         std::uint64_t newest = 0;    // the newest generation with a record file
-        // The intact ones, newest first: generation, number of ranks.
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> intact;
+        std::vector<Candidate> intact; // newest first
         std::string rejected;        // the others: "\n  <path>: <why>" each
     };
+
+    // Where this rank's checkpoint name and directory come from, for the messages of
+    // agree_on_identity(): the environment variable, the Options field, or the default.
+    struct Sources {
+        std::string name;
+        std::string directory;
+    };
+
+    static Sources sources_of(const Options& options) {
+        Sources s;
+        const char* name = std::getenv("REPRISE_NAME");
+        const char* dir = std::getenv("REPRISE_DIR");
+        s.name = name && *name ? "REPRISE_NAME"
+                 : !options.name.empty() ? "checkpoint name (Options::name)"
+                                         : "checkpoint name (the program's file name)";
+        s.directory = dir && *dir ? "REPRISE_DIR" : "checkpoint directory (Options::directory)";
+        return s;
+    }
+
+    // The ranks of one job must name one checkpoint, in one directory, of one job: the
+    // commit record that rank 0 writes speaks for every rank's file, and rank 0 reads
+    // the records for all at restore. An MPMD launch or a per-rank environment
+    // (`mpirun -np 1 -x REPRISE_NAME=a prog : -np 1 -x REPRISE_NAME=b prog`) made each
+    // rank its own checkpoint, and a restart loaded rank 0 from 'a' and rank 1 from 'b'
+    // (issue 14). Each rank compares its values with rank 0's, and the first that
+    // differs is thrown on every rank, naming both values.
+    //
+    // The directory is compared as the directory opened, not as the path given: on one
+    // host, by device and inode (a symbolic link or a relative path to the same directory
+    // is the same); across hosts, where device numbers of one shared file system differ,
+    // by the path with symbolic links resolved (realpath). Ranks on different nodes that
+    // name the same path of node-local disks are not told apart (nothing a process can see
+    // tells them from one shared directory).
+    void agree_on_identity(const Sources& sources) {
+        const detail::Directory& dir = detail::Coordination::directory(*inner_);
+        struct stat st {};
+        if (detail::sys::fstat(dir.fd(), &st) != 0) st = {};
+        unsigned long long inode[2] = {static_cast<unsigned long long>(st.st_dev),
+                                       static_cast<unsigned long long>(st.st_ino)};
+        std::string resolved = dir.path();
+        if (char* real = ::realpath(dir.path().c_str(), nullptr)) {
+            resolved = real;
+            std::free(real);
+        }
+        char host_buffer[HOST_NAME_MAX + 1] = {0};
+        if (::gethostname(host_buffer, sizeof host_buffer - 1) != 0) host_buffer[0] = '\0';
+        const std::string host = host_buffer;
+        const std::string job = inner_->job_key();
+
+        std::string name0 = name_, name_source0 = sources.name, dir0 = dir.path(),
+                    dir_source0 = sources.directory, resolved0 = resolved, host0 = host,
+                    job0 = job;
+        for (std::string* s : {&name0, &name_source0, &dir0, &dir_source0, &resolved0, &host0, &job0})
+            broadcast(*s, 0);
+        unsigned long long inode0[2] = {inode[0], inode[1]};
+        MPI_Bcast(inode0, 2, MPI_UNSIGNED_LONG_LONG, 0, comm_);
+
+        auto quoted = [](const std::string& given, const std::string& real) {
+            return "'" + given + "'" + (real != given ? " (" + real + ")" : std::string());
+        };
+        auto differs = [&](const std::string& what, const std::string& source,
+                           const std::string& mine, const std::string& source0,
+                           const std::string& theirs) {
+            return "reprise: rank " + std::to_string(rank_) + " has " + source + " " + mine +
+                   ", rank 0 " + (source0 == source ? std::string() : source0 + " ") + theirs +
+                   ": every rank of a job must use the same " + what;
+        };
+        std::string mismatch;
+        const bool same_directory = host == host0
+                                        ? inode[0] == inode0[0] && inode[1] == inode0[1]
+                                        : resolved == resolved0;
+        if (name_ != name0) {
+            mismatch = differs("checkpoint name", sources.name, "'" + name_ + "'", name_source0,
+                               "'" + name0 + "'");
+        } else if (!same_directory) {
+            mismatch = differs("checkpoint directory", sources.directory,
+                               quoted(dir.path(), resolved), dir_source0, quoted(dir0, resolved0));
+        } else if (job != job0) {
+            mismatch = "reprise: rank " + std::to_string(rank_) + " has job '" + job +
+                       "', rank 0 '" + job0 + "': every rank of a job must see the same job "
+                       "id and array task (SLURM_JOB_ID, JOB_ID, PBS_JOBID, LSB_JOBID, their "
+                       "array variables, or REPRISE_JOB)";
+        }
+        const std::string failure = agree_on_failure(mismatch.empty(), mismatch);
+        if (failure.empty()) return;
+        // Nothing of this job is a rank's own unless it has files here: no lock file left.
+        if (!detail::Coordination::has_generations(*inner_))
+            detail::Coordination::remove_lock_file(*inner_);
+        throw Error(failure);
+    }
 
     // Every rank learns whether all succeeded and, when not, the message of the first
     // rank that failed, with that rank named for the others. "" when all succeeded.
@@ -355,12 +497,15 @@ private:
             detail::commit_record_name(record_stem_, g));
     }
 
-    // Rank 0 reads the commit records; every rank learns what they say. A record is
-    // intact when its checksum holds and it names this job, this checkpoint and the
-    // generation its file name says.
+    // Rank 0 reads the commit records; every rank learns what they say, and each rank
+    // the digest that every intact record holds of its own file. A record is intact when
+    // its checksum holds, it names this job, this checkpoint and the generation its file
+    // name says, within the bound of generation numbers; whether it binds this job's rank
+    // files is for every rank to say (all_ranks_bound).
     // @throws Error on every rank when rank 0 cannot list the directory.
     Records share_records() const {
         Records r;
+        std::vector<detail::CommitRecord> found; // rank 0: the intact ones, in full
         bool ok = true;
         std::string error;
         if (rank_ == 0) {
@@ -369,16 +514,27 @@ private:
                 for (const auto& file : detail::list_commit_records(dir, record_stem_, ".commit")) {
                     detail::CommitRecord c;
                     std::string why;
-                    const int state = detail::read_commit_record(dir, file.second, c, why);
-                    if (state == 0) continue; // removed since the listing
+                    const detail::RecordState state =
+                        detail::read_commit_record(dir, file.second, c, why);
+                    if (state == detail::RecordState::absent) continue; // removed since
                     r.present = true;
+                    if (file.first > detail::kMaxRecordedGeneration) {
+                        // Not a name reprise writes: it neither counts as the newest
+                        // record nor numbers the next generation.
+                        r.rejected += "\n  " + dir.path_of(file.second) + ": generation " +
+                                      std::to_string(file.first) + " is above " +
+                                      std::to_string(detail::kMaxRecordedGeneration) +
+                                      " (a stray name)";
+                        continue;
+                    }
                     r.newest = std::max(r.newest, file.first);
-                    if (state == 1 && (c.job_key != inner_->job_key() || c.name != name_)) {
+                    const bool intact = state == detail::RecordState::intact;
+                    if (intact && (c.job_key != inner_->job_key() || c.name != name_)) {
                         why = "belongs to job " + c.job_key + " of checkpoint '" + c.name + "'";
-                    } else if (state == 1 && c.generation != file.first) {
+                    } else if (intact && c.generation != file.first) {
                         why = "names generation " + std::to_string(c.generation);
-                    } else if (state == 1) {
-                        r.intact.emplace_back(file.first, c.ranks);
+                    } else if (intact) {
+                        found.push_back(std::move(c));
                         continue;
                     }
                     r.rejected += "\n  " + dir.path_of(file.second) + ": " + why;
@@ -390,22 +546,75 @@ private:
         }
         const std::string failure = agree_on_failure(ok, error);
         if (!failure.empty()) throw Error(failure);
-        unsigned long long head[3] = {r.present ? 1ull : 0ull, r.newest, r.intact.size()};
+        unsigned long long head[3] = {r.present ? 1ull : 0ull, r.newest, found.size()};
         MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, comm_);
-        std::vector<unsigned long long> pairs(2 * static_cast<std::size_t>(head[2]));
-        for (std::size_t k = 0; k < r.intact.size(); ++k) {
-            pairs[2 * k] = r.intact[k].first;
-            pairs[2 * k + 1] = r.intact[k].second;
+        const auto count = static_cast<std::size_t>(head[2]);
+        std::vector<unsigned long long> pairs(2 * count);
+        for (std::size_t k = 0; k < found.size(); ++k) {
+            pairs[2 * k] = found[k].generation;
+            pairs[2 * k + 1] = found[k].ranks;
         }
-        if (!pairs.empty())
+        if (count)
             MPI_Bcast(pairs.data(), static_cast<int>(pairs.size()), MPI_UNSIGNED_LONG_LONG, 0, comm_);
+        // Each rank its own entry of every record: rank r's block holds, per record, the
+        // digest of rank r's file (zeros beyond the record's count of ranks).
+        std::vector<unsigned long long> entries(3 * count);
+        if (count) {
+            std::vector<unsigned long long> all;
+            if (rank_ == 0) {
+                all.assign(3 * count * static_cast<std::size_t>(size_), 0ull);
+                for (std::size_t k = 0; k < count; ++k)
+                    for (std::size_t q = 0; q < found[k].files.size() &&
+                                            q < static_cast<std::size_t>(size_); ++q) {
+                        unsigned long long* at = &all[3 * (q * count + k)];
+                        at[0] = found[k].files[q].header_checksum;
+                        at[1] = found[k].files[q].payload_checksum;
+                        at[2] = found[k].files[q].size;
+                    }
+            }
+            MPI_Scatter(all.data(), static_cast<int>(3 * count), MPI_UNSIGNED_LONG_LONG,
+                        entries.data(), static_cast<int>(3 * count), MPI_UNSIGNED_LONG_LONG, 0,
+                        comm_);
+        }
         r.present = head[0] != 0;
         r.newest = head[1];
-        r.intact.resize(static_cast<std::size_t>(head[2]));
-        for (std::size_t k = 0; k < r.intact.size(); ++k)
-            r.intact[k] = {pairs[2 * k], static_cast<std::uint32_t>(pairs[2 * k + 1])};
+        r.intact.resize(count);
+        for (std::size_t k = 0; k < count; ++k) {
+            Candidate& c = r.intact[k];
+            c.generation = pairs[2 * k];
+            c.ranks = static_cast<std::uint32_t>(pairs[2 * k + 1]);
+            c.mine = {entries[3 * k], entries[3 * k + 1], entries[3 * k + 2]};
+        }
         broadcast(r.rejected, 0);
         return r;
+    }
+
+    // Local: whether this rank's file of `c`'s generation is the one the record committed
+    // for this rank (a rank beyond the record's count has nothing to show). False, with
+    // the file and the reason in `why`, when it is missing, damaged or another file.
+    bool my_file_bound(const Candidate& c, std::string& why) const {
+        if (static_cast<std::uint32_t>(rank_) >= c.ranks) return true;
+        const detail::Directory& dir = detail::Coordination::directory(*inner_);
+        const std::string name = detail::Coordination::file_name(*inner_, c.generation);
+        detail::FileDigest digest;
+        if (!detail::read_file_digest(dir, name, digest, why)) {
+            why = dir.path_of(name) + ": " + why;
+            return false;
+        }
+        if (digest != c.mine) {
+            why = dir.path_of(name) + ": not the file that " + record_path(c.generation) +
+                  " committed for rank " + std::to_string(rank_) + " (the file: " +
+                  digest.describe() + "; the record: " + c.mine.describe() + ")";
+            return false;
+        }
+        return true;
+    }
+
+    // Collective: whether the record binds every rank's file (my_file_bound on all).
+    bool all_ranks_bound(const Candidate& c, std::string& why) const {
+        int bound = my_file_bound(c, why) ? 1 : 0;
+        MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_INT, MPI_MIN, comm_);
+        return bound != 0;
     }
 
     bool restore_agreed(const Records& records) {
@@ -431,44 +640,60 @@ private:
         if (records.intact.empty())
             throw Error("reprise: restore: no generation of " + describe_job() +
                         " has an intact commit record; rejected:" + records.rejected);
-        const std::uint32_t ranks = records.intact.front().second;
-        if (ranks != static_cast<std::uint32_t>(size_)) {
-            // A rank the checkpoint does not know leaves no lock file behind it: nothing of
-            // this job is its own, and finish() of the right run will not come for it.
-            if (static_cast<std::uint32_t>(rank_) >= ranks &&
-                !detail::Coordination::has_generations(*inner_))
-                detail::Coordination::remove_lock_file(*inner_);
-            throw Error("reprise: restore " + record_path(records.intact.front().first) +
-                        ": checkpoint written by " + std::to_string(ranks) +
-                        " ranks, this run has " + std::to_string(size_) +
-                        "; restart it with mpirun -np " + std::to_string(ranks));
-        }
-        std::string rejected = rank_ == 0 ? records.rejected : std::string(); // this rank's reasons
+        // Every rank lists the records rejected (the same on all), then its own reasons.
+        std::string rejected = records.rejected;
         // A newer generation on some rank without a record: the save of a killed run that
-        // did not reach every rank (or a record removed by hand). Not restored; said.
+        // did not reach every rank (or a record removed by hand, or a stray file). Not
+        // restored; said.
         unsigned long long newest_file = detail::Coordination::newest_before(*inner_, UINT64_MAX);
         MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
         const std::uint64_t newest = std::max<std::uint64_t>(records.newest, newest_file);
-        if (rank_ == 0 && newest_file > records.newest)
+        if (newest_file > records.newest)
             rejected += "\n  generation " + std::to_string(newest_file) +
-                        ": no commit record (its save did not complete on every rank)";
+                        ": a rank file without a commit record (a save that did not complete "
+                        "on every rank, or a stray file)";
         if (rank_ == 0 && !records.rejected.empty())
             detail::log_line("reprise: warning: commit records rejected:" + records.rejected +
                              "\n  falling back to the newest generation committed before them");
-        // Newest first, the same list on every rank: the same collectives everywhere.
-        for (const auto& [candidate, candidate_ranks] : records.intact) {
-            if (candidate_ranks != ranks) {
-                rejected += "\n  generation " + std::to_string(candidate) + ": its record says " +
-                            std::to_string(candidate_ranks) + " ranks";
+        // Newest first, the same list on every rank: the same collectives everywhere. A
+        // record counts only when it binds every rank's file: then it decides, be it by
+        // its number of ranks (a checkpoint of another size is refused, with the advice to
+        // restart with that many) or by loading its generation. A record that does not
+        // bind this job's files (a stray one, or one whose file is damaged or replaced on
+        // some rank) is passed over, said, and never gives advice.
+        for (const Candidate& c : records.intact) {
+            std::string why;
+            const bool bound = my_file_bound(c, why);
+            if (c.ranks != static_cast<std::uint32_t>(size_)) {
+                int all_bound = bound ? 1 : 0;
+                MPI_Allreduce(MPI_IN_PLACE, &all_bound, 1, MPI_INT, MPI_MIN, comm_);
+                if (all_bound) {
+                    // A rank the checkpoint does not know leaves no lock file behind it:
+                    // nothing of this job is its own, and finish() of the right run will not
+                    // come for it.
+                    if (static_cast<std::uint32_t>(rank_) >= c.ranks &&
+                        !detail::Coordination::has_generations(*inner_))
+                        detail::Coordination::remove_lock_file(*inner_);
+                    throw Error("reprise: restore " + record_path(c.generation) +
+                                ": checkpoint written by " + std::to_string(c.ranks) +
+                                " ranks, this run has " + std::to_string(size_) +
+                                "; restart it with mpirun -np " + std::to_string(c.ranks));
+                }
+                rejected += "\n  " + record_path(c.generation) + ": says " +
+                            std::to_string(c.ranks) + " ranks but does not bind this job's "
+                            "rank files: " + (bound ? std::string("a file of another rank "
+                                                                  "does not match it")
+                                                    : why);
                 continue;
             }
             bool valid = false, fatal = false;
-            std::string why;
-            try {
-                valid = detail::Coordination::restore_generation(*inner_, candidate, why);
-            } catch (const std::exception& e) {
-                fatal = true;
-                why = e.what();
+            if (bound) {
+                try {
+                    valid = detail::Coordination::restore_generation(*inner_, c.generation, why);
+                } catch (const std::exception& e) {
+                    fatal = true;
+                    why = e.what();
+                }
             }
             // A program that differs from its checkpoint is no reason to try older files.
             const std::string failure = agree_on_failure(!fatal, why);
@@ -476,18 +701,19 @@ private:
             int all_valid = valid ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, comm_);
             if (all_valid) {
-                if (candidate != newest)
+                if (c.generation != newest)
                     detail::log_line("reprise: warning: rank " + std::to_string(rank_) +
                                      " restored the older generation " +
-                                     std::to_string(candidate) + "; rejected:" +
+                                     std::to_string(c.generation) + "; rejected:" +
                                      (rejected.empty() ? std::string(" none on this rank")
                                                        : rejected));
-                committed_ = candidate;
+                committed_ = c.generation;
+                next_ = std::max(next_, committed_ + 1);
                 return true;
             }
-            rejected += "\n  " + (valid ? "generation " + std::to_string(candidate) +
-                                              ": invalid on another rank"
-                                        : why);
+            rejected += "\n  " + (valid ? "generation " + std::to_string(c.generation) +
+                                               ": invalid on another rank"
+                                         : why);
         }
         throw Error("reprise: restore: no generation of " + describe_job() +
                     " is valid on all " + std::to_string(size_) + " ranks; on rank " +
@@ -573,20 +799,43 @@ private:
 
     // The two-phase commit. Returns "" when generation G is committed on every rank, else
     // the first failure (every rank then keeps the last committed generation).
+    //
+    // G is next_, the same on every rank without a message: one more than the last
+    // generation committed (or restored) or tried by this run, and, before the first, than
+    // the newest record that binds every rank's file. Rank files do not number it: a stray
+    // file on one rank (an 18-digit number, issue 14) once drove the job's numbering past
+    // what the next restart could read. Each rank writes its file of G, reads back its
+    // digest, and rank 0 writes the record with every rank's digest (gathered).
     std::string commit_collectively() {
         if (finished_) return "reprise: save() after finish()";
-        unsigned long long g = detail::Coordination::next_generation(*inner_);
-        MPI_Allreduce(MPI_IN_PLACE, &g, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
-        bool saved = false;
+        const std::uint64_t g = next_;
+        next_ = g + 1; // tried: a failed save does not reuse its number in this run
+        if (g > detail::kMaxRecordedGeneration)
+            return "reprise: save: " + describe_job() + " has used every generation number "
+                   "up to " + std::to_string(detail::kMaxRecordedGeneration) +
+                   "; finish() it or start afresh in another directory";
+        bool saved = false, ok = false;
         std::string error;
+        detail::FileDigest digest;
         try {
             detail::Coordination::save_as(*inner_, g);
             saved = true;
+            const auto& dir = detail::Coordination::directory(*inner_);
+            const std::string name = detail::Coordination::file_name(*inner_, g);
+            std::string why;
+            if (!detail::read_file_digest(dir, name, digest, why))
+                throw Error("reprise: save: reading back " + dir.path_of(name) + ": " + why);
+            ok = true;
         } catch (const std::exception& e) {
             error = e.what();
         }
-        std::string failure = agree_on_failure(saved, error);
+        std::string failure = agree_on_failure(ok, error);
         if (failure.empty()) {
+            unsigned long long mine[3] = {digest.header_checksum, digest.payload_checksum,
+                                          digest.size};
+            std::vector<unsigned long long> all(rank_ == 0 ? 3 * static_cast<std::size_t>(size_) : 0);
+            MPI_Gather(mine, 3, MPI_UNSIGNED_LONG_LONG, all.data(), 3, MPI_UNSIGNED_LONG_LONG, 0,
+                       comm_);
             // Every rank has generation g on disk; it counts once the record says so.
             REPRISE_KILL_POINT("mpi-before-record");
             bool recorded = true;
@@ -605,6 +854,10 @@ private:
                     record.ranks = static_cast<std::uint32_t>(size_);
                     record.job_key = inner_->job_key();
                     record.name = name_;
+                    for (int q = 0; q < size_; ++q) {
+                        const unsigned long long* at = &all[3 * static_cast<std::size_t>(q)];
+                        record.files.push_back({at[0], at[1], at[2]});
+                    }
                     detail::write_commit_record(dir, detail::commit_record_name(record_stem_, g),
                                                 record);
                 } catch (const std::exception& e) {
@@ -634,6 +887,7 @@ private:
     std::string name_;        // the checkpoint's name, without the suffix
     std::string record_stem_; // "<name>.<job key>", escaped: records are "<stem>.<g>.commit"
     std::uint64_t committed_ = 0; // the last generation committed (or restored) by all ranks
+    std::uint64_t next_ = 1;      // the generation of the next save, the same on all ranks
     std::unique_ptr<reprise::Checkpointer> inner_;
     std::uint64_t polls_ = 0;
     std::uint64_t every_ = 1; // K

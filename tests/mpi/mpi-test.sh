@@ -7,12 +7,12 @@
 #   bash tests/mpi/mpi-test.sh <case> <ranks> <heat2d_mpi> <heat2d_mpi_testing> [<kill point>[@N] <rank>]
 #
 # Cases: reference, usr1-one-rank, term-one-rank, term-mpirun, kill-point, kill-first-save,
-# fallback-*, rank-count. Every run is compared with the uninterrupted reference run's
+# fallback-*, rank-count, disagree, foreign-rank-file, stray-record, stray-generation. Every run is compared with the uninterrupted reference run's
 # checksum. Synchronisation: lines on the ranks' stdout/stderr and the commit record, each
 # waited for with a deadline; no sleep stands for an event. A run that a signal must stop
 # is open-ended (it cannot end first, however slowly the test itself is scheduled): the
 # restart and the reference then go to a step just past the one it stopped at.
-# Exit 77 (skipped) without mpirun.
+# Exit 77 (skipped) without mpirun. REPRISE_MPI_TEST_KEEP=1 keeps the work directory.
 set -euo pipefail
 
 case_name=$1 ranks=$2 prog=$3 prog_testing=$4
@@ -37,6 +37,7 @@ cleanup() {
     if [[ -n "$mpirun_pid" ]] && kill -0 "$mpirun_pid" 2>/dev/null; then
         kill -KILL "$mpirun_pid" 2>/dev/null || true
     fi
+    [[ -n "${REPRISE_MPI_TEST_KEEP:-}" ]] && { echo "kept $work" >&2; return; }
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,8 +54,11 @@ steps=20000
 # The step count of a run that only a signal ends: days of computing here.
 open_ended=1000000000
 progress_every=1000 # heat2d_mpi's default --progress
-# The fallback cases restart several times from a copy of one run: shorter runs.
-[[ $case_name == fallback-* ]] && steps=8000
+# The fallback cases restart several times from a copy of one run: shorter runs; so do
+# the cases of ranks that disagree and of stray files (issue 14).
+case $case_name in
+fallback-* | disagree | foreign-rank-file | stray-record | stray-generation) steps=8000 ;;
+esac
 
 fail() {
     echo "FAIL: $*" >&2
@@ -201,6 +205,54 @@ damage() {
     remove) rm -f "$file" ;;
     *) fail "unknown damage $how" ;;
     esac
+}
+
+# commits <tag> <dir> <save every> [<ranks> [<commits>]]: a run of heat2d_mpi_testing in
+# <dir> (name from the environment) that saves every <save every> steps and loses rank 0
+# by SIGKILL just after its <commits>-th commit (default 2): generations 1 to <commits>
+# committed on every rank.
+commits() {
+    local tag=$1 dir=$2 every=$3 n=${4:-$ranks} last=${5:-2} rc=0
+    REPRISE_DIR=$dir timeout -k 5 300 mpirun --oversubscribe -np "$n" \
+        sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then
+                   export REPRISE_KILL_AT=mpi-after-record@'"$last"'; fi; exec "$0" "$@"' \
+        "$prog_testing" "$steps" --save-every "$every" >"$tag.out" 2>"$tag.err" || rc=$?
+    echo "$rc" >"$tag.rc"
+    [[ $rc -ne 0 && $rc -ne 124 ]] ||
+        fail "$tag: the kill after commit $last did not happen (status $rc)"
+    [[ $(grep -c "^reprise: saved generation $last " "$tag.err") -eq $n ]] ||
+        fail "$tag: not every rank saved generation $last before the kill"
+}
+
+# mpmd <tag> <variable> <rank 0's value> <rank 1's value> <program and arguments...>: an
+# MPMD launch of two ranks, each with its own value of the variable (mpirun -x), bounded
+# well below the ctest timeout: a rank left waiting shows as status 124.
+mpmd() {
+    local tag=$1 var=$2 v0=$3 v1=$4 rc=0
+    shift 4
+    timeout -k 5 120 mpirun --oversubscribe -np 1 -x "$var=$v0" "$@" : \
+        -np 1 -x "$var=$v1" "$@" >"$tag.out" 2>"$tag.err" || rc=$?
+    echo "$rc" >"$tag.rc"
+}
+
+# refused <tag> <message>: the run failed, on both ranks with <message> (a fixed string),
+# computed nothing and nobody hung.
+refused() {
+    local tag=$1 message=$2 rc n
+    rc=$(rc_of "$tag")
+    [[ $rc -ne 124 && $rc -ne 137 ]] || fail "$tag: a rank hung (status $rc)"
+    [[ $rc -ne 0 ]] || fail "$tag: the run succeeded"
+    grep -q '^checksum=' "$tag.out" && fail "$tag: the run computed anyway"
+    n=$(grep -cF -- "$message" "$tag.err" || true)
+    [[ $n -eq 2 ]] || fail "$tag: $n of 2 ranks said: $message"
+}
+
+# resumed_at <tag> <step>: the restart resumed every rank at <step> and ended with the
+# reference checksum.
+resumed_at() {
+    expect_resumed "$1"
+    [[ $(sed -n 's/^resumed at step=//p' "$1.out") -eq $2 ]] ||
+        fail "$1: resumed at step $(sed -n 's/^resumed at step=//p' "$1.out"), not $2"
 }
 
 case "$case_name" in
@@ -378,6 +430,151 @@ rank-count)
     RESTARTED=1 run restart "$prog" "$target"
     expect_resumed restart
     echo "PASS: a $ranks-rank checkpoint refuses $other ranks on every rank, and resumes with $ranks"
+    ;;
+
+disagree)
+    # Ranks that disagree on the checkpoint's name, directory or job are refused in the
+    # constructor, on every rank, naming the rank and both values (issue 14).
+    # The bug's scenario: checkpoints 'a' (step 400) and 'b' (step 600) of one job in one
+    # directory; an MPMD restart named rank 0 'a' and rank 1 'b' loaded each from its
+    # own, silently, and hung.
+    REPRISE_NAME=a commits make-a "$REPRISE_DIR" 200
+    REPRISE_NAME=b commits make-b "$REPRISE_DIR" 300
+    before=$(cd "$REPRISE_DIR" && ls | sort)
+    RESTARTED=1 mpmd names REPRISE_NAME a b "$prog" "$steps"
+    refused names "reprise: rank 1 has REPRISE_NAME 'b', rank 0 'a': every rank of a job must use the same checkpoint name"
+    grep -q '^heat2d_mpi: rank [0-9] at step=' names.err && fail "names: a rank restored"
+    [[ "$(cd "$REPRISE_DIR" && ls | sort)" == "$before" ]] || fail "names: the refused run changed the directory"
+    echo "ok: REPRISE_NAME a and b (checkpoints a at step 400 and b at step 600 present)"
+
+    # A directory per rank: refused, and neither directory keeps a lock file.
+    mpmd dirs REPRISE_DIR "$work/d0" "$work/d1" "$prog" "$steps"
+    refused dirs "reprise: rank 1 has REPRISE_DIR '$work/d1', rank 0 '$work/d0': every rank of a job must use the same checkpoint directory"
+    left=$(find "$work/d0" "$work/d1" -mindepth 1)
+    [[ -z "$left" ]] || fail "dirs: files left: $left"
+    echo "ok: REPRISE_DIR d0 and d1"
+
+    # The same directory by another path (a symbolic link) is the same directory.
+    mkdir -p "$work/same"
+    ln -s same "$work/link"
+    mpmd same REPRISE_DIR "$work/same" "$work/link" "$prog" "$steps" --save-every 4000
+    [[ $(rc_of same) -eq 0 ]] || fail "same: a directory and a link to it were refused (status $(rc_of same))"
+    [[ "$(checksum_of same.out)" == "$reference" ]] || fail "same: checksum differs from the reference"
+    echo "ok: one directory by two paths"
+
+    # A job id per rank (Grid Engine's JOB_ID).
+    mpmd jobs JOB_ID 101 102 "$prog" "$steps"
+    refused jobs "reprise: rank 1 has job 'sge-102', rank 0 'sge-101': every rank of a job must see the same job id"
+    echo "ok: JOB_ID 101 and 102"
+    echo "PASS: ranks that disagree on name, directory or job are refused on both ranks"
+    ;;
+
+foreign-rank-file)
+    # A commit record binds exactly its rank files: another file under a committed name
+    # is not loaded, and every rank falls back to the older committed generation. Run A
+    # (here) commits steps 2000 and 4000; run B, of the same name and job in another
+    # directory, 3000 and 6000; checkpoint 'b' (a name of its own) beside B.
+    commits make-a "$REPRISE_DIR" 2000
+    commits make-b "$work/other" 3000
+    REPRISE_NAME=b commits make-named-b "$work/other" 3000
+    cp -a "$REPRISE_DIR" "$work/pristine"
+    g2=$(printf %010d 2)
+    for variant in same-name named-b; do
+        rm -rf "$REPRISE_DIR"
+        cp -a "$work/pristine" "$REPRISE_DIR"
+        if [[ $variant == same-name ]]; then
+            # Same name, job and generation in its header: only the binding tells.
+            cp "$work/other/heat.rank1.local.$g2.ckpt" "$REPRISE_DIR/heat.rank1.local.$g2.ckpt"
+        else
+            cp "$work/other/b.rank1.local.$g2.ckpt" "$REPRISE_DIR/heat.rank1.local.$g2.ckpt"
+        fi
+        rc=0
+        RESTARTED=1 timeout -k 5 120 "${mpi[@]}" "$prog" "$steps" >"$variant.out" 2>"$variant.err" || rc=$?
+        echo "$rc" >"$variant.rc"
+        [[ $rc -ne 124 && $rc -ne 137 ]] || fail "$variant: the restart hung (status $rc)"
+        resumed_at "$variant" 2000
+        n=$(grep -c '^reprise: warning: rank [0-9]* restored the older generation 1' "$variant.err" || true)
+        [[ $n -eq 2 ]] || fail "$variant: $n of 2 ranks said they fell back to generation 1"
+        echo "ok: $variant"
+    done
+    grep -q "heat.rank1.local.$g2.ckpt: not the file that .*heat.local.$g2.commit committed for rank 1" same-name.err ||
+        fail "same-name: the warning does not say the file is not the committed one"
+    echo "PASS: a file of another run or checkpoint under a committed name is not restored"
+    ;;
+
+stray-record)
+    # A stray commit record claiming 4 ranks (checksum-valid, of this job and name: from a
+    # 4-rank run of the same job elsewhere) never decides the advice: only a record that
+    # binds this job's rank files does. Run A (here, 2 ranks) commits steps 2000 and 4000;
+    # the 4-rank run, 1000, 2000 and 3000.
+    commits make-two "$REPRISE_DIR" 2000
+    commits make-four "$work/four" 1000 4 3
+    cp -a "$REPRISE_DIR" "$work/pristine"
+    g() { printf %010d "$1"; }
+    for variant in newer replaced alone four; do
+        rm -rf "$REPRISE_DIR"
+        case $variant in
+        newer) # the 4-rank record of generation 3 beside A's 1 and 2
+            cp -a "$work/pristine" "$REPRISE_DIR"
+            cp "$work/four/heat.local.$(g 3).commit" "$REPRISE_DIR/" ;;
+        replaced) # the 4-rank record of generation 2 over A's
+            cp -a "$work/pristine" "$REPRISE_DIR"
+            cp "$work/four/heat.local.$(g 2).commit" "$REPRISE_DIR/" ;;
+        alone) # A's records gone, the 4-rank record of generation 3 instead
+            cp -a "$work/pristine" "$REPRISE_DIR"
+            rm "$REPRISE_DIR"/heat.local.*.commit
+            cp "$work/four/heat.local.$(g 3).commit" "$REPRISE_DIR/" ;;
+        four) # the control: the 4-rank checkpoint itself, restarted with 2 ranks
+            cp -a "$work/four" "$REPRISE_DIR" ;;
+        esac
+        rc=0
+        RESTARTED=1 timeout -k 5 120 "${mpi[@]}" "$prog" "$steps" >"$variant.out" 2>"$variant.err" || rc=$?
+        echo "$rc" >"$variant.rc"
+        [[ $rc -ne 124 && $rc -ne 137 ]] || fail "$variant: the restart hung (status $rc)"
+        case $variant in
+        newer | replaced)
+            grep -q 'mpirun -np 4' "$variant.err" && fail "$variant: the stray record's 4 ranks were advised"
+            if [[ $variant == newer ]]; then resumed_at newer 4000; else resumed_at replaced 2000; fi
+            grep -q "heat.local.[0-9]*.commit: says 4 ranks but does not bind this job's rank files" "$variant.err" ||
+                fail "$variant: the stray record's rejection was not said"
+            ;;
+        alone)
+            refused alone "reprise: restore: no generation of job local of checkpoint 'heat' is valid on all 2 ranks"
+            grep -q 'mpirun -np 4' alone.err && fail "alone: the stray record's 4 ranks were advised"
+            n=$(grep -c "heat.local.$(g 3).commit: says 4 ranks but does not bind this job's rank files" alone.err || true)
+            [[ $n -ge 2 ]] || fail "alone: the error does not list the rejected record on both ranks"
+            ;;
+        four)
+            refused four "checkpoint written by 4 ranks, this run has 2; restart it with mpirun -np 4"
+            ;;
+        esac
+        echo "ok: $variant"
+    done
+    echo "PASS: a stray 4-rank record is passed over, or refused, never advised; a real one is"
+    ;;
+
+stray-generation)
+    # A stray file with a huge generation number on one rank only does not number the
+    # job's generations: the run commits 1 and 2 (ten-digit names) and the restart resumes
+    # from generation 2.
+    for stray in 999999999999999999 9999999999; do
+        rm -rf "$REPRISE_DIR"
+        mkdir -p "$REPRISE_DIR"
+        echo stray >"$REPRISE_DIR/heat.rank1.local.$stray.ckpt"
+        commits "run-$stray" "$REPRISE_DIR" 2000
+        names=$(cd "$REPRISE_DIR" && ls heat.local.*.commit | tr '\n' ' ')
+        [[ "$names" == "heat.local.0000000001.commit heat.local.0000000002.commit " ]] ||
+            fail "$stray: the records are $names, not generations 1 and 2"
+        # A ten-digit name is one reprise writes: rank 1's first save recycled it. (Other
+        # names are no generation at all once names are parsed by round trip: left alone.)
+        if [[ ${#stray} -eq 10 && -e "$REPRISE_DIR/heat.rank1.local.$stray.ckpt" ]]; then
+            fail "$stray: the stray file is still there"
+        fi
+        RESTARTED=1 run "restart-$stray" "$prog" "$steps"
+        resumed_at "restart-$stray" 4000
+        echo "ok: $stray"
+    done
+    echo "PASS: a stray generation number on one rank numbers nothing"
     ;;
 
 *)
