@@ -3,8 +3,8 @@
 # SPDX-FileCopyrightText: 2026 The reprise authors
 #
 # The five-minute tour: builds the "sum" example, starts it, stops it with SIGTERM the
-# way a scheduler or a shutting-down machine does, and restarts it with RESTARTED=1 to
-# show that it resumes where it stopped and still computes the right sum.
+# way a scheduler or a shutting-down machine does, and runs it again to show that it
+# resumes where it stopped and still computes the right sum.
 #
 #   bash examples/demo.sh        (from anywhere; Debian 12, as root for the package step)
 #
@@ -117,12 +117,12 @@ ls -l "$ckpt_dir" | indent
 [[ -n $(find "$ckpt_dir" -mindepth 1 ! -name '*.lock' ! -name '*.tmp' -print) ]] ||
     die "no checkpoint file in $ckpt_dir"
 
-section "6. Restart it with RESTARTED=1 (what Grid Engine sets on a rescheduled job)"
-say "Without RESTARTED=1 the program would start afresh; with it, restore() loads the"
-say "newest valid checkpoint of this job before the loop starts."
-say "\$ RESTARTED=1 REPRISE_DIR=$ckpt_dir $sum"
+section "6. Run it again: it carries on where it stopped"
+say "Run by hand, restore() loads the newest valid checkpoint of an unfinished run of this"
+say "job before the loop starts (RESTARTED=0 would start afresh, and say what it found)."
+say "\$ REPRISE_DIR=$ckpt_dir $sum"
 status=0
-RESTARTED=1 REPRISE_DIR=$ckpt_dir "$sum" >"$work/second.out" 2>"$work/second.err" || status=$?
+REPRISE_DIR=$ckpt_dir "$sum" >"$work/second.out" 2>"$work/second.err" || status=$?
 grep -v '^progress ' "$work/second.out" | indent
 say "    ($(grep -c '^progress ' "$work/second.out" || true) progress lines not shown)"
 say "  stderr:"

@@ -10,7 +10,7 @@
 // buffer is not tracked: every step rewrites all of its interior.
 //
 // The computation is deterministic, so a run that was stopped by SIGTERM and resumed
-// with RESTARTED=1 ends with exactly the bits of an uninterrupted run: the final
+// by running it again ends with exactly the bits of an uninterrupted run: the final
 // "checksum=" line (FNV-1a over the bytes of the grid) proves it.
 //
 // Output on stdout: "fresh start" or "resumed at step=<k>", "progress step=<k>" every
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
 //   cmake -S . -B build -DREPRISE_BUILD_EXAMPLES=ON && cmake --build build --target example_heat2d
 //   REPRISE_DIR=/tmp/heat-ckpt build/examples/heat2d 20000 &   # "fresh start", progress...
 //   kill -TERM $!                                               # saves, then stops
-//   RESTARTED=1 REPRISE_DIR=/tmp/heat-ckpt build/examples/heat2d 20000
+//   REPRISE_DIR=/tmp/heat-ckpt build/examples/heat2d 20000     # "resumed at step=..."
 //
 // The checksum= line equals that of an uninterrupted run:
 //   bash examples/check-resume.sh build/examples/heat2d 5000

@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
 //   export REPRISE_DIR=/tmp/heat-mpi
 //   mpirun -np 4 build/examples/heat2d_mpi 20000 &     # "fresh start", progress lines...
 //   kill -TERM <the pid of any one rank>                # every rank saves step k, then stops
-//   RESTARTED=1 mpirun -np 4 build/examples/heat2d_mpi 20000   # "resumed at step=k"
+//   mpirun -np 4 build/examples/heat2d_mpi 20000       # "resumed at step=k"
 //
 // (As root, OpenMPI wants --allow-run-as-root; with more ranks than cores, --oversubscribe.)
 // The checksum= line equals that of an uninterrupted run with any number of ranks; a

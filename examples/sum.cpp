@@ -11,7 +11,8 @@
 //
 //   SIGUSR1            save, keep computing
 //   SIGTERM/INT/USR2   save, then end "killed by" the signal
-//   RESTARTED=1        the next run resumes where the saved one stopped
+//   (a rerun)          the next run resumes where the saved one stopped (RESTARTED=0:
+//                      afresh; under Grid Engine, RESTARTED=1 marks a rescheduled job)
 //
 // Output on stdout: "fresh start" or "resumed at i=<i>", a "progress i=<i>" line every
 // 2^27 iterations (flushed, so that a script can wait for it), and finally "sum=<sum>"
@@ -110,6 +111,6 @@ int main(int argc, char** argv) {
 //   cmake -S . -B build -DREPRISE_BUILD_EXAMPLES=ON && cmake --build build --target example_sum
 //   REPRISE_DIR=/tmp/sum-ckpt build/examples/sum &      # prints "fresh start", progress...
 //   kill -TERM $!                                        # saves, ends "killed by" SIGTERM
-//   RESTARTED=1 REPRISE_DIR=/tmp/sum-ckpt build/examples/sum   # "resumed at i=..."
+//   REPRISE_DIR=/tmp/sum-ckpt build/examples/sum   # "resumed at i=..." (RESTARTED=0: afresh)
 //
 // Or let examples/demo.sh tell the whole story: bash examples/demo.sh

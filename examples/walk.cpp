@@ -95,7 +95,7 @@ bool parse_seconds(const char* text, double& value) {
 }
 
 // The scheduler's restart variables that are set, for the first line on stderr: what
-// reprise's restore policy looks at ("auto" restores only when one says "restart").
+// reprise's restore policy looks at under a scheduler ("auto" restores when one says so).
 std::string restart_variables() {
     std::string out;
     for (const char* name : {"SLURM_RESTART_COUNT", "RESTARTED", "LSB_RESTART"}) {
@@ -171,6 +171,6 @@ int main(int argc, char** argv) {
 //   cmake -S . -B build -DREPRISE_BUILD_EXAMPLES=ON && cmake --build build --target example_walk
 //   REPRISE_DIR=/tmp/walk-ckpt build/examples/walk 100 &     # "fresh start", progress...
 //   kill -TERM $!                                             # saves, then stops
-//   RESTARTED=1 REPRISE_DIR=/tmp/walk-ckpt build/examples/walk 100   # "resumed at step=..."
+//   REPRISE_DIR=/tmp/walk-ckpt build/examples/walk 100   # "resumed at step=..."
 //
 // Under a scheduler: examples/slurm/*.sbatch and examples/sge/*.sh submit it.

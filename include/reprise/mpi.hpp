@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -478,8 +479,9 @@ private:
         if (rank_ == 0) {
             text = detail::getenv_string("REPRISE_MPI_AGREE_EVERY");
             if (!text.empty()) {
-                fixed = detail::parse_count(text);
-                if (fixed < 1 || fixed > static_cast<long long>(kMaxEvery)) fixed = -1;
+                const std::optional<std::uint64_t> every = detail::decimal(text);
+                fixed = every && *every >= 1 && *every <= kMaxEvery ? static_cast<long long>(*every)
+                                                                     : -1;
             }
         }
         MPI_Bcast(&fixed, 1, MPI_LONG_LONG, 0, comm_);
@@ -518,12 +520,12 @@ private:
                         detail::read_commit_record(dir, file.second, c, why);
                     if (state == detail::RecordState::absent) continue; // removed since
                     r.present = true;
-                    if (file.first > detail::kMaxRecordedGeneration) {
+                    if (file.first > detail::kMaxGeneration) {
                         // Not a name reprise writes: it neither counts as the newest
                         // record nor numbers the next generation.
                         r.rejected += "\n  " + dir.path_of(file.second) + ": generation " +
                                       std::to_string(file.first) + " is above " +
-                                      std::to_string(detail::kMaxRecordedGeneration) +
+                                      std::to_string(detail::kMaxGeneration) +
                                       " (a stray name)";
                         continue;
                     }
@@ -628,7 +630,7 @@ private:
                 detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
                                  "record " + pattern + " (no save of theirs completed on "
                                  "every rank): starting fresh");
-            else if (rank_ == 0 && job.restart_known)
+            else if (rank_ == 0 && job.restart_known && job.restart)
                 detail::log_line("reprise: this run is a restart (" + job.restart_reason +
                                  ") but no commit record " + pattern + " exists: starting "
                                  "fresh");
@@ -810,9 +812,9 @@ private:
         if (finished_) return "reprise: save() after finish()";
         const std::uint64_t g = next_;
         next_ = g + 1; // tried: a failed save does not reuse its number in this run
-        if (g > detail::kMaxRecordedGeneration)
+        if (g > detail::kMaxGeneration)
             return "reprise: save: " + describe_job() + " has used every generation number "
-                   "up to " + std::to_string(detail::kMaxRecordedGeneration) +
+                   "up to " + std::to_string(detail::kMaxGeneration) +
                    "; finish() it or start afresh in another directory";
         bool saved = false, ok = false;
         std::string error;

@@ -48,10 +48,6 @@ inline constexpr std::uint32_t kMaxCommitRanks = std::uint32_t(1) << 22;
 // The names and the fixed fields take far less than 64 KiB; a larger file is not ours.
 inline constexpr std::uint64_t kMaxCommitRecordSize =
     (std::uint64_t(64) << 10) + std::uint64_t(kMaxCommitRanks) * 24;
-// The largest generation a record or a rank file may have: the ten digits of
-// numbered_name() (detail/job.hpp bounds generations the same way once it parses names
-// by round trip; one constant then). A larger number is a stray name, never ours.
-inline constexpr std::uint64_t kMaxRecordedGeneration = 9999999999ull;
 
 // What identifies one rank file of one save, as it is on disk: its header checksum (the
 // header holds the name, the job, the generation, the time in nanoseconds, the pid and

@@ -41,14 +41,6 @@ inline std::string getenv_string(const char* name) {
     return environment_value(name).value_or(std::string());
 }
 
-// A non-negative decimal integer of at most 18 digits, or -1. Kept for the callers not
-// yet moved to parse.hpp; goes when they are.
-inline long long parse_count(const std::string& s) {
-    if (s.size() > 18) return -1;
-    const std::optional<std::uint64_t> v = decimal(s);
-    return v ? static_cast<long long>(*v) : -1;
-}
-
 // A job or array task number from the environment: digits only. Empty when unset.
 inline std::string job_number(const char* name) {
     const std::optional<std::string> v = environment_value(name);
