@@ -12,6 +12,7 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/signals.hpp"
 #include "reprise/detail/timer.hpp"
+#include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
@@ -93,7 +94,7 @@ public:
                 throw Error("reprise: track(\"" + name + "\"): a variable of that name is "
                             "already tracked");
         T* p = &var;
-        variables_.push_back(Variable{std::move(name),
+        variables_.push_back(Variable{std::move(name), detail::type_name<T>(),
                                       [p](OutputArchive& ar) { ar(*p); },
                                       [p](InputArchive& ar) { ar(*p); }});
         return *this;
@@ -378,6 +379,7 @@ private:
 
     struct Variable {
         std::string name;
+        std::string type; // detail::type_name<T>(), recorded in every save
         std::function<void(OutputArchive&)> save;
         std::function<void(InputArchive&)> load;
     };
@@ -512,7 +514,7 @@ private:
         header.job_key = job_.key();
         header.name = options_.name;
         header.scheduler = job_.scheduler;
-        for (const auto& v : variables_) header.variables.push_back({v.name, 0, 0});
+        for (const auto& v : variables_) header.variables.push_back({v.name, v.type, 0, 0});
         return header;
     }
 
