@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <istream>
 #include <iterator>
@@ -28,6 +29,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <climits>
@@ -100,6 +102,40 @@ public:
         return *this;
     }
 
+    /// Records a run parameter: a value the computation depends on but does not restore
+    /// (a mesh size, a time step, an input file's name), kept in every checkpoint's header.
+    /// `restore()` compares the checkpoint's parameters with the ones recorded before it
+    /// and refuses a checkpoint whose differ, naming each parameter and both values: a
+    /// parameter with another value, one the checkpoint lacks and one it has that this run
+    /// does not record are all mismatches. Integers (any integral type, compared by value),
+    /// floating point (as a double, compared exactly), `bool` and strings.
+    /// @throws Error for an empty or duplicate name, or after `restore()` was called.
+    template <class T>
+    Checkpointer& parameter(std::string name, const T& value) {
+        static_assert(std::is_arithmetic<T>::value || std::is_constructible<std::string, const T&>::value,
+                      "reprise: parameter() takes an integer, a floating-point number, a bool "
+                      "or a string");
+        detail::ParameterEntry entry;
+        if constexpr (std::is_same<T, bool>::value) {
+            entry.kind = detail::ParameterKind::boolean;
+            entry.value = value ? "true" : "false";
+        } else if constexpr (std::is_integral<T>::value) {
+            entry.kind = detail::ParameterKind::integer;
+            entry.value = std::to_string(value);
+        } else if constexpr (std::is_floating_point<T>::value) {
+            entry.kind = detail::ParameterKind::floating;
+            char text[32];
+            std::snprintf(text, sizeof text, "%.17g", static_cast<double>(value)); // round-trips
+            entry.value = text;
+        } else {
+            entry.kind = detail::ParameterKind::string;
+            entry.value = std::string(value);
+        }
+        entry.name = std::move(name);
+        add_parameter(std::move(entry));
+        return *this;
+    }
+
     /// Loads the newest valid checkpoint of this job into the tracked variables when the
     /// restore policy says so (`Options::restore`, `REPRISE_RESTORE`). A corrupt, truncated
     /// or unreadable (I/O error) newest generation is reported on stderr and the older one
@@ -107,7 +143,9 @@ public:
     /// @returns true when state was loaded; false means a fresh start.
     /// @throws Error when checkpoints exist but none is valid (listing each file and why),
     ///         or when the checkpoint's variables differ from the tracked ones (naming the
-    ///         missing and the extra ones), or when called twice.
+    ///         missing and the extra ones), when the run parameters differ (naming each one
+    ///         and both values), or when called twice. A different program or computation is
+    ///         not a damaged file: no older generation is tried then.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
@@ -515,6 +553,7 @@ private:
         header.name = options_.name;
         header.scheduler = job_.scheduler;
         for (const auto& v : variables_) header.variables.push_back({v.name, v.type, 0, 0});
+        header.parameters = parameters_;
         return header;
     }
 
@@ -635,11 +674,57 @@ private:
         return false;
     }
 
+    // parameter()'s checks, for every kind of value.
+    void add_parameter(detail::ParameterEntry entry) {
+        const std::string call = "reprise: parameter(\"" + entry.name + "\")";
+        if (entry.name.empty()) throw Error("reprise: parameter(): a parameter needs a non-empty name");
+        if (restore_called_)
+            throw Error(call + " after restore(): record every parameter before restoring");
+        for (const auto& p : parameters_)
+            if (p.name == entry.name) throw Error(call + ": a parameter of that name is already recorded");
+        parameters_.push_back(std::move(entry));
+    }
+
+    // Throws when the checkpoint's parameters differ from the ones recorded: each one that
+    // differs, is missing or is extra, with both values.
+    void check_parameters(const detail::Header& header, const std::string& path) const {
+        std::string differ;
+        auto add = [&](const std::string& text) { differ += (differ.empty() ? "" : "; ") + text; };
+        for (const auto& p : parameters_) {
+            const auto saved = std::find_if(header.parameters.begin(), header.parameters.end(),
+                                            [&](const auto& e) { return e.name == p.name; });
+            if (saved == header.parameters.end()) {
+                add("'" + p.name + "' is " + detail::describe_value(p) +
+                    " in this run and not in the checkpoint");
+            } else if (saved->kind != p.kind || saved->value != p.value) {
+                const bool kinds = saved->kind != p.kind;
+                add("'" + p.name + "' was " + detail::describe_value(*saved) +
+                    (kinds ? std::string(" (") + detail::kind_name(saved->kind) + ")" : "") +
+                    " in the checkpoint, is " + detail::describe_value(p) +
+                    (kinds ? std::string(" (") + detail::kind_name(p.kind) + ")" : "") +
+                    " in this run");
+            }
+        }
+        for (const auto& e : header.parameters) {
+            const bool recorded = std::any_of(parameters_.begin(), parameters_.end(),
+                                              [&](const auto& p) { return p.name == e.name; });
+            if (!recorded)
+                add("'" + e.name + "' was " + detail::describe_value(e) +
+                    " in the checkpoint and this run does not record it");
+        }
+        if (!differ.empty())
+            throw Error("reprise: restore " + path + ": the checkpoint was taken with other "
+                        "parameters: " + differ + ". It belongs to another computation: to "
+                        "start this one afresh, set REPRISE_RESTORE=never (its first save "
+                        "supersedes the old checkpoint) or use another REPRISE_DIR");
+    }
+
     // Loads the tracked variables from a verified file. False, with the reason in `why`,
     // when reading it failed: an I/O error is the file's fault, as in read_checkpoint, and
     // the caller falls back to an older generation, which assigns every variable again.
-    // @throws Error when the variables differ or do not decode (no fallback: a different
-    //         program, not a damaged file).
+    // @throws Error when the variables or the parameters differ, or when a
+    //         variable does not decode (no fallback: a different program, not a damaged
+    //         file).
     bool load_variables(const detail::VerifiedCheckpoint& file, const std::string& path,
                         std::string& why) {
         // The same names on both sides, or no variable is touched: a different program's
@@ -660,6 +745,7 @@ private:
                         ": the checkpoint's variables differ from the program's; tracked but "
                         "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
                         "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra));
+        check_parameters(file.header, path);
         for (auto& v : variables_) {
             const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
                                           [&](const auto& x) { return x.name == v.name; });
@@ -807,6 +893,7 @@ private:
     std::unique_ptr<detail::IntervalTimer> timer_;
     std::thread cleaner_;
     std::vector<Variable> variables_;
+    std::vector<detail::ParameterEntry> parameters_; // recorded by parameter(), in order
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process

@@ -180,6 +180,15 @@ public:
         return *this;
     }
 
+    /// Local: records a run parameter in this rank's checkpoints, as
+    /// reprise::Checkpointer::parameter(); a restore refuses, on every rank, a checkpoint
+    /// whose parameters differ on any rank.
+    template <class T>
+    Checkpointer& parameter(std::string name, const T& value) {
+        inner_->parameter(std::move(name), value);
+        return *this;
+    }
+
     /// Collective: loads the last committed generation on every rank, when the restore
     /// policy says so (as reprise::Checkpointer::restore(), decided on rank 0). When a
     /// rank's file of that generation is damaged or missing, or its commit record is,
