@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The reprise authors
 
-// A program that changed between runs. Each test saves a real checkpoint with one run's
-// parameters and restores it into a run of others: restore() must refuse it, naming what
-// changed, never falling back to an older generation (another computation is not a
-// damaged file).
+// A program that changed between runs: the types of its variables, its run parameters.
+// Each test saves a real checkpoint with one program's variables and restores it into
+// another's: a change restore() must refuse (naming what changed, never falling back to
+// an older generation: a different program is not a damaged file), or one the program
+// declared (reprise::any_type, a cereal class version). Files of format version 1, which
+// recorded no types, still restore.
 
 #include "catch.hpp"
 #include "support.hpp"
@@ -17,6 +19,23 @@
 #include <typeinfo>
 #include <vector>
 
+// As tests/worker.cpp's "particles-v0" saves it at cereal class version 0 (x, y); this
+// build's version 1 added the mass, which a version 0 file does not hold.
+namespace reprise_types_test {
+struct Particle {
+    double x = 0.0, y = 0.0, mass = 0.0;
+    template <class Archive>
+    void serialize(Archive& ar, std::uint32_t version) {
+        ar(x, y);
+        if (version >= 1)
+            ar(mass);
+        else
+            mass = 1.0; // the only mass version 0 knew
+    }
+};
+} // namespace reprise_types_test
+CEREAL_CLASS_VERSION(reprise_types_test::Particle, 1)
+
 namespace {
 
 using reprise::Checkpointer;
@@ -25,6 +44,7 @@ using reprise_test::StderrCapture;
 using reprise_test::TempDir;
 using reprise_test::contains;
 using reprise_test::options_for;
+using reprise_types_test::Particle;
 
 // Runs `f`, which must throw reprise::Error; returns its message ("" when it did not throw).
 template <class F>
@@ -66,6 +86,147 @@ void check_refused(const std::string& dir, const std::string& error, const std::
 }
 
 } // namespace
+
+// ---- types ----------------------------------------------------------------------------------
+
+TEST_CASE("a variable restored into another type is refused naming it and both types",
+          "[changes][restore][mismatch][errors]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const std::string newer = save_two_generations(dir.path());
+    // The program rebuilt with other types: before format 2 this restored "successfully",
+    // with step = 4.94e-321 (the bits of 1000 as a double) and a field of tiny floats.
+    double step = -1.0;
+    std::vector<float> field{-1.0f};
+    std::string error;
+    StderrCapture err;
+    {
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).parameter("mesh", 30).parameter("dt", 0.1);
+        error = error_of([&] { c.restore(); });
+        CHECK(c.generation() == 0);
+    }
+    check_refused(dir.path(), error, err.stop(), newer);
+    // unsigned long on LP64 Linux, unsigned long long where std::uint64_t is that.
+    CHECK(contains(error, "variable 'step' was saved as unsigned long"));
+    CHECK(contains(error, ", the program tracks it as double"));
+    CHECK(contains(error, "variable 'field' was saved as std::vector<int, std::allocator<int> >, "
+                          "the program tracks it as std::vector<float, std::allocator<float> >"));
+    CHECK(contains(error, "reprise::any_type"));
+    CHECK(step == -1.0);
+    CHECK(field == std::vector<float>{-1.0f});
+}
+
+TEST_CASE("a variable of the same size but another type is refused", "[changes][restore][mismatch]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const std::string newer = save_two_generations(dir.path());
+    // Same bytes, same length: nothing but the recorded type tells them apart.
+    std::int64_t step = 0;
+    std::vector<std::uint32_t> field;
+    std::string error;
+    StderrCapture err;
+    {
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).parameter("mesh", 30).parameter("dt", 0.1);
+        error = error_of([&] { c.restore(); });
+    }
+    check_refused(dir.path(), error, err.stop(), newer);
+    CHECK(contains(error, "the program tracks it as long"));
+    CHECK(contains(error, "the program tracks it as std::vector<unsigned int"));
+    CHECK(step == 0);
+}
+
+// A field saved as floats, now kept as doubles by a class whose load reads the floats.
+struct WideField {
+    std::vector<double> values;
+    template <class Archive>
+    void save(Archive& ar) const {
+        ar(std::vector<float>(values.begin(), values.end()));
+    }
+    template <class Archive>
+    void load(Archive& ar) {
+        std::vector<float> narrow;
+        ar(narrow);
+        values.assign(narrow.begin(), narrow.end());
+    }
+};
+
+TEST_CASE("reprise::any_type lets an intended type change restore", "[changes][restore][escape]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    {
+        std::vector<float> field{0.5f, 1.5f, -2.0f};
+        Checkpointer c(options_for(dir.path()));
+        c.track("field", field);
+        c.save();
+    }
+    SECTION("without it the change is refused") {
+        WideField field;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("field", field);
+        const std::string error = error_of([&] { c.restore(); });
+        CHECK(contains(error, "variable 'field' was saved as std::vector<float"));
+        CHECK(contains(error, "the program tracks it as WideField"));
+        CHECK(field.values.empty());
+    }
+    SECTION("with it the new type loads the old one's bytes, and later saves record it") {
+        {
+            WideField field;
+            Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+            c.track("field", field, reprise::any_type);
+            REQUIRE(c.restore());
+            CHECK(field.values == std::vector<double>{0.5, 1.5, -2.0});
+            field.values.push_back(4.0);
+            c.save();
+        }
+        // The new generation holds a WideField: the exact type, no flag needed any more.
+        WideField field;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("field", field);
+        REQUIRE(c.restore());
+        CHECK(field.values == std::vector<double>{0.5, 1.5, -2.0, 4.0});
+    }
+}
+
+TEST_CASE("a class saved at an earlier cereal class version restores without a flag",
+          "[changes][restore][versions]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    // Another program, an earlier build: Particle at class version 0.
+    reprise_test::Child earlier =
+        reprise_test::start_worker(dir, {"particles-v0", "3"}, {{"REPRISE_NAME", "particles"}});
+    CHECK(earlier.expect_line("saved gen=") == "saved gen=1");
+    const int status = earlier.wait();
+    INFO(earlier.stderr_text());
+    REQUIRE(reprise_test::exited_with(status, 0));
+
+    {
+        std::uint64_t step = 0;
+        std::vector<Particle> particles;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always, "particles"));
+        c.track("step", step).track("particles", particles);
+        REQUIRE(c.restore());
+        CHECK(step == 3);
+        REQUIRE(particles.size() == 3);
+        for (std::size_t k = 0; k < particles.size(); ++k) {
+            CHECK(particles[k].x == static_cast<double>(k));
+            CHECK(particles[k].y == -static_cast<double>(k));
+            CHECK(particles[k].mass == 1.0); // version 0's: load() saw version 0
+        }
+        // Saved again, at version 1, with the masses.
+        particles[1].mass = 7.5;
+        c.save();
+    }
+    std::uint64_t step = 0;
+    std::vector<Particle> particles;
+    Checkpointer c(options_for(dir.path(), RestorePolicy::always, "particles"));
+    c.track("step", step).track("particles", particles);
+    REQUIRE(c.restore());
+    REQUIRE(particles.size() == 3);
+    CHECK(particles[0].mass == 1.0);
+    CHECK(particles[1].mass == 7.5);
+}
 
 // ---- run parameters --------------------------------------------------------------------------
 
@@ -197,3 +358,87 @@ TEST_CASE("parameter() refuses an empty or duplicate name and a call after resto
                    "reprise: parameter(\"dt\") after restore()"));
 }
 
+// ---- format version 1 ---------------------------------------------------------------------------
+
+namespace {
+
+// Rewrites the checkpoint at `path` (format 2, written by this library) as format version 1
+// wrote it: the same preamble, header fields and payload, but no type per variable and no
+// parameters. Encoded here from the layout README.md gives, not by the library's encoder.
+void rewrite_as_version_1(const std::string& dir, const std::string& name) {
+    namespace d = reprise::detail;
+    const d::Directory directory(dir);
+    d::VerifiedCheckpoint file;
+    std::string why;
+    REQUIRE(d::read_checkpoint(directory, name, file, why));
+    REQUIRE(file.format_version == 2);
+    const d::Header& h = file.header;
+    std::string block;
+    d::put_u64(block, h.generation);
+    d::put_u64(block, h.time_ns);
+    d::put_u32(block, h.pid);
+    for (const std::string* s : {&h.host, &h.job_key, &h.name, &h.scheduler}) d::put_string(block, *s);
+    d::put_u32(block, static_cast<std::uint32_t>(h.variables.size()));
+    for (const auto& v : h.variables) {
+        d::put_string(block, v.name);
+        d::put_u64(block, v.offset);
+        d::put_u64(block, v.size);
+    }
+    const std::uint64_t payload_offset = (32 + block.size() + 8 + 4095) / 4096 * 4096;
+    std::string out("REPRISE", 8); // with its '\0'
+    d::put_u32(out, 1);
+    d::put_u32(out, static_cast<std::uint32_t>(block.size()));
+    d::put_u64(out, payload_offset);
+    d::put_u64(out, file.payload_size);
+    out += block;
+    d::put_u64(out, XXH3_64bits(out.data(), out.size()));
+    out.resize(payload_offset, '\0');
+    const std::string path = dir + "/" + name;
+    const std::string old = reprise_test::read_file(path);
+    out += old.substr(file.payload_offset); // the payload and its trailer, unchanged
+    reprise_test::write_file(path, out);
+}
+
+} // namespace
+
+TEST_CASE("a checkpoint of format version 1 still restores, without a type check",
+          "[changes][restore][format]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const std::string stem = "t.local.0000000001.ckpt";
+    {
+        std::uint64_t step = 41;
+        std::vector<std::int32_t> field{1, -2, 3};
+        Checkpointer c(options_for(dir.path()));
+        c.track("step", step).track("field", field);
+        c.save();
+    }
+    rewrite_as_version_1(dir.path(), stem);
+    REQUIRE(reprise_test::read_file(dir / stem).substr(8, 1) == std::string(1, '\1'));
+    SECTION("the same program restores it") {
+        std::uint64_t step = 0;
+        std::vector<std::int32_t> field;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field);
+        REQUIRE(c.restore());
+        CHECK(step == 41);
+        CHECK(field == std::vector<std::int32_t>{1, -2, 3});
+        // Its next save is of format 2, with the types.
+        c.save();
+        const reprise::detail::Directory directory(dir.path());
+        reprise::detail::VerifiedCheckpoint file;
+        std::string why;
+        REQUIRE(reprise::detail::read_checkpoint(directory, "t.local.0000000002.ckpt", file, why));
+        CHECK(file.format_version == 2);
+        CHECK(file.header.variables.at(0).type == typeid(std::uint64_t).name());
+    }
+    SECTION("a program that records a parameter refuses it: version 1 recorded none") {
+        std::uint64_t step = 0;
+        std::vector<std::int32_t> field;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("step", step).track("field", field).parameter("mesh", 30);
+        CHECK(contains(error_of([&] { c.restore(); }),
+                       "'mesh' is 30 in this run and not in the checkpoint"));
+        CHECK(step == 0);
+    }
+}

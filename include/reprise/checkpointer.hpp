@@ -54,6 +54,23 @@ struct NameSuffix {
 };
 } // namespace detail
 
+/// What `restore()` accepts of a tracked variable besides the exact match it requires by
+/// default: flags for `Checkpointer::track(name, var, flags)`.
+/// README.md, "Changing a program between runs".
+enum class TrackFlags : unsigned {
+    /// The checkpoint holds the variable, saved as the same type (what `track(name, var)`
+    /// asks).
+    exact = 0,
+    /// The checkpoint may hold the variable saved as another type: it is loaded as the
+    /// type tracked now, whose cereal `load` must read the bytes the old type saved (an
+    /// intended change, such as `std::vector<float>` to a class that reads it). The type
+    /// is still recorded in every save.
+    any_type = 1u << 0,
+};
+
+/// `TrackFlags::any_type`: `ckpt.track("field", field, reprise::any_type)`.
+inline constexpr TrackFlags any_type = TrackFlags::any_type;
+
 /// Saves the variables a program registers, durably, when a signal or a timer asks, and
 /// loads them back when the job restarts. One per process at a time.
 ///
@@ -83,10 +100,20 @@ public:
 
     /// Registers `var` under `name` (unique, non-empty), by reference: every save writes
     /// its current value and `restore()` assigns it. `T` is any type cereal can serialize,
-    /// including user types with a `serialize` (or `save`/`load`) member.
+    /// including user types with a `serialize` (or `save`/`load`) member. Each save
+    /// records `T` (its `typeid` name); `restore()` refuses a checkpoint that holds the
+    /// variable as another type (see the three-argument form).
     /// @throws Error for an empty or duplicate name, or after `restore()` was called.
     template <class T>
     Checkpointer& track(std::string name, T& var) {
+        return track(std::move(name), var, TrackFlags::exact);
+    }
+
+    /// As `track(name, var)`, and `flags` say what else `restore()` accepts for this
+    /// variable: `reprise::any_type` (saved as another type: loaded as `T` all the same).
+    /// @throws Error for an empty or duplicate name, or after `restore()` was called.
+    template <class T>
+    Checkpointer& track(std::string name, T& var, TrackFlags flags) {
         if (name.empty()) throw Error("reprise: track(): a variable needs a non-empty name");
         if (restore_called_)
             throw Error("reprise: track(\"" + name +
@@ -96,7 +123,7 @@ public:
                 throw Error("reprise: track(\"" + name + "\"): a variable of that name is "
                             "already tracked");
         T* p = &var;
-        variables_.push_back(Variable{std::move(name), detail::type_name<T>(),
+        variables_.push_back(Variable{std::move(name), detail::type_name<T>(), flags,
                                       [p](OutputArchive& ar) { ar(*p); },
                                       [p](InputArchive& ar) { ar(*p); }});
         return *this;
@@ -143,8 +170,9 @@ public:
     /// @returns true when state was loaded; false means a fresh start.
     /// @throws Error when checkpoints exist but none is valid (listing each file and why),
     ///         or when the checkpoint's variables differ from the tracked ones (naming the
-    ///         missing and the extra ones), when the run parameters differ (naming each one
-    ///         and both values), or when called twice. A different program or computation is
+    ///         missing and the extra ones), when a variable was saved as another type
+    ///         (naming it and both types) or the run parameters differ (naming each one and
+    ///         both values), or when called twice. A different program or computation is
     ///         not a damaged file: no older generation is tried then.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
@@ -418,6 +446,7 @@ private:
     struct Variable {
         std::string name;
         std::string type; // detail::type_name<T>(), recorded in every save
+        TrackFlags flags;
         std::function<void(OutputArchive&)> save;
         std::function<void(InputArchive&)> load;
     };
@@ -674,6 +703,10 @@ private:
         return false;
     }
 
+    static bool has(TrackFlags flags, TrackFlags flag) noexcept {
+        return (static_cast<unsigned>(flags) & static_cast<unsigned>(flag)) != 0;
+    }
+
     // parameter()'s checks, for every kind of value.
     void add_parameter(detail::ParameterEntry entry) {
         const std::string call = "reprise: parameter(\"" + entry.name + "\")";
@@ -722,7 +755,7 @@ private:
     // Loads the tracked variables from a verified file. False, with the reason in `why`,
     // when reading it failed: an I/O error is the file's fault, as in read_checkpoint, and
     // the caller falls back to an older generation, which assigns every variable again.
-    // @throws Error when the variables or the parameters differ, or when a
+    // @throws Error when the variables, their types or the parameters differ, or when a
     //         variable does not decode (no fallback: a different program, not a damaged
     //         file).
     bool load_variables(const detail::VerifiedCheckpoint& file, const std::string& path,
@@ -745,6 +778,24 @@ private:
                         ": the checkpoint's variables differ from the program's; tracked but "
                         "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
                         "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra));
+        // The same types, where the file records them (format 2 on): a restore into another
+        // type would misread the bytes, or worse, read them "successfully".
+        if (file.format_version >= 2) {
+            std::string changed;
+            for (const auto& v : variables_) {
+                if (has(v.flags, TrackFlags::any_type)) continue;
+                const auto e = std::find_if(file.header.variables.begin(), file.header.variables.end(),
+                                            [&](const auto& x) { return x.name == v.name; });
+                if (e == file.header.variables.end() || e->type == v.type) continue;
+                changed += (changed.empty() ? "" : "; ") + ("variable '" + v.name +
+                           "' was saved as " + detail::demangle(e->type) +
+                           ", the program tracks it as " + detail::demangle(v.type));
+            }
+            if (!changed.empty())
+                throw Error("reprise: restore " + path + ": " + changed +
+                            ". If the change is intended and the new type can load what the "
+                            "old one saved, track the variable with reprise::any_type");
+        }
         check_parameters(file.header, path);
         for (auto& v : variables_) {
             const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),

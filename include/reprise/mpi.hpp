@@ -180,6 +180,14 @@ public:
         return *this;
     }
 
+    /// Local: as reprise::Checkpointer::track(name, var, flags) (reprise::any_type,
+    /// reprise::new_variable), for this rank's variable.
+    template <class T>
+    Checkpointer& track(std::string name, T& var, TrackFlags flags) {
+        inner_->track(std::move(name), var, flags);
+        return *this;
+    }
+
     /// Local: records a run parameter in this rank's checkpoints, as
     /// reprise::Checkpointer::parameter(); a restore refuses, on every rank, a checkpoint
     /// whose parameters differ on any rank.
