@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // SPDX-FileCopyrightText: 2026 The reprise authors
 
-// A program that changed between runs: the types of its variables, its run parameters.
-// Each test saves a real checkpoint with one program's variables and restores it into
-// another's: a change restore() must refuse (naming what changed, never falling back to
-// an older generation: a different program is not a damaged file), or one the program
-// declared (reprise::any_type, a cereal class version). Files of format version 1, which
-// recorded no types, still restore.
+// A program that changed between runs: the types of its variables, its run parameters,
+// the variables it tracks. Each test saves a real checkpoint with one program's
+// variables and restores it into another's: a change restore() must refuse (naming what
+// changed, never falling back to an older generation: a different program is not a
+// damaged file), or one the program declared (reprise::any_type, reprise::new_variable,
+// a cereal class version). Files of format version 1, which recorded no types, still
+// restore.
 
 #include "catch.hpp"
 #include "support.hpp"
@@ -356,6 +357,74 @@ TEST_CASE("parameter() refuses an empty or duplicate name and a call after resto
     c.restore();
     CHECK(contains(error_of([&] { c.parameter("dt", 0.1); }),
                    "reprise: parameter(\"dt\") after restore()"));
+}
+
+// ---- variables the program gained ------------------------------------------------------------
+
+TEST_CASE("a variable tracked with reprise::new_variable keeps its value when the checkpoint "
+          "lacks it", "[changes][restore][escape][new-variable]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const std::string newer = save_two_generations(dir.path());
+    std::uint64_t step = 0;
+    std::vector<std::int32_t> field;
+    double energy = 12.5;
+    std::vector<int> seen{7};
+    auto options = options_for(dir.path(), RestorePolicy::always);
+    options.quiet = false; // the restore's line says what was kept
+    StderrCapture err;
+    {
+        Checkpointer c(options);
+        c.track("step", step).track("field", field).parameter("mesh", 30).parameter("dt", 0.1);
+        c.track("energy", energy, reprise::new_variable);
+        c.track("seen", seen, reprise::new_variable | reprise::any_type);
+        REQUIRE(c.restore());
+        CHECK(c.generation() == 2);
+    }
+    const std::string text = err.stop();
+    INFO(text);
+    CHECK(step == 4);
+    CHECK(field == std::vector<std::int32_t>{4, 5, 6});
+    CHECK(energy == 12.5);
+    CHECK(seen == std::vector<int>{7});
+    CHECK(contains(text, "reprise: restored generation 2 "));
+    CHECK(contains(text, "from " + newer + "; 'energy', 'seen' not in the checkpoint, kept their values\n"));
+}
+
+TEST_CASE("a variable tracked with reprise::new_variable that the checkpoint has is restored",
+          "[changes][restore][escape][new-variable]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    save_two_generations(dir.path());
+    std::uint64_t step = 0;
+    std::vector<std::int32_t> field;
+    auto options = options_for(dir.path(), RestorePolicy::always);
+    options.quiet = false;
+    StderrCapture err;
+    {
+        Checkpointer c(options);
+        c.track("step", step, reprise::new_variable).track("field", field);
+        c.parameter("mesh", 30).parameter("dt", 0.1);
+        REQUIRE(c.restore());
+    }
+    const std::string text = err.stop();
+    CHECK(step == 4);
+    CHECK_FALSE(contains(text, "kept"));
+}
+
+TEST_CASE("a variable the checkpoint lacks is refused without reprise::new_variable, saying how "
+          "to accept it", "[changes][restore][mismatch][new-variable]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    const std::string newer = save_two_generations(dir.path());
+    const Attempt a = restore_with(dir.path(), [](Checkpointer& c) {
+        static double energy = 12.5;
+        c.track("energy", energy).parameter("mesh", 30).parameter("dt", 0.1);
+    });
+    check_refused(dir.path(), a.error, a.stderr_text, newer);
+    CHECK(contains(a.error, "tracked but not in the checkpoint: energy; in the checkpoint but "
+                            "not tracked: none"));
+    CHECK(contains(a.error, "track it with reprise::new_variable"));
 }
 
 // ---- format version 1 ---------------------------------------------------------------------------

@@ -55,7 +55,7 @@ struct NameSuffix {
 } // namespace detail
 
 /// What `restore()` accepts of a tracked variable besides the exact match it requires by
-/// default: flags for `Checkpointer::track(name, var, flags)`.
+/// default: flags for `Checkpointer::track(name, var, flags)`, combined with `|`.
 /// README.md, "Changing a program between runs".
 enum class TrackFlags : unsigned {
     /// The checkpoint holds the variable, saved as the same type (what `track(name, var)`
@@ -66,10 +66,21 @@ enum class TrackFlags : unsigned {
     /// intended change, such as `std::vector<float>` to a class that reads it). The type
     /// is still recorded in every save.
     any_type = 1u << 0,
+    /// The checkpoint may lack the variable (the program gained it since): the variable
+    /// then keeps the value it has, and the restore's line on stderr says so.
+    new_variable = 1u << 1,
 };
+
+/// Both flags: `reprise::any_type | reprise::new_variable`.
+constexpr TrackFlags operator|(TrackFlags a, TrackFlags b) noexcept {
+    return static_cast<TrackFlags>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
 
 /// `TrackFlags::any_type`: `ckpt.track("field", field, reprise::any_type)`.
 inline constexpr TrackFlags any_type = TrackFlags::any_type;
+
+/// `TrackFlags::new_variable`: `ckpt.track("x", x, reprise::new_variable)`.
+inline constexpr TrackFlags new_variable = TrackFlags::new_variable;
 
 /// Saves the variables a program registers, durably, when a signal or a timer asks, and
 /// loads them back when the job restarts. One per process at a time.
@@ -102,7 +113,7 @@ public:
     /// its current value and `restore()` assigns it. `T` is any type cereal can serialize,
     /// including user types with a `serialize` (or `save`/`load`) member. Each save
     /// records `T` (its `typeid` name); `restore()` refuses a checkpoint that holds the
-    /// variable as another type (see the three-argument form).
+    /// variable as another type, and one that lacks it (see the three-argument form).
     /// @throws Error for an empty or duplicate name, or after `restore()` was called.
     template <class T>
     Checkpointer& track(std::string name, T& var) {
@@ -110,7 +121,8 @@ public:
     }
 
     /// As `track(name, var)`, and `flags` say what else `restore()` accepts for this
-    /// variable: `reprise::any_type` (saved as another type: loaded as `T` all the same).
+    /// variable: `reprise::any_type` (saved as another type: loaded as `T` all the same),
+    /// `reprise::new_variable` (not in the checkpoint: keeps its value), or both.
     /// @throws Error for an empty or duplicate name, or after `restore()` was called.
     template <class T>
     Checkpointer& track(std::string name, T& var, TrackFlags flags) {
@@ -211,7 +223,7 @@ public:
                     detail::log_line("reprise: restored generation " + std::to_string(*it) +
                                      " (" + detail::human_bytes(file.file_size) + ", " +
                                      detail::human_rate(file.file_size, seconds_since(start)) +
-                                     ") from " + dir_->path_of(name));
+                                     ") from " + dir_->path_of(name) + restore_note_);
                 return true;
             }
             rejected += "\n  " + dir_->path_of(name) + ": " + why;
@@ -433,7 +445,7 @@ private:
             detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
                              detail::human_bytes(file.file_size) + ", " +
                              detail::human_rate(file.file_size, seconds_since(start)) +
-                             ") from " + dir_->path_of(name));
+                             ") from " + dir_->path_of(name) + restore_note_);
         return true;
     }
 
@@ -760,13 +772,22 @@ private:
     //         file).
     bool load_variables(const detail::VerifiedCheckpoint& file, const std::string& path,
                         std::string& why) {
+        restore_note_.clear();
         // The same names on both sides, or no variable is touched: a different program's
         // checkpoint is not a corrupt file, and no older generation would fit better.
-        std::string missing, extra;
+        // A variable tracked with reprise::new_variable may be missing: it keeps its value.
+        std::string missing, extra, kept;
+        std::size_t kept_count = 0;
         for (const auto& v : variables_) {
             const bool found = std::any_of(file.header.variables.begin(), file.header.variables.end(),
                                            [&](const auto& e) { return e.name == v.name; });
-            if (!found) missing += (missing.empty() ? "" : ", ") + v.name;
+            if (found) continue;
+            if (has(v.flags, TrackFlags::new_variable)) {
+                kept += (kept.empty() ? "'" : ", '") + v.name + "'";
+                ++kept_count;
+            } else {
+                missing += (missing.empty() ? "" : ", ") + v.name;
+            }
         }
         for (const auto& e : file.header.variables) {
             const bool found = std::any_of(variables_.begin(), variables_.end(),
@@ -777,7 +798,10 @@ private:
             throw Error("reprise: restore " + path +
                         ": the checkpoint's variables differ from the program's; tracked but "
                         "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
-                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra));
+                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra) +
+                        (missing.empty() ? ""
+                                         : ". A variable the program gained since the checkpoint "
+                                           "can keep its value: track it with reprise::new_variable"));
         // The same types, where the file records them (format 2 on): a restore into another
         // type would misread the bytes, or worse, read them "successfully".
         if (file.format_version >= 2) {
@@ -797,9 +821,14 @@ private:
                             "old one saved, track the variable with reprise::any_type");
         }
         check_parameters(file.header, path);
+        if (!kept.empty())
+            restore_note_ = "; " + kept + " not in the checkpoint, kept " +
+                            (kept_count == 1 ? "its value" : "their values");
         for (auto& v : variables_) {
-            const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
-                                          [&](const auto& x) { return x.name == v.name; });
+            const auto found = std::find_if(file.header.variables.begin(), file.header.variables.end(),
+                                            [&](const auto& x) { return x.name == v.name; });
+            if (found == file.header.variables.end()) continue; // new_variable: keeps its value
+            const auto& e = *found;
             detail::FileRangeSource source(file.file.get(), path, file.payload_offset + e.offset,
                                            e.size);
             try {
@@ -945,6 +974,8 @@ private:
     std::thread cleaner_;
     std::vector<Variable> variables_;
     std::vector<detail::ParameterEntry> parameters_; // recorded by parameter(), in order
+    // What the last load_variables() left as it was, for the restore's line on stderr.
+    std::string restore_note_;
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process
