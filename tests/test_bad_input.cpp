@@ -217,8 +217,8 @@ TEST_CASE("a damaged header checksum, padding, trailer or format version falls b
         reason = "payload checksum";
     }
     SECTION("the format version") {
-        put_le(bytes, 8, 2, 4);
-        reason = "format version 2";
+        put_le(bytes, 8, 3, 4);
+        reason = "format version 3";
     }
     SECTION("the magic number") {
         bytes[0] = 'r';
@@ -539,10 +539,12 @@ TEST_CASE("a resealed header with impossible counts and sizes is rejected",
     std::string bytes = reprise_test::read_file(g.newer);
     const std::size_t count_at = variable_count_at(bytes);
     REQUIRE(get_le(bytes, count_at, 4) == 3);
-    // First entry: u32 name length, the name, u64 offset, u64 size.
+    // First entry: u32 name length, the name, u32 type length, the type, u64 offset, u64 size.
     const std::size_t first_name_length = static_cast<std::size_t>(get_le(bytes, count_at + 4, 4));
     REQUIRE(bytes.substr(count_at + 8, first_name_length) == "step");
-    const std::size_t first_size_at = count_at + 8 + first_name_length + 8;
+    const std::size_t first_type_at = count_at + 8 + first_name_length;
+    const std::size_t first_type_length = static_cast<std::size_t>(get_le(bytes, first_type_at, 4));
+    const std::size_t first_size_at = first_type_at + 4 + first_type_length + 8;
     SECTION("a variable count of 2^32-1") {
         put_le(bytes, count_at, 0xffffffffu, 4);
     }
@@ -557,6 +559,15 @@ TEST_CASE("a resealed header with impossible counts and sizes is rejected",
     }
     SECTION("a variable name length of 2^31") {
         put_le(bytes, count_at + 4, std::uint64_t(1) << 31, 4);
+    }
+    SECTION("a type name length of 2^32-1") {
+        put_le(bytes, first_type_at, 0xffffffffu, 4);
+    }
+    SECTION("a parameter count of 2^32-1") {
+        // Right after the variable table, the last field of the header.
+        const auto header_end = kHeaderAt + get_le(bytes, kHeaderLengthAt, 4);
+        REQUIRE(get_le(bytes, header_end - 4, 4) == 0);
+        put_le(bytes, header_end - 4, 0xffffffffu, 4);
     }
     reseal_header(bytes);
     reprise_test::write_file(g.newer, bytes);
@@ -573,15 +584,17 @@ TEST_CASE("a resealed payload with a string length larger than the file is refus
     TempDir dir;
     const Generations g = save_two_generations(dir.path());
     std::string bytes = reprise_test::read_file(g.newer);
-    // The variable table: u32 count, then per variable u32 name length, name, u64 offset,
-    // u64 size. "tag" is the third.
+    // The variable table: u32 count, then per variable u32 name length, name, u32 type
+    // length, type, u64 offset, u64 size. "tag" is the third.
     std::size_t p = variable_count_at(bytes) + 4;
     std::uint64_t tag_offset = 0;
     for (int i = 0; i < 3; ++i) {
         const auto n = static_cast<std::size_t>(get_le(bytes, p, 4));
         const std::string name = bytes.substr(p + 4, n);
-        if (name == "tag") tag_offset = get_le(bytes, p + 4 + n, 8);
-        p += 4 + n + 16;
+        p += 4 + n;
+        p += 4 + static_cast<std::size_t>(get_le(bytes, p, 4)); // the type
+        if (name == "tag") tag_offset = get_le(bytes, p, 8);
+        p += 16;
     }
     REQUIRE(tag_offset != 0);
     const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));

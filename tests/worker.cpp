@@ -68,6 +68,14 @@
 //       (which must return true), then, while the writer runs, the live state is
 //       overwritten with values no save may contain, then it waits for the writer to end,
 //       puts the state back and prints "saved step= gen= passes=" (gen: generation() then).
+//
+// A build before the test's (tests/test_types.cpp): a class the test restores at a later
+// cereal class version, saved by another program, as a user's earlier build would.
+//
+//   worker particles-v0 N
+//       tracks "step" (std::uint64_t, N) and "particles", N reprise_types_test::Particle
+//       {x = k, y = -k} at cereal class version 0 (x, y; the test's version 1 adds mass).
+//       Saves once, prints "saved gen=", exits 0 without finish().
 
 #include <reprise/reprise.hpp>
 
@@ -84,6 +92,18 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+// The earlier definition of tests/test_types.cpp's Particle: same name, version 0.
+namespace reprise_types_test {
+struct Particle {
+    double x = 0.0, y = 0.0;
+    template <class Archive>
+    void serialize(Archive& ar, std::uint32_t /*version*/) {
+        ar(x, y);
+    }
+};
+} // namespace reprise_types_test
+CEREAL_CLASS_VERSION(reprise_types_test::Particle, 0)
 
 namespace {
 
@@ -490,6 +510,20 @@ int run_hold() {
     return 0;
 }
 
+int run_particles_v0(int argc, char** argv) {
+    if (argc < 3) return 2;
+    const std::uint64_t n = std::stoull(argv[2]);
+    std::uint64_t step = n;
+    std::vector<reprise_types_test::Particle> particles;
+    for (std::uint64_t k = 0; k < n; ++k)
+        particles.push_back({static_cast<double>(k), -static_cast<double>(k)});
+    reprise::Checkpointer ckpt;
+    ckpt.track("step", step).track("particles", particles);
+    ckpt.save();
+    say("saved gen=" + std::to_string(ckpt.generation()));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -503,6 +537,7 @@ int main(int argc, char** argv) {
         if (mode == "faults") return run_faults(argc, argv);
         if (mode == "bg") return run_bg(argc, argv);
         if (mode == "torn-bg") return run_torn_bg(argc, argv);
+        if (mode == "particles-v0") return run_particles_v0(argc, argv);
     } catch (const std::exception& e) {
         say(std::string("error ") + e.what());
         std::fprintf(stderr, "%s\n", e.what());
@@ -510,6 +545,7 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "usage: worker sum N [--pause-every K] [--linger] | torn M SAVES | "
                          "torn-passes M SAVES | stall N [--pause-every K] | hold | "
-                         "bg N [--pause-every K] | torn-bg M SAVES | faults M SAVES [--poll]\n");
+                         "bg N [--pause-every K] | torn-bg M SAVES | faults M SAVES [--poll] | "
+                         "particles-v0 N\n");
     return 2;
 }

@@ -12,6 +12,7 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
+#include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
 
 #include <boost/filesystem.hpp>
@@ -602,7 +603,8 @@ int inspect_file(const std::string& target) {
               << (valid ? std::string("yes: header and payload checksums match") : "no: " + why) << "\n";
     if (!valid) return 1;
     const detail::Header& h = checkpoint.header;
-    std::cout << "Format      : version " << detail::kFormatVersion << "\n"
+    std::cout << "Format      : version " << checkpoint.format_version
+              << (checkpoint.format_version < 2 ? " (no types or parameters recorded)" : "") << "\n"
               << "Generation  : " << h.generation << "\n"
               << "Saved at    : " << format_time_ns(h.time_ns) << "\n"
               << "Saved by    : pid " << h.pid << " on host " << h.host << "\n"
@@ -616,7 +618,16 @@ int inspect_file(const std::string& target) {
     for (const auto& v : h.variables) width = std::max(width, v.name.size());
     for (const auto& v : h.variables) {
         std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.size << " bytes ("
-                  << detail::human_bytes(v.size) << ")\n";
+                  << detail::human_bytes(v.size) << ")"
+                  << (v.type.empty() ? std::string() : "  " + detail::demangle(v.type)) << "\n";
+    }
+    if (checkpoint.format_version >= 2) {
+        std::cout << "Parameters  : " << h.parameters.size() << "\n";
+        width = 0;
+        for (const auto& p : h.parameters) width = std::max(width, p.name.size());
+        for (const auto& p : h.parameters)
+            std::cout << "  " << p.name << std::string(width - p.name.size() + 2, ' ')
+                      << detail::describe_value(p) << " (" << detail::kind_name(p.kind) << ")\n";
     }
     return 0;
 }

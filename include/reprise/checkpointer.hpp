@@ -13,6 +13,7 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/signals.hpp"
 #include "reprise/detail/timer.hpp"
+#include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <istream>
 #include <iterator>
@@ -28,6 +30,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <climits>
@@ -51,6 +54,34 @@ struct NameSuffix {
     std::string text;
 };
 } // namespace detail
+
+/// What `restore()` accepts of a tracked variable besides the exact match it requires by
+/// default: flags for `Checkpointer::track(name, var, flags)`, combined with `|`.
+/// README.md, "Changing a program between runs".
+enum class TrackFlags : unsigned {
+    /// The checkpoint holds the variable, saved as the same type (what `track(name, var)`
+    /// asks).
+    exact = 0,
+    /// The checkpoint may hold the variable saved as another type: it is loaded as the
+    /// type tracked now, whose cereal `load` must read the bytes the old type saved (an
+    /// intended change, such as `std::vector<float>` to a class that reads it). The type
+    /// is still recorded in every save.
+    any_type = 1u << 0,
+    /// The checkpoint may lack the variable (the program gained it since): the variable
+    /// then keeps the value it has, and the restore's line on stderr says so.
+    new_variable = 1u << 1,
+};
+
+/// Both flags: `reprise::any_type | reprise::new_variable`.
+constexpr TrackFlags operator|(TrackFlags a, TrackFlags b) noexcept {
+    return static_cast<TrackFlags>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+
+/// `TrackFlags::any_type`: `ckpt.track("field", field, reprise::any_type)`.
+inline constexpr TrackFlags any_type = TrackFlags::any_type;
+
+/// `TrackFlags::new_variable`: `ckpt.track("x", x, reprise::new_variable)`.
+inline constexpr TrackFlags new_variable = TrackFlags::new_variable;
 
 /// Saves the variables a program registers, durably, when a signal or a timer asks, and
 /// loads them back when the job restarts. One per process at a time.
@@ -92,10 +123,21 @@ public:
 
     /// Registers `var` under `name` (unique, non-empty), by reference: every save writes
     /// its current value and `restore()` assigns it. `T` is any type cereal can serialize,
-    /// including user types with a `serialize` (or `save`/`load`) member.
+    /// including user types with a `serialize` (or `save`/`load`) member. Each save
+    /// records `T` (its `typeid` name); `restore()` refuses a checkpoint that holds the
+    /// variable as another type, and one that lacks it (see the three-argument form).
     /// @throws Error for an empty or duplicate name, or after `restore()` was called.
     template <class T>
     Checkpointer& track(std::string name, T& var) {
+        return track(std::move(name), var, TrackFlags::exact);
+    }
+
+    /// As `track(name, var)`, and `flags` say what else `restore()` accepts for this
+    /// variable: `reprise::any_type` (saved as another type: loaded as `T` all the same),
+    /// `reprise::new_variable` (not in the checkpoint: keeps its value), or both.
+    /// @throws Error for an empty or duplicate name, or after `restore()` was called.
+    template <class T>
+    Checkpointer& track(std::string name, T& var, TrackFlags flags) {
         if (name.empty()) throw Error("reprise: track(): a variable needs a non-empty name");
         if (restore_called_)
             throw Error("reprise: track(\"" + name +
@@ -105,9 +147,43 @@ public:
                 throw Error("reprise: track(\"" + name + "\"): a variable of that name is "
                             "already tracked");
         T* p = &var;
-        variables_.push_back(Variable{std::move(name),
+        variables_.push_back(Variable{std::move(name), detail::type_name<T>(), flags,
                                       [p](OutputArchive& ar) { ar(*p); },
                                       [p](InputArchive& ar) { ar(*p); }});
+        return *this;
+    }
+
+    /// Records a run parameter: a value the computation depends on but does not restore
+    /// (a mesh size, a time step, an input file's name), kept in every checkpoint's header.
+    /// `restore()` compares the checkpoint's parameters with the ones recorded before it
+    /// and refuses a checkpoint whose differ, naming each parameter and both values: a
+    /// parameter with another value, one the checkpoint lacks and one it has that this run
+    /// does not record are all mismatches. Integers (any integral type, compared by value),
+    /// floating point (as a double, compared exactly), `bool` and strings.
+    /// @throws Error for an empty or duplicate name, or after `restore()` was called.
+    template <class T>
+    Checkpointer& parameter(std::string name, const T& value) {
+        static_assert(std::is_arithmetic<T>::value || std::is_constructible<std::string, const T&>::value,
+                      "reprise: parameter() takes an integer, a floating-point number, a bool "
+                      "or a string");
+        detail::ParameterEntry entry;
+        if constexpr (std::is_same<T, bool>::value) {
+            entry.kind = detail::ParameterKind::boolean;
+            entry.value = value ? "true" : "false";
+        } else if constexpr (std::is_integral<T>::value) {
+            entry.kind = detail::ParameterKind::integer;
+            entry.value = std::to_string(value);
+        } else if constexpr (std::is_floating_point<T>::value) {
+            entry.kind = detail::ParameterKind::floating;
+            char text[32];
+            std::snprintf(text, sizeof text, "%.17g", static_cast<double>(value)); // round-trips
+            entry.value = text;
+        } else {
+            entry.kind = detail::ParameterKind::string;
+            entry.value = std::string(value);
+        }
+        entry.name = std::move(name);
+        add_parameter(std::move(entry));
         return *this;
     }
 
@@ -118,7 +194,10 @@ public:
     /// @returns true when state was loaded; false means a fresh start.
     /// @throws Error when checkpoints exist but none is valid (listing each file and why),
     ///         or when the checkpoint's variables differ from the tracked ones (naming the
-    ///         missing and the extra ones), or when called twice.
+    ///         missing and the extra ones), when a variable was saved as another type
+    ///         (naming it and both types) or the run parameters differ (naming each one and
+    ///         both values), or when called twice. A different program or computation is
+    ///         not a damaged file: no older generation is tried then.
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
@@ -432,7 +511,7 @@ private:
             std::string line = "reprise: restored generation " + std::to_string(g) + " (" +
                                detail::human_bytes(file.file_size) + ", " +
                                detail::human_rate(file.file_size, seconds_since(start)) +
-                               ") from " + dir_->path_of(name);
+                               ") from " + dir_->path_of(name) + restore_note_;
             if (!job_.restart_known && options_.restore == RestorePolicy::automatic)
                 line += job_.named ? "; REPRISE_RESTORE=never starts afresh"
                                    : "; RESTARTED=0 starts afresh";
@@ -460,6 +539,8 @@ private:
 
     struct Variable {
         std::string name;
+        std::string type; // detail::type_name<T>(), recorded in every save
+        TrackFlags flags;
         std::function<void(OutputArchive&)> save;
         std::function<void(InputArchive&)> load;
     };
@@ -618,7 +699,8 @@ private:
         header.job_key = job_.key();
         header.name = options_.name;
         header.scheduler = job_.scheduler;
-        for (const auto& v : variables_) header.variables.push_back({v.name, 0, 0});
+        for (const auto& v : variables_) header.variables.push_back({v.name, v.type, 0, 0});
+        header.parameters = parameters_;
         return header;
     }
 
@@ -739,20 +821,79 @@ private:
         return false;
     }
 
+    static bool has(TrackFlags flags, TrackFlags flag) noexcept {
+        return (static_cast<unsigned>(flags) & static_cast<unsigned>(flag)) != 0;
+    }
+
+    // parameter()'s checks, for every kind of value.
+    void add_parameter(detail::ParameterEntry entry) {
+        const std::string call = "reprise: parameter(\"" + entry.name + "\")";
+        if (entry.name.empty()) throw Error("reprise: parameter(): a parameter needs a non-empty name");
+        if (restore_called_)
+            throw Error(call + " after restore(): record every parameter before restoring");
+        for (const auto& p : parameters_)
+            if (p.name == entry.name) throw Error(call + ": a parameter of that name is already recorded");
+        parameters_.push_back(std::move(entry));
+    }
+
+    // Throws when the checkpoint's parameters differ from the ones recorded: each one that
+    // differs, is missing or is extra, with both values.
+    void check_parameters(const detail::Header& header, const std::string& path) const {
+        std::string differ;
+        auto add = [&](const std::string& text) { differ += (differ.empty() ? "" : "; ") + text; };
+        for (const auto& p : parameters_) {
+            const auto saved = std::find_if(header.parameters.begin(), header.parameters.end(),
+                                            [&](const auto& e) { return e.name == p.name; });
+            if (saved == header.parameters.end()) {
+                add("'" + p.name + "' is " + detail::describe_value(p) +
+                    " in this run and not in the checkpoint");
+            } else if (saved->kind != p.kind || saved->value != p.value) {
+                const bool kinds = saved->kind != p.kind;
+                add("'" + p.name + "' was " + detail::describe_value(*saved) +
+                    (kinds ? std::string(" (") + detail::kind_name(saved->kind) + ")" : "") +
+                    " in the checkpoint, is " + detail::describe_value(p) +
+                    (kinds ? std::string(" (") + detail::kind_name(p.kind) + ")" : "") +
+                    " in this run");
+            }
+        }
+        for (const auto& e : header.parameters) {
+            const bool recorded = std::any_of(parameters_.begin(), parameters_.end(),
+                                              [&](const auto& p) { return p.name == e.name; });
+            if (!recorded)
+                add("'" + e.name + "' was " + detail::describe_value(e) +
+                    " in the checkpoint and this run does not record it");
+        }
+        if (!differ.empty())
+            throw Error("reprise: restore " + path + ": the checkpoint was taken with other "
+                        "parameters: " + differ + ". It belongs to another computation: to "
+                        "start this one afresh, set REPRISE_RESTORE=never (its first save "
+                        "supersedes the old checkpoint) or use another REPRISE_DIR");
+    }
+
     // Loads the tracked variables from a verified file. False, with the reason in `why`,
     // when reading it failed: an I/O error is the file's fault, as in read_checkpoint, and
     // the caller falls back to an older generation, which assigns every variable again.
-    // @throws Error when the variables differ or do not decode (no fallback: a different
-    //         program, not a damaged file).
+    // @throws Error when the variables, their types or the parameters differ, or when a
+    //         variable does not decode (no fallback: a different program, not a damaged
+    //         file).
     bool load_variables(const detail::VerifiedCheckpoint& file, const std::string& path,
                         std::string& why) {
+        restore_note_.clear();
         // The same names on both sides, or no variable is touched: a different program's
         // checkpoint is not a corrupt file, and no older generation would fit better.
-        std::string missing, extra;
+        // A variable tracked with reprise::new_variable may be missing: it keeps its value.
+        std::string missing, extra, kept;
+        std::size_t kept_count = 0;
         for (const auto& v : variables_) {
             const bool found = std::any_of(file.header.variables.begin(), file.header.variables.end(),
                                            [&](const auto& e) { return e.name == v.name; });
-            if (!found) missing += (missing.empty() ? "" : ", ") + v.name;
+            if (found) continue;
+            if (has(v.flags, TrackFlags::new_variable)) {
+                kept += (kept.empty() ? "'" : ", '") + v.name + "'";
+                ++kept_count;
+            } else {
+                missing += (missing.empty() ? "" : ", ") + v.name;
+            }
         }
         for (const auto& e : file.header.variables) {
             const bool found = std::any_of(variables_.begin(), variables_.end(),
@@ -763,10 +904,37 @@ private:
             throw Error("reprise: restore " + path +
                         ": the checkpoint's variables differ from the program's; tracked but "
                         "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
-                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra));
+                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra) +
+                        (missing.empty() ? ""
+                                         : ". A variable the program gained since the checkpoint "
+                                           "can keep its value: track it with reprise::new_variable"));
+        // The same types, where the file records them (format 2 on): a restore into another
+        // type would misread the bytes, or worse, read them "successfully".
+        if (file.format_version >= 2) {
+            std::string changed;
+            for (const auto& v : variables_) {
+                if (has(v.flags, TrackFlags::any_type)) continue;
+                const auto e = std::find_if(file.header.variables.begin(), file.header.variables.end(),
+                                            [&](const auto& x) { return x.name == v.name; });
+                if (e == file.header.variables.end() || e->type == v.type) continue;
+                changed += (changed.empty() ? "" : "; ") + ("variable '" + v.name +
+                           "' was saved as " + detail::demangle(e->type) +
+                           ", the program tracks it as " + detail::demangle(v.type));
+            }
+            if (!changed.empty())
+                throw Error("reprise: restore " + path + ": " + changed +
+                            ". If the change is intended and the new type can load what the "
+                            "old one saved, track the variable with reprise::any_type");
+        }
+        check_parameters(file.header, path);
+        if (!kept.empty())
+            restore_note_ = "; " + kept + " not in the checkpoint, kept " +
+                            (kept_count == 1 ? "its value" : "their values");
         for (auto& v : variables_) {
-            const auto& e = *std::find_if(file.header.variables.begin(), file.header.variables.end(),
-                                          [&](const auto& x) { return x.name == v.name; });
+            const auto found = std::find_if(file.header.variables.begin(), file.header.variables.end(),
+                                            [&](const auto& x) { return x.name == v.name; });
+            if (found == file.header.variables.end()) continue; // new_variable: keeps its value
+            const auto& e = *found;
             detail::FileRangeSource source(file.file.get(), path, file.payload_offset + e.offset,
                                            e.size);
             try {
@@ -978,6 +1146,9 @@ private:
     std::unique_ptr<detail::IntervalTimer> timer_;
     std::thread cleaner_;
     std::vector<Variable> variables_;
+    std::vector<detail::ParameterEntry> parameters_; // recorded by parameter(), in order
+    // What the last load_variables() left as it was, for the restore's line on stderr.
+    std::string restore_note_;
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process

@@ -222,6 +222,23 @@ public:
         return *this;
     }
 
+    /// Local: as reprise::Checkpointer::track(name, var, flags) (reprise::any_type,
+    /// reprise::new_variable), for this rank's variable.
+    template <class T>
+    Checkpointer& track(std::string name, T& var, TrackFlags flags) {
+        inner_->track(std::move(name), var, flags);
+        return *this;
+    }
+
+    /// Local: records a run parameter in this rank's checkpoints, as
+    /// reprise::Checkpointer::parameter(); a restore refuses, on every rank, a checkpoint
+    /// whose parameters differ on any rank.
+    template <class T>
+    Checkpointer& parameter(std::string name, const T& value) {
+        inner_->parameter(std::move(name), value);
+        return *this;
+    }
+
     /// Collective: loads the last committed generation on every rank, when the restore
     /// policy says so (as reprise::Checkpointer::restore(), decided on rank 0). When a
     /// rank's file of that generation is damaged, missing or not the file its commit

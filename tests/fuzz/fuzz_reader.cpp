@@ -16,6 +16,11 @@
 //           checksums themselves, are what is fuzzed.
 //   bit 1   also track a variable the file does not have (the "variables differ" path).
 //   bit 2   leave the file's last variable untracked (the same path, the other way).
+//   bit 3   track every variable as restore() checks it by default: the type the file
+//           records must be the one tracked. Without it every variable is tracked with
+//           reprise::any_type, so that a variable loaded as another type than it was
+//           saved with (the types here are chosen by name: variables.hpp) still reaches
+//           the decoder, as with a format 1 file, which records no type.
 //
 // What counts as a finding: a crash, an ASan/UBSan report, a leak (LeakSanitizer), an
 // allocation above -malloc_limit_mb (no allocation larger than the file justifies), an
@@ -208,7 +213,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::vector<std::unique_ptr<reprise_fuzz::Slot>> slots;
         for (const auto& v : variables) {
             slots.push_back(reprise_fuzz::make_slot(v));
-            slots.back()->track(ckpt, v);
+            slots.back()->track(ckpt, v, control & 8 ? reprise::TrackFlags::exact : reprise::any_type);
         }
         if (ckpt.restore()) ++g_counts.restored;
     } catch (const reprise::Error&) {

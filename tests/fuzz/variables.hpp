@@ -87,15 +87,17 @@ inline Kind kind_of(const std::string& name) {
 class Slot {
 public:
     virtual ~Slot() = default;
-    virtual void track(reprise::Checkpointer& ckpt, const std::string& name) = 0;
+    virtual void track(reprise::Checkpointer& ckpt, const std::string& name,
+                       reprise::TrackFlags flags = reprise::TrackFlags::exact) = 0;
 };
 
 template <class T>
 class SlotOf final : public Slot {
 public:
     explicit SlotOf(T value = T()) : value_(std::move(value)) {}
-    void track(reprise::Checkpointer& ckpt, const std::string& name) override {
-        ckpt.track(name, value_);
+    void track(reprise::Checkpointer& ckpt, const std::string& name,
+               reprise::TrackFlags flags) override {
+        ckpt.track(name, value_, flags);
     }
 
 private:

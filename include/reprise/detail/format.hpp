@@ -3,19 +3,25 @@
 #ifndef REPRISE_DETAIL_FORMAT_HPP
 #define REPRISE_DETAIL_FORMAT_HPP
 
-// The checkpoint file format, version 1 (README.md, "File format"). All integers are
+// The checkpoint file format, version 2 (README.md, "File format"). All integers are
 // little-endian, whatever the machine, so that a checkpoint restarts on another machine.
 //
 //   offset 0   preamble, 32 bytes: magic "REPRISE\0", u32 format version, u32 header
 //              length H, u64 payload offset P, u64 payload length L
 //   offset 32  header, H bytes: u64 generation, u64 time (ns since the epoch), u32 pid,
 //              strings (u32 length + bytes) host, job key, checkpoint name, scheduler,
-//              u32 variable count, then per variable: string name, u64 offset in the
-//              payload, u64 length
+//              u32 variable count, then per variable: string name, string type (the
+//              mangled typeid name of the tracked type), u64 offset in the payload, u64
+//              length; then u32 parameter count, then per parameter: string name, u32 kind
+//              (0 integer, 1 floating point, 2 string, 3 boolean), string value (as text)
 //   32 + H     u64 XXH3-64 of bytes [0, 32 + H): the header checksum
 //   ...        zero padding up to P, a multiple of 4096 (page-aligned payload)
 //   P          payload, L bytes: one cereal portable binary archive per variable
 //   P + L      trailer, 16 bytes: u64 XXH3-64 of the payload, then "ESIRPER\0"
+//
+// Version 1, still read, is version 2 without the types and the parameters: per variable
+// only name, offset and length, and nothing after the last variable. Its variables are
+// restored without a type check, and it records no parameter.
 //
 // The file is exactly P + L + 16 bytes long. A reader verifies both checksums before it
 // decodes a single variable, so a torn or hostile file never reaches cereal; it then
@@ -40,6 +46,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -49,7 +56,9 @@ namespace reprise::detail {
 
 inline constexpr char kMagic[8] = {'R', 'E', 'P', 'R', 'I', 'S', 'E', '\0'};
 inline constexpr char kEndMagic[8] = {'E', 'S', 'I', 'R', 'P', 'E', 'R', '\0'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// The version written; the reader also accepts kOldestFormatVersion up to it.
+inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kOldestFormatVersion = 1;
 inline constexpr std::uint64_t kPreambleSize = 32;
 inline constexpr std::uint64_t kTrailerSize = 16;
 inline constexpr std::uint64_t kPayloadAlignment = 4096;
@@ -58,8 +67,22 @@ inline constexpr std::uint64_t kMaxHeaderSize = 64u << 20;
 
 struct VariableEntry {
     std::string name;
+    std::string type; // typeid(T).name() of the tracked type; "" when not recorded (version 1)
     std::uint64_t offset = 0; // in the payload
     std::uint64_t size = 0;
+};
+
+// A run parameter (Checkpointer::parameter()): compared, never loaded, on restore.
+enum class ParameterKind : std::uint32_t { integer = 0, floating = 1, string = 2, boolean = 3 };
+inline constexpr std::uint32_t kParameterKinds = 4;
+
+struct ParameterEntry {
+    std::string name;
+    ParameterKind kind = ParameterKind::integer;
+    // The value as text: decimal for an integer, %.17g for floating point (which reads
+    // back as the same double, so equal texts are equal values), "true"/"false", or the
+    // string itself. Two parameters are equal when kind and text are.
+    std::string value;
 };
 
 struct Header {
@@ -71,7 +94,23 @@ struct Header {
     std::string name;
     std::string scheduler;
     std::vector<VariableEntry> variables;
+    std::vector<ParameterEntry> parameters;
 };
+
+// A parameter's value as messages and `reprise inspect` show it: strings quoted.
+inline std::string describe_value(const ParameterEntry& p) {
+    return p.kind == ParameterKind::string ? "\"" + p.value + "\"" : p.value;
+}
+
+inline const char* kind_name(ParameterKind kind) {
+    switch (kind) {
+    case ParameterKind::integer: return "integer";
+    case ParameterKind::floating: return "floating point";
+    case ParameterKind::string: return "string";
+    case ParameterKind::boolean: return "boolean";
+    }
+    return "unknown";
+}
 
 // ---- little-endian encoding -------------------------------------------------------------
 
@@ -107,8 +146,15 @@ inline std::string encode_header_block(const Header& h) {
     put_u32(out, static_cast<std::uint32_t>(h.variables.size()));
     for (const auto& v : h.variables) {
         put_string(out, v.name);
+        put_string(out, v.type);
         put_u64(out, v.offset);
         put_u64(out, v.size);
+    }
+    put_u32(out, static_cast<std::uint32_t>(h.parameters.size()));
+    for (const auto& p : h.parameters) {
+        put_string(out, p.name);
+        put_u32(out, static_cast<std::uint32_t>(p.kind));
+        put_string(out, p.value);
     }
     return out;
 }
@@ -421,6 +467,7 @@ struct VerifiedCheckpoint {
     std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
     std::uint64_t file_size = 0;
+    std::uint32_t format_version = 0; // as the file says: kOldestFormatVersion..kFormatVersion
 };
 
 // Opens `name` in `dir` and verifies all of it. Returns false with the reason in `why` for
@@ -479,9 +526,9 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
     const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
-    if (version != kFormatVersion) {
-        why = "format version " + std::to_string(version) + ", this reader knows version " +
-              std::to_string(kFormatVersion);
+    if (version < kOldestFormatVersion || version > kFormatVersion) {
+        why = "format version " + std::to_string(version) + ", this reader knows versions " +
+              std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion);
         return false;
     }
     const std::uint64_t header_size = get_le(pre + 12, 4);
@@ -552,19 +599,40 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     h.job_key = str();
     h.name = str();
     h.scheduler = str();
+    // Names are unique; a set keeps the check linear in a header of millions of entries.
+    std::set<std::string> names;
     const std::uint32_t count = u32();
-    // Each entry takes at least 20 bytes: the count cannot exceed what the header holds.
-    if (ok && count > static_cast<std::uint64_t>(end - p) / 20) ok = false;
+    // Each entry takes at least 20 bytes (24 with its type): the count cannot exceed what
+    // the header holds.
+    const std::uint64_t entry_bytes = version >= 2 ? 24 : 20;
+    if (ok && count > static_cast<std::uint64_t>(end - p) / entry_bytes) ok = false;
     std::uint64_t expected_offset = 0;
     for (std::uint32_t i = 0; ok && i < count; ++i) {
         VariableEntry v;
         v.name = str();
+        if (version >= 2) v.type = str();
         v.offset = u64();
         v.size = u64();
         if (v.offset != expected_offset || v.size > payload_size - v.offset) ok = false;
         expected_offset = v.offset + v.size;
-        for (const auto& earlier : h.variables) ok = ok && earlier.name != v.name;
+        ok = ok && names.insert(v.name).second;
         h.variables.push_back(std::move(v));
+    }
+    if (version >= 2) {
+        names.clear();
+        const std::uint32_t parameters = u32();
+        // Each parameter takes at least 12 bytes.
+        if (ok && parameters > static_cast<std::uint64_t>(end - p) / 12) ok = false;
+        for (std::uint32_t i = 0; ok && i < parameters; ++i) {
+            ParameterEntry e;
+            e.name = str();
+            const std::uint32_t kind = u32();
+            e.value = str();
+            if (kind >= kParameterKinds) ok = false;
+            e.kind = static_cast<ParameterKind>(kind);
+            ok = ok && names.insert(e.name).second;
+            h.parameters.push_back(std::move(e));
+        }
     }
     if (!ok || p != end || expected_offset != payload_size) {
         why = "corrupt header (its checksum is right: written by an incompatible writer?)";
@@ -604,6 +672,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     out.payload_offset = payload_offset;
     out.payload_size = payload_size;
     out.file_size = file_size;
+    out.format_version = version;
     return true;
 }
 
