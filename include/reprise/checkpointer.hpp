@@ -467,11 +467,18 @@ private:
         for (auto it = on_disk_.begin(); it != on_disk_.end(); ++it)
             what += (it == on_disk_.begin() ? "" : std::next(it) == on_disk_.end() ? " and " : ", ") +
                     std::to_string(*it);
-        struct stat st {};
-        if (detail::sys::fstatat(dir_->fd(), file_name(*on_disk_.rbegin()).c_str(), &st) == 0) {
-            const auto age = std::time(nullptr) - st.st_mtime;
-            what += " (the newest written " + detail::human_duration(static_cast<double>(age)) +
-                    " ago)";
+        detail::VerifiedCheckpoint newest;
+        std::string why;
+        if (detail::read_checkpoint(*dir_, file_name(*on_disk_.rbegin()), newest, why,
+                                    detail::Verify::header_only)) {
+            const double now = std::chrono::duration<double>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+            const double age = std::max(0.0, now - static_cast<double>(newest.header.time_ns) / 1e9);
+            what += " (the newest saved " + detail::human_duration(age) + " ago on host " +
+                    newest.header.host + " by pid " + std::to_string(newest.header.pid) + ")";
+        } else {
+            what += " (the newest unreadable: " + why + ")";
         }
         return what;
     }

@@ -470,13 +470,19 @@ struct VerifiedCheckpoint {
     std::uint32_t format_version = 0; // as the file says: kOldestFormatVersion..kFormatVersion
 };
 
+// How much of a file read_checkpoint verifies: all of it (before a restore), or only
+// what precedes the payload and the trailer (to describe a generation in a message).
+enum class Verify { whole_file, header_only };
+
 // Opens `name` in `dir` and verifies all of it. Returns false with the reason in `why` for
 // any file that is not a complete, intact checkpoint (I/O errors included: the caller
 // falls back to an older generation). Sizes in the file are trusted only after they agree
 // with the file's real size, and the payload is hashed through a small buffer, so nothing
-// a file says can drive an allocation.
+// a file says can drive an allocation. With Verify::header_only the payload's checksum is
+// not computed: the header is good for a message, the file not yet for a restore.
 inline bool read_checkpoint(const Directory& dir, const std::string& name,
-                            VerifiedCheckpoint& out, std::string& why) {
+                            VerifiedCheckpoint& out, std::string& why,
+                            Verify depth = Verify::whole_file) {
     FileHandle file(
         sys::openat(dir.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     const int fd = file.get();
@@ -645,6 +651,11 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     if (std::memcmp(trailer + 8, kEndMagic, sizeof kEndMagic) != 0) {
         why = "corrupt trailer";
         return false;
+    }
+    if (depth == Verify::header_only) {
+        out.header = std::move(h);
+        out.file_size = file_size;
+        return true;
     }
     ::posix_fadvise(fd, static_cast<off_t>(payload_offset), static_cast<off_t>(payload_size),
                     POSIX_FADV_SEQUENTIAL);
