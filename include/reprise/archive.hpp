@@ -32,6 +32,7 @@
 #include <type_traits>
 #include <unordered_set>
 #include <utility>
+#include <valarray>
 #include <vector>
 
 namespace reprise {
@@ -351,6 +352,32 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::unordered_set<K, H, KE, A>
 template <class K, class H, class KE, class A>
 void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::unordered_multiset<K, H, KE, A>& set) {
     detail::load_unordered_set(ar, set);
+}
+
+// std::valarray, hardened like the containers above, and loaded apart then swapped in.
+// cereal's loader calls valarray.resize(count) on the tracked variable itself, and
+// libstdc++'s resize (GCC 12 <valarray>) frees the old array, stores the new size, and
+// only then allocates: when that allocation throws (std::bad_alloc for a crafted count of
+// 2^60), the variable is left holding the freed pointer and a size of 2^60, restore()
+// reports the error, and the variable's destructor frees the array a second time (glibc:
+// "free(): double free detected", then abort; issue 14). Here the count is checked first,
+// which also keeps count * sizeof(T) from wrapping around in valarray's own allocation
+// (a count of 2^62 doubles would otherwise allocate 0 bytes and write past them), and the
+// new array is a separate valarray until it is complete: whatever throws, the tracked
+// variable keeps its old value and a state its destructor can free.
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::valarray<T>& valarray) {
+    cereal::size_type size = 0;
+    ar(cereal::make_size_tag(size));
+    detail::check_count(ar, size, detail::least_bytes<T>(), "valarray");
+    std::valarray<T> loaded(static_cast<std::size_t>(size));
+    if constexpr (std::is_arithmetic<T>::value) {
+        if (size != 0) // &loaded[0] of an empty valarray would index a null array
+            ar(cereal::binary_data(&loaded[0], static_cast<std::size_t>(size) * sizeof(T)));
+    } else {
+        for (auto&& v : loaded) ar(v);
+    }
+    valarray.swap(loaded);
 }
 
 // Names are not stored (a binary archive), sizes are plain values: as cereal's own.
