@@ -16,6 +16,7 @@
 #include <cereal/archives/portable_binary.hpp>
 
 #include <array>
+#include <complex>
 #include <cstdint>
 #include <deque>
 #include <forward_list>
@@ -373,6 +374,36 @@ TEST_CASE("a valarray's count larger than its data is refused before any allocat
     std::valarray<int> empty, restored_empty{1, 2};
     read_back(reprise_bytes(empty), restored_empty);
     CHECK(restored_empty.size() == 0);
+}
+
+// An element that takes many bytes in the file is counted as many, not as one: a vector
+// of std::array<double, 1024> whose count said 4096 beside one element's data was sized
+// to 32 MiB before the data ran out (8192 times what the bytes left justified).
+TEST_CASE("a count of arrays, pairs or tuples is checked against their size in the data",
+          "[archive][errors][security]") {
+    auto with_count = [](std::string bytes, std::uint64_t count) {
+        for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>((count >> (8 * i)) & 0xff);
+        return bytes;
+    };
+    std::vector<std::array<double, 1024>> blocks(1), restored_blocks;
+    CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(blocks), 4096), restored_blocks),
+                      Catch::Contains("too soon for a vector of 4096 elements"));
+    CHECK(restored_blocks.capacity() < 2);
+    std::deque<std::pair<std::uint64_t, double>> pairs(4), restored_pairs;
+    CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(pairs), 8), restored_pairs),
+                      Catch::Contains("too soon for a deque of 8 elements"));
+    std::list<std::tuple<double, std::complex<double>, std::int32_t>> tuples(2), restored_tuples;
+    CHECK_THROWS_WITH(read_back(with_count(reprise_bytes(tuples), 3), restored_tuples),
+                      Catch::Contains("too soon for a list of 3 elements"));
+    // Counts that fit are read as cereal reads them.
+    blocks[0][1023] = 2.5;
+    read_back(reprise_bytes(blocks), restored_blocks);
+    CHECK(restored_blocks == blocks);
+    pairs[3] = {7, 0.5};
+    read_back(reprise_bytes(pairs), restored_pairs);
+    CHECK(restored_pairs == pairs);
+    read_back(reprise_bytes(tuples), restored_tuples);
+    CHECK(restored_tuples == tuples);
 }
 
 #if defined(__SANITIZE_ADDRESS__)

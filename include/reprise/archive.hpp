@@ -20,6 +20,8 @@
 
 #include <cereal/cereal.hpp>
 
+#include <array>
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -29,6 +31,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <unordered_set>
 #include <utility>
@@ -272,11 +275,36 @@ inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t byt
                                 std::to_string(count) + " " + elements);
 }
 
-// The fewest bytes one element of type T takes in an archive (as prepare_vector counts).
+// The fewest bytes one element of type T takes in an archive: an arithmetic value its
+// size; std::array, std::pair, std::tuple and std::complex the sum of their elements'
+// (without it, a vector of std::array<double, 1024> was sized 8 KiB of memory per byte
+// left: an allocation 8192 times what the data justified); an empty class none
+// (AllowEmptyClassElision); any other class, whose serialize is its author's, 1.
+template <class T>
+struct LeastBytes {
+    static constexpr std::uint64_t value =
+        std::is_arithmetic<T>::value ? sizeof(T) : std::is_empty<T>::value ? 0 : 1;
+};
 template <class T>
 constexpr std::uint64_t least_bytes() {
-    return std::is_arithmetic<T>::value ? sizeof(T) : std::is_empty<T>::value ? 0 : 1;
+    return LeastBytes<std::remove_cv_t<T>>::value;
 }
+template <class T, std::size_t N>
+struct LeastBytes<std::array<T, N>> {
+    static constexpr std::uint64_t value = N * least_bytes<T>();
+};
+template <class A, class B>
+struct LeastBytes<std::pair<A, B>> {
+    static constexpr std::uint64_t value = least_bytes<A>() + least_bytes<B>();
+};
+template <class... Ts>
+struct LeastBytes<std::tuple<Ts...>> {
+    static constexpr std::uint64_t value = (std::uint64_t(0) + ... + least_bytes<Ts>());
+};
+template <class T>
+struct LeastBytes<std::complex<T>> {
+    static constexpr std::uint64_t value = 2 * least_bytes<T>();
+};
 
 template <class T, class A>
 void prepare_vector(InputArchive& ar, std::vector<T, A>& vector, cereal::size_type size,
@@ -307,7 +335,7 @@ std::enable_if_t<!std::is_arithmetic<T>::value>
 CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::vector<T, A>& vector) {
     cereal::size_type size = 0;
     ar(cereal::make_size_tag(size));
-    detail::prepare_vector(ar, vector, size, std::is_empty<T>::value ? 0 : 1);
+    detail::prepare_vector(ar, vector, size, detail::least_bytes<T>());
     for (auto&& v : vector) ar(v);
 }
 
