@@ -374,6 +374,13 @@ TEST_CASE("a valarray's count larger than its data is refused before any allocat
     std::valarray<int> empty, restored_empty{1, 2};
     read_back(reprise_bytes(empty), restored_empty);
     CHECK(restored_empty.size() == 0);
+    // Already of the saved size (a restart's usual case): filled in place.
+    std::valarray<double> same(0.0, 3);
+    const double* const array = &same[0];
+    read_back(reprise_bytes(doubles), same);
+    CHECK(&same[0] == array);
+    CHECK(same[0] == 1.5);
+    CHECK(same[2] == 1e300);
 }
 
 // An element that takes many bytes in the file is counted as many, not as one: a vector

@@ -428,21 +428,35 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::unordered_multiset<K, H, K
 // reports the error, and the variable's destructor frees the array a second time (glibc:
 // "free(): double free detected", then abort; issue 14). Here the count is checked first,
 // which also keeps count * sizeof(T) from wrapping around in valarray's own allocation
-// (a count of 2^62 doubles would otherwise allocate 0 bytes and write past them), and the
-// new array is a separate valarray until it is complete: whatever throws, the tracked
-// variable keeps its old value and a state its destructor can free.
+// (a count of 2^62 doubles would otherwise allocate 0 bytes and write past them), and
+// resize() is never called: a valarray of the right size already (a restart's usual case)
+// is filled in place, allocating nothing, like a vector; any other size is allocated as
+// a separate valarray and swapped in once complete, so that a failed allocation (or read)
+// leaves the tracked variable its old value and a state its destructor frees once. The
+// cost: the old and the new array coexist while it loads, only when their sizes differ.
+namespace detail {
+template <class T>
+void fill_valarray(InputArchive& ar, std::valarray<T>& valarray) {
+    if constexpr (std::is_arithmetic<T>::value) {
+        if (valarray.size() != 0) // &valarray[0] of an empty valarray indexes a null array
+            ar(cereal::binary_data(&valarray[0], valarray.size() * sizeof(T)));
+    } else {
+        for (auto&& v : valarray) ar(v);
+    }
+}
+} // namespace detail
+
 template <class T>
 void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::valarray<T>& valarray) {
     cereal::size_type size = 0;
     ar(cereal::make_size_tag(size));
     detail::check_count(ar, size, detail::least_bytes<T>(), "valarray");
-    std::valarray<T> loaded(static_cast<std::size_t>(size));
-    if constexpr (std::is_arithmetic<T>::value) {
-        if (size != 0) // &loaded[0] of an empty valarray would index a null array
-            ar(cereal::binary_data(&loaded[0], static_cast<std::size_t>(size) * sizeof(T)));
-    } else {
-        for (auto&& v : loaded) ar(v);
+    if (size == valarray.size()) {
+        detail::fill_valarray(ar, valarray);
+        return;
     }
+    std::valarray<T> loaded(static_cast<std::size_t>(size));
+    detail::fill_valarray(ar, loaded);
     valarray.swap(loaded);
 }
 
