@@ -251,7 +251,7 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
 //   unordered_map.hpp    per element: concepts/pair_associative_container.hpp (no reserve)
 //   unordered_set.hpp    hardened: std::unordered_set std::unordered_multiset
 //   utility.hpp          fixed: std::pair's two values
-//   valarray.hpp         hardened: std::valarray
+//   valarray.hpp         hardened: std::valarray (its save too: cereal's indexes an empty one)
 //   variant.hpp          fixed: an index cereal checks, then one alternative
 //   vector.hpp           hardened: std::vector
 // reprise-cereal-audit end
@@ -445,6 +445,17 @@ void fill_valarray(InputArchive& ar, std::valarray<T>& valarray) {
     }
 }
 } // namespace detail
+
+// And its save, for arithmetic elements: the same bytes as cereal's, whose saver takes
+// &valarray[0] even of an empty valarray, a reference bound to a null pointer (UBSan, in
+// tests/test_archive.cpp's round trip of an empty valarray).
+template <class T>
+std::enable_if_t<std::is_arithmetic<T>::value>
+CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const std::valarray<T>& valarray) {
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(valarray.size())));
+    if (valarray.size() != 0)
+        ar(cereal::binary_data(&valarray[0], valarray.size() * sizeof(T)));
+}
 
 template <class T>
 void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, std::valarray<T>& valarray) {
