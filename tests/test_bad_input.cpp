@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <valarray>
 #include <vector>
 
 #include <sys/stat.h>
@@ -613,4 +614,53 @@ TEST_CASE("a resealed payload with a string length larger than the file is refus
     CHECK(contains(r.error, "variable 'tag' could not be decoded"));
     CHECK(contains(r.error, "too soon for a string of 2251799813685248 characters"));
     CHECK(r.state.tag.capacity() < 1000);
+}
+
+// Issue 14: a std::valarray<double> whose count says 2^60 in a checkpoint whose checksums
+// are right. cereal's loader resized the tracked valarray to that count before reading
+// anything; libstdc++'s valarray::resize freed the old array, stored the new size, then
+// failed to allocate (std::bad_alloc), so restore() threw and the variable's destructor
+// freed the old array again: "free(): double free detected", an abort. Under ASan the
+// 2^63-byte allocation itself is reported. The tracked valarray is not empty, as a real
+// program's would be: an empty one has no array to free twice.
+TEST_CASE("a resealed payload with a valarray count of 2^60 is refused without allocating and "
+          "the tracked valarray stays whole", "[restore][corruption][hostile][security]") {
+    reprise_test::clear_environment();
+    TempDir dir;
+    std::string path;
+    {
+        std::valarray<double> spectrum{1.0, 2.0, 3.0, 4.0};
+        Checkpointer c(options_for(dir.path()));
+        c.track("spectrum", spectrum);
+        c.save();
+        path = c.path_of_generation(1);
+    }
+    std::string bytes = reprise_test::read_file(path);
+    const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
+    const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
+    // The only variable's archive starts the payload: the byte order flag, then the count.
+    REQUIRE(get_le(bytes, payload_at + 1, 8) == 4);
+    put_le(bytes, payload_at + 1, std::uint64_t(1) << 60, 8);
+    put_le(bytes, payload_at + payload_size, XXH3_64bits(bytes.data() + payload_at, payload_size), 8);
+    reprise_test::write_file(path, bytes);
+
+    std::valarray<double> spectrum{7.0, 8.0, 9.0};
+    std::string error;
+    {
+        StderrCapture err;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::always));
+        c.track("spectrum", spectrum);
+        try {
+            c.restore();
+        } catch (const reprise::Error& e) {
+            error = e.what();
+        }
+    }
+    CHECK(contains(error, path));
+    CHECK(contains(error, "variable 'spectrum' could not be decoded"));
+    CHECK(contains(error, "too soon for a valarray of 1152921504606846976 elements"));
+    // Its old value, in a state its destructor (at the end of this test) frees once.
+    REQUIRE(spectrum.size() == 3);
+    CHECK(spectrum[0] == 7.0);
+    CHECK(spectrum[2] == 9.0);
 }

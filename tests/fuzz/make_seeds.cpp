@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         {"scalars", {"count", "ratio", "flag", "i"}},
         {"strings", {"tag", "words"}},
         {"nested", {"matrix", "raw", "field"}},
-        {"containers", {"mask", "queue", "names", "seen"}},
+        {"containers", {"mask", "queue", "names", "seen", "spectrum", "notes"}},
         {"empty", {}},
         {"mixed", {"clock", "generator", "points", "table", "words", "matrix", "tag"}},
     };

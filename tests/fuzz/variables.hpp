@@ -25,6 +25,7 @@
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <valarray>
 #include <vector>
 
 namespace reprise_fuzz {
@@ -63,6 +64,7 @@ using Table = std::map<std::string, std::vector<double>>;
 enum class Kind {
     u64, i32, f64, boolean, string, doubles, points, table, clock, generator, strings,
     rows_of_doubles, bytes, bits, deque_of_doubles, list_of_strings, set_of_u64,
+    valarray_of_doubles, valarray_of_strings,
     count_ // not a kind: how many there are
 };
 
@@ -75,7 +77,8 @@ inline Kind kind_of(const std::string& name) {
         {"flag", Kind::boolean},    {"label", Kind::string},    {"points", Kind::points},
         {"table", Kind::table},     {"words", Kind::strings},   {"matrix", Kind::rows_of_doubles},
         {"raw", Kind::bytes},       {"mask", Kind::bits},       {"queue", Kind::deque_of_doubles},
-        {"names", Kind::list_of_strings}, {"seen", Kind::set_of_u64}};
+        {"names", Kind::list_of_strings}, {"seen", Kind::set_of_u64},
+        {"spectrum", Kind::valarray_of_doubles}, {"notes", Kind::valarray_of_strings}};
     const auto it = known.find(name);
     if (it != known.end()) return it->second;
     std::uint64_t h = 14695981039346656037ULL; // FNV-1a
@@ -148,6 +151,13 @@ inline std::unique_ptr<Slot> make_slot(const std::string& name, unsigned seed = 
         for (unsigned k = 0; k < seed % 6; ++k) set.insert(k * 31ULL);
         return std::make_unique<SlotOf<std::unordered_set<std::uint64_t>>>(std::move(set));
     }
+    // Never empty, not even as a restore's target (seed 0): the double free of issue 14
+    // needed a valarray that had an array to free.
+    case Kind::valarray_of_doubles:
+        return std::make_unique<SlotOf<std::valarray<double>>>(std::valarray<double>(d, seed % 7 + 1));
+    case Kind::valarray_of_strings:
+        return std::make_unique<SlotOf<std::valarray<std::string>>>(
+            std::valarray<std::string>(std::string(seed % 3, 'n'), seed % 4 + 1));
     case Kind::count_: break;
     }
     return std::make_unique<SlotOf<std::uint64_t>>();

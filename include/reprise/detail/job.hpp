@@ -125,7 +125,8 @@ inline JobIdentity job_from_environment(const std::string& named = std::string()
 inline std::string file_safe(const std::string& s) {
     static const char hex[] = "0123456789ABCDEF";
     std::string out;
-    for (unsigned char c : s) {
+    for (const char byte : s) {
+        const auto c = static_cast<unsigned char>(byte);
         const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
         if (plain) {
