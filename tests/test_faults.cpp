@@ -56,6 +56,7 @@ const std::map<std::string, std::vector<std::string>> kErrors = {
     {"diropen", {"EACCES", "EIO"}},
     {"listopen", {"EACCES", "EIO"}},
     {"lockstat", {"EIO"}},
+    {"scanstat", {"EIO"}},
     {"lockopen", {"EACCES", "EIO"}},
     {"lock", {"EIO"}},
     {"lockread", {"EIO"}},
@@ -139,6 +140,9 @@ std::string absorbed_because(const Call& c) {
     const auto tmp = [](const std::string& name) {
         return name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
     };
+    if (c.op == "scanstat")
+        return "the scan's owner check: a file it cannot stat counts as ours, and a restore's "
+               "own fstat checks it again";
     if (c.op == "locktruncate" || c.op == "lockwrite")
         return "the pid in the lock file is only for a refused second process's message";
     if (c.op == "close" && (c.part == "end" || c.part == "restore"))

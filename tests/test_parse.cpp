@@ -138,14 +138,15 @@ TEST_CASE("check_identifier takes printable names and refuses control characters
           "[parse]") {
     const std::string plain = "heat2d run #3 (été)";
     CHECK(&check_identifier("--name", plain) == &plain);
-    CHECK(check_identifier("--name", std::string(200, 'a')) == std::string(200, 'a'));
+    CHECK(check_identifier("--name", std::string(255, 'a')) == std::string(255, 'a'));
     CHECK(check_identifier("host", std::string(255, 'h'), 255).size() == 255);
     for (const std::string& junk : {std::string(), std::string("a\nb"), std::string("a\tb"),
                                     std::string("a\rb"), std::string("\x1b[31mred"), std::string("a\x7f"),
-                                    std::string("a\0b", 3), std::string(201, 'a')})
+                                    std::string("a\0b", 3), std::string(256, 'a')})
         CHECK(error_of([&] { check_identifier("--name", junk); })
-                  .find("expected a name of 1 to 200 printable characters") != std::string::npos);
+                  .find("expected a name of 1 to 255 printable characters") != std::string::npos);
     CHECK(!error_of([] { check_identifier("host", std::string(256, 'h'), 255); }).empty());
+    CHECK(!error_of([] { check_identifier("id", std::string(21, 'i'), 20); }).empty());
 }
 
 TEST_CASE("bad_value shows control characters, quotes and backslashes escaped, and cuts long values",

@@ -263,13 +263,18 @@ TEST_CASE("a stray file with an 18-digit generation number is nobody's generatio
     CHECK(x == 5);
 }
 
-TEST_CASE("a file claiming the last generation number makes the constructor throw, naming it",
+TEST_CASE("a file claiming the last generation number makes a save fail, naming it, and "
+          "writes nothing",
           "[safety][naming]") {
     TempDir dir;
     write_file(dir / "t.local.9999999999.ckpt", "stray");
-    CHECK_THROWS_WITH(reprise::Checkpointer(options_for(dir.path())),
-                      Catch::Contains("t.local.9999999999.ckpt") &&
-                          Catch::Contains("last generation number"));
+    reprise::Checkpointer ckpt(options_for(dir.path(), reprise::RestorePolicy::never));
+    int x = 1;
+    ckpt.track("x", x);
+    CHECK_THROWS_WITH(ckpt.save(), Catch::Contains("t.local.9999999999.ckpt") &&
+                                       Catch::Contains("last generation number"));
+    CHECK(list_dir(dir.path()) ==
+          std::vector<std::string>{"t.local.9999999999.ckpt", "t.local.lock"});
 }
 
 // ---- a job key you can name ---------------------------------------------------------------------

@@ -273,6 +273,7 @@ public:
         refuse_in_child("save()");
         if (finished_) throw Error("reprise: save() after finish()");
         wait_for_writer();
+        check_generation_left();
         const std::uint64_t generation = next_generation_++;
         commit(generation, [&](detail::FileSink& sink) { return write_checkpoint(sink, generation); });
     }
@@ -366,10 +367,6 @@ private:
                                                       host_);
             remove_stale_temporaries();
             scan_generations();
-            if (!on_disk_.empty() && *on_disk_.rbegin() >= detail::kMaxGeneration)
-                throw Error("reprise: " + dir_->path_of(file_name(*on_disk_.rbegin())) +
-                            " claims the last generation number there is; no later one can "
-                            "be saved (a stray file? remove it)");
             next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
             detail::g_pending.store(0);
             detail::g_stop_signal.store(0);
@@ -599,7 +596,9 @@ private:
             const std::uint64_t g = generation_of(name, ".ckpt");
             if (g == 0) return;
             struct stat st {};
-            if (detail::sys::fstatat(dir_->fd(), name.c_str(), &st) == 0 && st.st_uid != ::geteuid())
+            // A file that cannot be stat'ed counts as ours: its restore checks again.
+            if (detail::sys::fstatat(dir_->fd(), name.c_str(), &st, "scanstat") == 0 &&
+                st.st_uid != ::geteuid())
                 foreign.push_back(dir_->path_of(name) + " (uid " + std::to_string(st.st_uid) + ")");
             else
                 on_disk_.insert(g);
@@ -1002,6 +1001,7 @@ private:
             if (!deferred_.exchange(false)) return false;
             wait_for_writer();
         }
+        check_generation_left();
         const std::uint64_t generation = next_generation_++;
         launch_writer(generation, take_snapshot(generation));
         return true;
@@ -1076,6 +1076,15 @@ private:
         (void)timer_.release();
         (void)lock_.release();
         (void)signals_.release();
+    }
+
+    // Generations are numbered from the files on disk: one named with the last number
+    // there is (only a stray file can be) leaves none for the next save.
+    void check_generation_left() const {
+        if (next_generation_ <= detail::kMaxGeneration) return;
+        throw Error("reprise: save: " + dir_->path_of(file_name(detail::kMaxGeneration)) +
+                    " claims the last generation number there is; no later one can be saved "
+                    "(a stray file? remove it)");
     }
 
     // Every file name this Checkpointer creates must be creatable: checked now, not at

@@ -47,7 +47,7 @@ for junk in 0 0s -1 1e400 nan 5x ""; do
     expect_error "^reprise: checkpoint: --timeout='$(literal "$junk")': expected a duration" \
         "$reprise" checkpoint --timeout "$junk" 1
 done
-expect_error "^reprise: start: --name='': expected a name of 1 to 200 printable characters" "$reprise" start --name "" -- true
+expect_error "^reprise: start: --name='': expected a name of 1 to 255 printable characters" "$reprise" start --name "" -- true
 expect_error "^reprise: start: --name='a.x0ab': expected a name" "$reprise" start --name $'a\nb' -- true
 expect_error "creating directory /proc/no-registry" env REPRISE_HOME=/proc/no-registry "$reprise" list
 [[ ! -e $REPRISE_HOME/jobs || -z $(ls "$REPRISE_HOME/jobs") ]] || fail "a refused start left an entry"
