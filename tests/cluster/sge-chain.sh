@@ -9,9 +9,10 @@
 # mid-walk by `qdel` (with -notify: SIGUSR2, save, stop, before the SIGKILL); each next
 # link restores the last generation the previous one saved and walks on from further
 # than the previous link began; the third runs to the end with the result of an
-# uninterrupted run, and its finish() removes the chain's files. Without REPRISE_JOB each
-# link would be job sge-<its id>, a first run (RESTARTED=0), and start over: the decoy
-# under the second link's own id must stay untouched.
+# uninterrupted run, and its finish() removes the chain's files. Without REPRISE_JOB a
+# link is job sge-<its id> on its first run (RESTARTED=0) and starts over: so does a
+# fourth job, the same walk without REPRISE_JOB released by the first link's end, and
+# the decoy under the second link's own id stays untouched.
 #
 # Synchronised on the links' output files: a link is stopped once it has made two
 # periodic saves of its own, long before its end (200 steps of 0.1 s: 20 s).
@@ -30,6 +31,12 @@ for k in 1 2 3; do
            "$examples/sge/chain.sge" "$walk" $steps $pace $seed
     links+=("$submitted")
 done
+# The same walk after the first link without REPRISE_JOB (rerun-notify.sge: chain.sge
+# insists on a name): job sge-<its id> on its first run, it starts over.
+submit -hold_jid "${links[0]}" -o "$work/unnamed.out" \
+       -v REPRISE_DIR="$ckpt",REPRISE_INTERVAL=0 \
+       "$examples/sge/rerun-notify.sge" "$walk" $steps $pace $seed
+unnamed=$submitted
 # The second link's own id: what it would resume (after a rescheduling) without
 # REPRISE_JOB.
 plant_decoy 1000 7 JOB_ID="${links[1]}"
@@ -38,7 +45,7 @@ plant_decoy 1000 8 REPRISE_JOB=$name JOB_ID="${links[0]}" SGE_TASK_ID=1
 plant_decoy 1000 9 REPRISE_JOB=${name}0
 plant_decoy 1000 10
 snapshot_decoys
-qrls "${links[@]}" >/dev/null
+qrls "${links[@]}" "$unnamed" >/dev/null
 
 # at_least_two_saves FILE: the link whose output FILE is has saved two generations.
 at_least_two_saves() { (($(grep -c '^reprise: saved generation' "$1" || true) >= 2)); }
@@ -73,10 +80,19 @@ for k in 1 2 3; do
     ! contains "$out" '^checksum=' || die "link $k finished before it was stopped"
     saved[k - 1]=$(last_saved_generation "$out")
     wait_gone "$job" 30
+    ((k == 1)) || continue
+    # Started by the first link's end too, beside the second: it ignores the chain.
+    wait_until 120 "job $unnamed, without REPRISE_JOB, to start walking" \
+        contains "$work/unnamed.out" '^progress step=' || die "job $unnamed did not start"
+    contains "$work/unnamed.out" "^walk: job sge-$unnamed, RESTARTED=0\$" || die "job $unnamed does not run as sge-$unnamed"
+    contains "$work/unnamed.out" '^fresh start$' || die "job $unnamed, without REPRISE_JOB, did not start over"
+    check_own_restores "$work/unnamed.out" "sge-$unnamed" 0
+    qdel "$unnamed" >/dev/null
+    wait_gone "$unnamed" 30
 done
 wait_until 90 "the result of link 3" contains "$out" '^checksum=' || die "link 3 did not finish"
 wait_gone "${links[2]}" 30
 check_result "$out" "$ref"
 check_finished "$name"
 check_decoys
-passed "links ${links[*]}: fresh, resumed at step ${began[1]} (generation ${saved[0]}), at step ${began[2]} (generation ${saved[1]}); same checksum; files removed"
+passed "links ${links[*]}: fresh, resumed at step ${began[1]} (generation ${saved[0]}), at step ${began[2]} (generation ${saved[1]}); job $unnamed without REPRISE_JOB started over; same checksum; files removed"
