@@ -140,13 +140,15 @@ own_file_re() {
 }
 
 # check_own_restores FILE KEY [COUNT]: every "restored" line in FILE names a file of job
-# KEY in $ckpt, and there are COUNT of them (default 1); no fallback to another file.
+# KEY in $ckpt, and there are COUNT of them (default 1); no fallback to another file. A
+# restore that no restart flag asked for (a job named by REPRISE_JOB, a run by hand) ends
+# its line saying how to start afresh instead: that ending, and no other, may follow.
 check_own_restores() {
     local file=$1 key=$2 count=${3:-1} n bad
     n=$(grep -c '^reprise: restored generation' "$file" || true)
     ((n == count)) || die "$file: $n restores, expected $count"
     bad=$(grep '^reprise: restored generation' "$file" |
-          grep -Ev " from $(own_file_re "$key")\$" || true)
+          grep -Ev " from $(own_file_re "$key")(; (REPRISE_RESTORE=never|RESTARTED=0) starts afresh)?\$" || true)
     [[ -z $bad ]] || die "$file: restored something that is not job $key's: $bad"
     if grep -q 'rejected:\|restoring the older generation' "$file"; then
         die "$file: a checkpoint was rejected: $(grep -A3 rejected "$file")"
