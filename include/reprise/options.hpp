@@ -91,7 +91,8 @@ struct Options {
     /// Names the job (file names and lock) instead of the scheduler's job id, so that a
     /// chain of jobs, each with its own id (`sbatch --dependency=afterany`, `qsub
     /// -hold_jid`), resumes one checkpoint; `auto` then restores whenever a checkpoint of
-    /// this job exists. Under a job array each task keeps its own ("chain_3").
+    /// this job exists. Under a job array each task keeps its own ("chain_3" under
+    /// Slurm, "chain.3" elsewhere).
     /// Empty: the scheduler's id, or "local" by hand. Environment: `REPRISE_JOB`.
     std::string job;
 };
