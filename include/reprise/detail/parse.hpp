@@ -134,8 +134,10 @@ inline std::optional<std::string> environment_value(const char* name) {
 inline const std::string& check_identifier(std::string_view source, const std::string& value,
                                            std::size_t max_bytes = 255) {
     bool printable = !value.empty() && value.size() <= max_bytes;
-    for (unsigned char c : value)
+    for (const char ch : value) {
+        const auto c = static_cast<unsigned char>(ch);
         if (c < 0x20 || c == 0x7f) printable = false;
+    }
     if (!printable)
         bad_value(source, value,
                   "a name of 1 to " + std::to_string(max_bytes) +
