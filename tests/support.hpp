@@ -6,6 +6,7 @@
 // What the tests share: temporary directories, child processes spoken to through pipes
 // (never synchronised by sleeping), and file helpers.
 
+#include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
 #include <boost/filesystem.hpp>
@@ -78,6 +79,17 @@ public:
 private:
     std::vector<std::pair<std::string, std::pair<bool, std::string>>> saved_;
 };
+
+// Runs `f`, which must throw reprise::Error; returns its message ("" when it did not throw).
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const reprise::Error& e) {
+        return e.what();
+    }
+    return "";
+}
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it at the end.
 class TempDir {

@@ -25,6 +25,7 @@ using reprise::Checkpointer;
 using reprise::RestorePolicy;
 using reprise_test::ScopedEnv;
 using reprise_test::contains;
+using reprise_test::error_of;
 using reprise_test::TempDir;
 using Env = std::map<std::string, std::string>;
 
@@ -50,16 +51,6 @@ T restored_from(const std::string& directory, const std::string& name) {
 
 bool starts_with_reprise(const std::string& what) { return what.rfind("reprise:", 0) == 0; }
 
-// Runs `f`, which must throw reprise::Error; returns its message ("" when it did not throw).
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const reprise::Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 constexpr int kSignals[] = {SIGUSR1, SIGTERM, SIGINT, SIGUSR2};
 

@@ -6,6 +6,7 @@
 // and that a refusal names the source and the value.
 
 #include "catch.hpp"
+#include "support.hpp"
 
 #include "reprise/detail/parse.hpp"
 
@@ -23,16 +24,7 @@ using reprise::detail::parse_choice;
 using reprise::detail::parse_duration;
 using reprise::detail::parse_unsigned;
 
-// The message of the reprise::Error that `f` throws; "" when it throws none.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const reprise::Error& e) {
-        return e.what();
-    }
-    return std::string();
-}
+using reprise_test::error_of;
 
 bool refused_duration(const std::string& value) {
     const std::string message = error_of([&] { parse_duration("--every", value); });

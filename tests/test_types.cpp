@@ -44,19 +44,10 @@ using reprise::RestorePolicy;
 using reprise_test::StderrCapture;
 using reprise_test::TempDir;
 using reprise_test::contains;
+using reprise_test::error_of;
 using reprise_test::options_for;
 using reprise_types_test::Particle;
 
-// Runs `f`, which must throw reprise::Error; returns its message ("" when it did not throw).
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const reprise::Error& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // Two generations of "step" (std::uint64_t) and "field" (std::vector<std::int32_t>), with
 // run parameters mesh = 30 and dt = 0.1; returns the newer generation's path.

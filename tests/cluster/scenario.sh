@@ -200,3 +200,32 @@ contains() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 passed() {
     echo "$scenario: OK in $((SECONDS - started)) s: $*"
 }
+
+# chain_link_began K OUT WALK_LINE: link K of a chain of jobs named $name (REPRISE_JOB), of
+# $steps steps, whose output is OUT, began as it should: its walk's first line matches
+# WALK_LINE; link 1 started fresh without a word about checkpoints of its job; every later
+# link restored exactly the generation the previous link saved last (${saved[K-2]}) and
+# resumed past the step where the previous link began (${began[K-2]}; it sets
+# ${began[K-1]}); and every save and restore was of the chain's own files.
+chain_link_began() {
+    local k=$1 out=$2 walk_line=$3
+    contains "$out" "$walk_line" || die "link $k does not run as job $name"
+    if ((k == 1)); then
+        contains "$out" '^fresh start$' || die "link 1 did not start fresh"
+        ! contains "$out" 'starting fresh' || die "link 1 found checkpoints of its own job"
+        check_own_restores "$out" "$name" 0
+    else
+        check_own_restores "$out" "$name"
+        contains "$out" '^reprise: restored generation .*; REPRISE_RESTORE=never starts afresh$' ||
+            die "link $k's restore line does not say how to start afresh instead"
+        [[ $(restored_generation "$out") == "${saved[k - 2]}" ]] ||
+            die "link $k restored generation $(restored_generation "$out"), but link $((k - 1)) last saved ${saved[k - 2]}"
+        began[k - 1]=$(resumed_step "$out")
+        [[ -n ${began[k - 1]} && ${began[k - 1]} -gt ${began[k - 2]} && ${began[k - 1]} -lt $steps ]] ||
+            die "link $k resumed at step '${began[k - 1]}', not past where link $((k - 1)) began (${began[k - 2]})"
+    fi
+    check_own_saves "$out" "$name"
+}
+
+# at_least_two_saves FILE: the job whose output FILE is has saved two generations.
+at_least_two_saves() { (($(grep -c '^reprise: saved generation' "$1" || true) >= 2)); }

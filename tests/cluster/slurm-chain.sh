@@ -47,30 +47,12 @@ plant_decoy 1000 10
 snapshot_decoys
 scontrol release "${links[@]}" "$unnamed"
 
-# at_least_two_saves FILE: the link whose output FILE is has saved two generations.
-at_least_two_saves() { (($(grep -c '^reprise: saved generation' "$1" || true) >= 2)); }
-
 began=(0) saved=()
 for k in 1 2 3; do
     job=${links[k - 1]} out=$work/link$k.out
     wait_until 120 "link $k (job $job) to start walking" contains "$out" '^progress step=' ||
         die "link $k (job $job) did not start"
-    contains "$out" "^walk: job $name\$" || die "link $k does not run as job $name"
-    if ((k == 1)); then
-        contains "$out" '^fresh start$' || die "link 1 did not start fresh"
-        ! contains "$out" 'starting fresh' || die "link 1 found checkpoints of its own job"
-        check_own_restores "$out" "$name" 0
-    else
-        check_own_restores "$out" "$name"
-        contains "$out" '^reprise: restored generation .*; REPRISE_RESTORE=never starts afresh$' ||
-            die "link $k's restore line does not say how to start afresh instead"
-        [[ $(restored_generation "$out") == "${saved[k - 2]}" ]] ||
-            die "link $k restored generation $(restored_generation "$out"), but link $((k - 1)) last saved ${saved[k - 2]}"
-        began[k - 1]=$(resumed_step "$out")
-        [[ -n ${began[k - 1]} && ${began[k - 1]} -gt ${began[k - 2]} && ${began[k - 1]} -lt $steps ]] ||
-            die "link $k resumed at step '${began[k - 1]}', not past where link $((k - 1)) began (${began[k - 2]})"
-    fi
-    check_own_saves "$out" "$name"
+    chain_link_began "$k" "$out" "^walk: job $name\$"
     ((k < 3)) || break
     wait_until 60 "two saves of link $k's own" at_least_two_saves "$out" ||
         die "link $k (job $job) made no periodic saves"
