@@ -88,7 +88,9 @@ TEST_CASE("parse_duration takes seconds, fractions, and each of the units s, m, 
     CHECK(parse_duration("--every", "1.5h") == 5400);
     CHECK(parse_duration("--every", "2d") == 2 * 86400);
     CHECK(parse_duration("--every", "0.5d") == 43200);
-    CHECK(parse_duration("--every", "1e3") == 1000);
+    // Fixed notation only: an exponent is not how a duration is written.
+    for (const char* exponent : {"1e3", "1E3", ".5e1m", "1e-300", "1e0s"})
+        CHECK(refused_duration(exponent));
 }
 
 TEST_CASE("parse_duration takes ten years and nothing more", "[parse]") {

@@ -563,8 +563,8 @@ TEST_CASE("the destructor leaves alone a handler the program installed after the
     ::sigaction(SIGUSR1, &before, nullptr);
 }
 
-TEST_CASE("a file under one of our names but owned by another user is never restored, counted, "
-          "recycled or removed",
+TEST_CASE("a file under one of our names but owned by another user is never restored, "
+          "recycled or removed, and its number is not reused",
           "[safety][security]") {
     if (!is_root()) {
         WARN("skipped: only root can give a file to another user");
@@ -598,11 +598,87 @@ TEST_CASE("a file under one of our names but owned by another user is never rest
         CHECK(ckpt.generation() == 1);
         ckpt.save();
         ckpt.save();
-        CHECK(ckpt.generation() == 3);
+        CHECK(ckpt.generation() == 7); // numbered past the foreign generation 5
         ckpt.finish();
     }
     const std::string text = err.stop();
     INFO(text);
     CHECK(contains(text, "t.local.0000000005.ckpt (uid 12345)"));
     CHECK(list_dir(dir.path()) == std::vector<std::string>{"t.local.0000000005.ckpt"});
+}
+
+TEST_CASE("another user's files under our names in a sticky directory neither stop the job "
+          "nor take its next generation's name",
+          "[safety][security]") {
+    if (!is_root()) {
+        WARN("skipped: only root can give a file to another user");
+        return;
+    }
+    TempDir dir;
+    REQUIRE(::chmod(dir.path().c_str(), 01777) == 0);
+    {
+        reprise::Checkpointer ckpt(options_for(dir.path()));
+        int x = 7;
+        ckpt.track("x", x);
+        ckpt.save();
+    }
+    write_file(dir / "t.local.0000000002.ckpt", "theirs");
+    write_file(dir / "t.local.0000000003.ckpt.tmp", "theirs too");
+    for (const char* name : {"t.local.0000000002.ckpt", "t.local.0000000003.ckpt.tmp"})
+        REQUIRE(::chown((dir / name).c_str(), 65534, 65534) == 0);
+    // The job starts, restores its own generation 1, and saves past both foreign names
+    // (in a sticky directory a process not root could neither remove them nor rename over
+    // them; root is not stopped, but must not either).
+    StderrCapture err;
+    {
+        reprise::Checkpointer ckpt(options_for(dir.path()));
+        int x = 0;
+        ckpt.track("x", x);
+        REQUIRE(ckpt.restore());
+        CHECK(x == 7);
+        ckpt.save();
+        CHECK(ckpt.generation() == 4);
+    }
+    const std::string text = err.stop();
+    INFO(text);
+    CHECK(contains(text, "t.local.0000000002.ckpt (uid 65534)"));
+    CHECK(contains(text, "t.local.0000000003.ckpt.tmp (uid 65534)"));
+    CHECK(read_file(dir / "t.local.0000000002.ckpt") == "theirs");
+    CHECK(read_file(dir / "t.local.0000000003.ckpt.tmp") == "theirs too");
+    CHECK(files_ending(dir.path(), ".ckpt") ==
+          std::vector<std::string>{"t.local.0000000001.ckpt", "t.local.0000000002.ckpt",
+                                   "t.local.0000000004.ckpt"});
+}
+
+TEST_CASE("under PBS, the restore line says how to start afresh there", "[safety][restore]") {
+    TempDir dir;
+    reprise_test::ScopedEnv env(Env{{"PBS_JOBID", "9.srv"}});
+    {
+        reprise::Checkpointer ckpt(options_for(dir.path()));
+        int x = 1;
+        ckpt.track("x", x);
+        ckpt.save();
+    }
+    StderrCapture err;
+    reprise::Checkpointer ckpt(loud(dir.path()));
+    int x = 0;
+    ckpt.track("x", x);
+    REQUIRE(ckpt.restore());
+    const std::string text = err.stop();
+    INFO(text);
+    CHECK(contains(text, "; REPRISE_RESTORE=never starts afresh"));
+    CHECK_FALSE(contains(text, "RESTARTED=0"));
+}
+
+TEST_CASE("REPRISE_PERSIST_DIR and REPRISE_COMPRESS, not yet features of this version, are "
+          "refused rather than ignored",
+          "[safety][environment][errors]") {
+    TempDir dir;
+    for (const char* name : {"REPRISE_PERSIST_DIR", "REPRISE_COMPRESS"}) {
+        reprise_test::ScopedEnv env(Env{{name, "x"}});
+        INFO(name);
+        CHECK_THROWS_WITH(reprise::Checkpointer(options_for(dir.path())),
+                          Catch::Contains(std::string(name) + "='x'") &&
+                              Catch::Contains("no such feature yet"));
+    }
 }

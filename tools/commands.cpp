@@ -878,6 +878,15 @@ int restart_job(long id, bool detach) {
 int remove_job(long id) {
     const std::string what = "rm " + std::to_string(id);
     const Registry registry(Registry::default_root());
+    // An entry that is not a directory of ours (a link, a FIFO planted as jobs/<id>) holds
+    // no run and no checkpoint: what `list` calls corrupt, `rm` removes (the link itself,
+    // never what it points to).
+    struct stat st {};
+    if (::lstat(registry.entry(id).c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+        registry.remove(id, nullptr);
+        std::cout << "reprise rm: removed " << job_word(id) << ", a corrupt entry (not a directory)\n";
+        return 0;
+    }
     if (!registry.exists(id)) registry.load(id); // throws NoSuchJob
     std::unique_ptr<HeldLock> lock = HeldLock::try_take(registry.run_lock(id), true);
     std::string name;

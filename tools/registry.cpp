@@ -225,7 +225,7 @@ Job from_json(const nlohmann::json& j) {
     f.whole("format", kRecordFormat, kRecordFormat);
     Job job;
     job.id = static_cast<long>(f.whole("id", 1, kMaxJobId));
-    job.name = f.identifier("name", 200);
+    job.name = f.identifier("name", detail::kMaxNameBytes); // what start accepts
     const nlohmann::json& command = f.value("command");
     if (!command.is_array() || command.empty())
         detail::bad_value("command", command.dump(), "a non-empty JSON array of strings");

@@ -300,8 +300,7 @@ public:
         finished_ = true;
         timer_->stop();
         finish_cleanup();
-        remove_stale_temporaries();
-        scan_generations();
+        remove_stale_temporaries(); // and scans this job's generations
         if (!owns_generations_ && !on_disk_.empty()) {
             detail::log_line("reprise: finished, but this run neither restored nor saved: "
                              "left " + describe_generations() + " of an earlier run of " +
@@ -365,9 +364,8 @@ private:
             lock_ = std::make_unique<detail::JobLock>(*dir_, stem_ + ".lock",
                                                       options_.name + " (" + job_.key() + ")",
                                                       host_);
-            remove_stale_temporaries();
-            scan_generations();
-            next_generation_ = on_disk_.empty() ? 1 : *on_disk_.rbegin() + 1;
+            remove_stale_temporaries(); // and scans this job's generations
+            next_generation_ = newest_named_ + 1;
             detail::g_pending.store(0);
             detail::g_stop_signal.store(0);
             if (options_.handle_signals) {
@@ -517,8 +515,8 @@ private:
                                detail::human_rate(file.file_size, seconds_since(start)) +
                                ") from " + dir_->path_of(name) + restore_note_;
             if (!job_.restart_known && options_.restore == RestorePolicy::automatic)
-                line += job_.named ? "; REPRISE_RESTORE=never starts afresh"
-                                   : "; RESTARTED=0 starts afresh";
+                line += job_.scheduler.empty() && !job_.named ? "; RESTARTED=0 starts afresh"
+                                                              : "; REPRISE_RESTORE=never starts afresh";
             detail::log_line(line);
         }
         return true;
@@ -586,33 +584,39 @@ private:
     }
 
     // This job's generations: files named as ours and owned by this user. In a directory
-    // others can write to, a file planted under one of our names is not ours to restore,
-    // to count from, to recycle or to remove (in a sticky directory we could not even
-    // remove it, and every save would fail): it is named on stderr and left alone.
-    void scan_generations() {
+    // others can write to, a file planted under one of our names (a generation's or a
+    // temporary file's) is not ours to restore, to recycle or to remove (in a sticky
+    // directory we could not even remove it, nor rename over it): it is named on stderr,
+    // left alone, and numbered past (newest_named_), so that no save of ours needs its
+    // name. Our own leftover temporary files (of a killed save) go in `stale`.
+    void scan_generations(std::vector<std::string>* stale = nullptr) {
         on_disk_.clear();
+        newest_named_ = 0;
         std::vector<std::string> foreign;
         for_each_file([&](const std::string& name) {
-            const std::uint64_t g = generation_of(name, ".ckpt");
+            std::uint64_t g = generation_of(name, ".ckpt");
+            const bool temporary = g == 0;
+            if (temporary) g = generation_of(name, ".ckpt.tmp");
             if (g == 0) return;
+            newest_named_ = std::max(newest_named_, g);
             struct stat st {};
             // A file that cannot be stat'ed counts as ours: its restore checks again.
             if (detail::sys::fstatat(dir_->fd(), name.c_str(), &st, "scanstat") == 0 &&
                 st.st_uid != ::geteuid())
                 foreign.push_back(dir_->path_of(name) + " (uid " + std::to_string(st.st_uid) + ")");
-            else
+            else if (!temporary)
                 on_disk_.insert(g);
+            else if (stale)
+                stale->push_back(name);
         });
         for (const auto& f : foreign)
-            detail::log_line("reprise: warning: ignoring " + f + ": named as a checkpoint of " +
+            detail::log_line("reprise: warning: ignoring " + f + ": named as a file of " +
                              describe_job() + " but owned by another user");
     }
 
     void remove_stale_temporaries() {
         std::vector<std::string> stale;
-        for_each_file([&](const std::string& name) {
-            if (generation_of(name, ".ckpt.tmp")) stale.push_back(name);
-        });
+        scan_generations(&stale);
         for (const auto& name : stale) dir_->remove(name);
     }
 
@@ -1166,6 +1170,7 @@ private:
     // What the last load_variables() left as it was, for the restore's line on stderr.
     std::string restore_note_;
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
+    std::uint64_t newest_named_ = 0;  // the newest number in a name of ours, whoever owns it
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process
     // Where a synchronous save gathers small values before they are written; kept.

@@ -51,6 +51,12 @@ expect_error "^reprise: start: --name='': expected a name of 1 to 255 printable 
 expect_error "^reprise: start: --name='a.x0ab': expected a name" "$reprise" start --name $'a\nb' -- true
 expect_error "creating directory /proc/no-registry" env REPRISE_HOME=/proc/no-registry "$reprise" list
 [[ ! -e $REPRISE_HOME/jobs || -z $(ls "$REPRISE_HOME/jobs") ]] || fail "a refused start left an entry"
+# The longest name start accepts is one the registry reads back: the job stays manageable.
+long_name=$(printf 'b%.0s' $(seq 210))
+"$reprise" start --name "$long_name" -- true >/dev/null 2>&1 || fail "start --name of 210 bytes failed"
+"$reprise" list >"$work/long.out" 2>&1 || fail "list fails after a job named with 210 bytes: $(cat "$work/long.out")"
+! grep -q corrupt "$work/long.out" || fail "a job named with 210 bytes reads back as corrupt: $(cat "$work/long.out")"
+"$reprise" rm "$(ls "$REPRISE_HOME/jobs")" >/dev/null || fail "rm of the job named with 210 bytes failed"
 
 # Unknown ids.
 for command in info checkpoint stop restart rm inspect; do

@@ -68,9 +68,20 @@ cp "$REPRISE_HOME/jobs/$link/job.json" "$work/elsewhere.json"
 ln -sf "$work/elsewhere.json" "$REPRISE_HOME/jobs/$link/job.json"
 expect_error "jobs/$link/job.json: a symbolic link, which the registry never follows" \
     timeout 20 "$reprise" info "$link"
-for id in "$fifo" "$running" "$link"; do
+for id in "$fifo" "$running"; do
     rm -rf "${REPRISE_HOME:?}/jobs/$id"
 done
+# A link in place of the entry itself: `list` calls it corrupt and `rm` removes the link,
+# never what it points to.
+mkdir "$work/target"
+touch "$work/target/keep"
+rm -rf "${REPRISE_HOME:?}/jobs/$link"
+ln -s "$work/target" "$REPRISE_HOME/jobs/$link"
+no_hang "$reprise" list || true
+grep -q "^$link .*corrupt" "$work/guard.out" || fail "list does not show a linked entry as corrupt: $(cat "$work/guard.out")"
+no_hang "$reprise" rm "$link" || fail "rm of a linked entry failed: $(cat "$work/guard.err")"
+[[ ! -e $REPRISE_HOME/jobs/$link && ! -L $REPRISE_HOME/jobs/$link ]] || fail "rm left the linked entry"
+[[ -e $work/target/keep ]] || fail "rm of a linked entry removed what it points to"
 
 # 3. Ownership and modes. A command planted in a record that others may write is not run:
 # the job failed, so `restart` would run it.

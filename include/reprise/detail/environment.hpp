@@ -16,6 +16,13 @@
 namespace reprise::detail {
 
 inline void apply_environment(Options& o) {
+    // Named in the contract for features this version does not have yet: a job script
+    // that sets them expects a second copy or compressed files, so it must not run
+    // silently without.
+    for (const char* planned : {"REPRISE_PERSIST_DIR", "REPRISE_COMPRESS"})
+        if (auto v = environment_value(planned))
+            bad_value(planned, *v, "nothing: this version of reprise has no such feature yet "
+                                   "(unset it)");
     if (auto v = environment_value("REPRISE_DIR")) o.directory = *v;
     if (auto v = environment_value("REPRISE_NAME")) o.name = check_identifier("REPRISE_NAME", *v);
     if (auto v = environment_value("REPRISE_JOB")) o.job = check_identifier("REPRISE_JOB", *v);

@@ -102,8 +102,9 @@ inline double parse_duration(std::string_view source, std::string_view value) {
                             (number.front() == '.' && number.size() > 1));
     double v = 0;
     if (starts_well) {
+        // Fixed notation only: "1e3" is not a way anyone writes a duration.
         const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v,
-                                               std::chars_format::general);
+                                               std::chars_format::fixed);
         if (ec == std::errc() && end == number.data() + number.size() && std::isfinite(v) &&
             v >= 0 && v * unit <= kMaxDurationSeconds)
             return v * unit;
@@ -129,10 +130,14 @@ inline std::optional<std::string> environment_value(const char* name) {
     return std::string(v);
 }
 
+// The longest name (checkpoint name, job name) anything accepts: a file name's limit on
+// most file systems. Whether the files it leads to fit is the Checkpointer's to check.
+inline constexpr std::size_t kMaxNameBytes = 255;
+
 // An identifier from outside (a job id, a checkpoint or job name): not empty, printable
 // characters only, at most `max_bytes`. File names escape it further (file_safe).
 inline const std::string& check_identifier(std::string_view source, const std::string& value,
-                                           std::size_t max_bytes = 255) {
+                                           std::size_t max_bytes = kMaxNameBytes) {
     bool printable = !value.empty() && value.size() <= max_bytes;
     for (const char ch : value) {
         const auto c = static_cast<unsigned char>(ch);
