@@ -18,32 +18,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <thread>
 
-namespace {
-
-// A plain decimal number, digits only, that fits in 64 bits.
-bool parse_steps(const char* text, std::uint64_t& value) {
-    if (*text == '\0') return false;
-    std::uint64_t v = 0;
-    for (const char* p = text; *p != '\0'; ++p) {
-        if (*p < '0' || *p > '9') return false;
-        const auto digit = static_cast<std::uint64_t>(*p - '0');
-        if (v > (UINT64_MAX - digit) / 10) return false;
-        v = v * 10 + digit;
-    }
-    value = v;
-    return true;
-}
-
-} // namespace
-
 int main(int argc, char** argv) {
-    std::uint64_t steps = 0;
-    if (argc != 2 || !parse_steps(argv[1], steps)) {
+    const std::optional<std::uint64_t> parsed =
+        argc == 2 ? reprise::detail::decimal(argv[1]) : std::nullopt;
+    if (!parsed) {
         std::fprintf(stderr, "usage: %s STEPS\n", argc > 0 ? argv[0] : "stop-and-return");
         return 2;
     }
+    const std::uint64_t steps = *parsed;
     try {
         std::uint64_t step = 0;
         reprise::Checkpointer ckpt;
