@@ -598,16 +598,18 @@ private:
             const bool temporary = g == 0;
             if (temporary) g = generation_of(name, ".ckpt.tmp");
             if (g == 0) return;
-            newest_named_ = std::max(newest_named_, g);
             struct stat st {};
             // A file that cannot be stat'ed counts as ours: its restore checks again.
             if (detail::sys::fstatat(dir_->fd(), name.c_str(), &st, "scanstat") == 0 &&
-                st.st_uid != ::geteuid())
+                st.st_uid != ::geteuid()) {
                 foreign.push_back(dir_->path_of(name) + " (uid " + std::to_string(st.st_uid) + ")");
-            else if (!temporary)
+                newest_named_ = std::max(newest_named_, g);
+            } else if (!temporary) {
                 on_disk_.insert(g);
-            else if (stale)
-                stale->push_back(name);
+                newest_named_ = std::max(newest_named_, g);
+            } else if (stale) {
+                stale->push_back(name); // ours, of a killed save: removed, its number free
+            }
         });
         for (const auto& f : foreign)
             detail::log_line("reprise: warning: ignoring " + f + ": named as a file of " +
@@ -1170,7 +1172,7 @@ private:
     // What the last load_variables() left as it was, for the restore's line on stderr.
     std::string restore_note_;
     std::set<std::uint64_t> on_disk_; // this job's generations in the directory
-    std::uint64_t newest_named_ = 0;  // the newest number in a name of ours, whoever owns it
+    std::uint64_t newest_named_ = 0;  // the newest generation, ours or a foreign file's
     std::uint64_t next_generation_ = 1;
     std::atomic<std::uint64_t> last_generation_{0}; // saved or restored by this process
     // Where a synchronous save gathers small values before they are written; kept.
