@@ -6,6 +6,7 @@
 // What the tests share: temporary directories, child processes spoken to through pipes
 // (never synchronised by sleeping), and file helpers.
 
+#include "reprise/checkpointer.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
@@ -194,6 +195,16 @@ inline reprise::Options options_for(const std::string& directory,
     o.quiet = true;
     o.restore = policy;
     return o;
+}
+
+// Saves an int "v" under the environment in force, in `dir`, `saves` times: generations 1
+// to `saves` of its job, the last one and the one before it kept.
+inline void save_int(const std::string& dir, int value, const std::string& name = "t",
+                     int saves = 1) {
+    int v = value;
+    reprise::Checkpointer c(options_for(dir, reprise::RestorePolicy::automatic, name));
+    c.track("v", v);
+    for (int k = 0; k < saves; ++k) c.save();
 }
 
 // Everything written on fd 2 while alive goes to a temporary file (the library writes its

@@ -43,6 +43,7 @@ using reprise::RestorePolicy;
 using reprise_test::ScopedEnv;
 using reprise_test::contains;
 using reprise_test::options_for;
+using reprise_test::save_int;
 using reprise_test::StderrCapture;
 using reprise_test::TempDir;
 using Env = std::map<std::string, std::string>;
@@ -79,14 +80,6 @@ void check_round_trip(const T& original, T restored) {
 template <class T>
 bool same_bits(const T& a, const T& b) {
     return std::memcmp(&a, &b, sizeof(T)) == 0;
-}
-
-// Saves an int under the environment in force, in `dir`, as generation 1 of its job.
-void save_int(const std::string& dir, int value, const std::string& name = "t") {
-    int v = value;
-    Checkpointer c(options_for(dir, RestorePolicy::automatic, name));
-    c.track("v", v);
-    c.save();
 }
 
 // restore() of an int under the environment in force; `v` is -1 unless restored.

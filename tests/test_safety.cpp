@@ -571,19 +571,11 @@ TEST_CASE("a file under one of our names but owned by another user is never rest
         return;
     }
     TempDir dir;
-    {
-        reprise::Checkpointer ckpt(options_for(dir.path()));
-        int x = 7;
-        ckpt.track("x", x);
-        ckpt.save();
-    }
+    save_int(dir.path(), 7);
     // Another user's file, a valid checkpoint of another state, under generation 5's name.
     {
         TempDir other;
-        reprise::Checkpointer ckpt(options_for(other.path()));
-        int x = 666;
-        ckpt.track("x", x);
-        for (int k = 0; k < 5; ++k) ckpt.save();
+        save_int(other.path(), 666, "t", 5);
         REQUIRE(::rename((other / "t.local.0000000005.ckpt").c_str(),
                          (dir / "t.local.0000000005.ckpt").c_str()) == 0);
     }
@@ -591,10 +583,10 @@ TEST_CASE("a file under one of our names but owned by another user is never rest
     StderrCapture err;
     {
         reprise::Checkpointer ckpt(options_for(dir.path()));
-        int x = 0;
-        ckpt.track("x", x);
+        int v = 0;
+        ckpt.track("v", v);
         REQUIRE(ckpt.restore());
-        CHECK(x == 7);
+        CHECK(v == 7);
         CHECK(ckpt.generation() == 1);
         ckpt.save();
         ckpt.save();
@@ -616,12 +608,7 @@ TEST_CASE("another user's files under our names in a sticky directory neither st
     }
     TempDir dir;
     REQUIRE(::chmod(dir.path().c_str(), 01777) == 0);
-    {
-        reprise::Checkpointer ckpt(options_for(dir.path()));
-        int x = 7;
-        ckpt.track("x", x);
-        ckpt.save();
-    }
+    save_int(dir.path(), 7);
     write_file(dir / "t.local.0000000002.ckpt", "theirs");
     write_file(dir / "t.local.0000000003.ckpt.tmp", "theirs too");
     for (const char* name : {"t.local.0000000002.ckpt", "t.local.0000000003.ckpt.tmp"})
@@ -632,10 +619,10 @@ TEST_CASE("another user's files under our names in a sticky directory neither st
     StderrCapture err;
     {
         reprise::Checkpointer ckpt(options_for(dir.path()));
-        int x = 0;
-        ckpt.track("x", x);
+        int v = 0;
+        ckpt.track("v", v);
         REQUIRE(ckpt.restore());
-        CHECK(x == 7);
+        CHECK(v == 7);
         ckpt.save();
         CHECK(ckpt.generation() == 4);
     }
@@ -653,16 +640,11 @@ TEST_CASE("another user's files under our names in a sticky directory neither st
 TEST_CASE("under PBS, the restore line says how to start afresh there", "[safety][restore]") {
     TempDir dir;
     reprise_test::ScopedEnv env(Env{{"PBS_JOBID", "9.srv"}});
-    {
-        reprise::Checkpointer ckpt(options_for(dir.path()));
-        int x = 1;
-        ckpt.track("x", x);
-        ckpt.save();
-    }
+    save_int(dir.path(), 1);
     StderrCapture err;
     reprise::Checkpointer ckpt(loud(dir.path()));
-    int x = 0;
-    ckpt.track("x", x);
+    int v = 0;
+    ckpt.track("v", v);
     REQUIRE(ckpt.restore());
     const std::string text = err.stop();
     INFO(text);
