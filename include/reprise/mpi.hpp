@@ -28,57 +28,6 @@
 
 namespace reprise {
 
-namespace detail {
-
-// The private members of reprise::Checkpointer that the MPI layer drives; everything
-// else it reaches through the public API.
-struct Coordination {
-    static std::unique_ptr<Checkpointer> make(Options options, NameSuffix suffix) {
-        return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(options), std::move(suffix)));
-    }
-    static Options& options(Checkpointer& c) { return c.options_; }
-    static const Directory& directory(const Checkpointer& c) { return *c.dir_; }
-    static const JobIdentity& job(const Checkpointer& c) { return c.job_; }
-    static std::string describe_job(const Checkpointer& c) { return c.describe_job(); }
-    static std::string file_name(const Checkpointer& c, std::uint64_t g) { return c.file_name(g); }
-    // A save as the generation the ranks agreed on. The agreement numbers generations from
-    // the commit records, not from the rank files (a stray file on one rank must not
-    // drive the job's numbering, issue 14), so `g` may be below a number this rank found
-    // on disk: such a file has no record that binds it, and the save recycles or removes
-    // it like any generation other than the fallback. A record binds its rank files by
-    // digest, so a file left under a reused number can never pass for a committed one.
-    static void save_as(Checkpointer& c, std::uint64_t g) {
-        c.next_generation_ = g;
-        c.save_as(g);
-    }
-    static void confirm(Checkpointer& c, std::uint64_t g) { c.confirm(g); }
-    static void discard(Checkpointer& c, std::uint64_t g) noexcept { c.discard(g); }
-    static void set_fallback(Checkpointer& c, std::uint64_t g) { c.fallback_ = g; }
-    static bool restore_called(const Checkpointer& c) { return c.restore_called_; }
-    static void mark_restore_called(Checkpointer& c) { c.restore_called_ = true; }
-    static bool restore_wanted(const Checkpointer& c, bool exists) { return c.restore_wanted(exists); }
-    static bool restore_generation(Checkpointer& c, std::uint64_t g, std::string& why) {
-        return c.restore_generation(g, why);
-    }
-    static std::uint64_t newest_before(const Checkpointer& c, std::uint64_t g) {
-        return c.newest_before(g);
-    }
-    static bool has_generations(const Checkpointer& c) { return !c.on_disk_.empty(); }
-    static bool finished(const Checkpointer& c) { return c.finished_; }
-    static void remove_lock_file(Checkpointer& c) noexcept {
-        try {
-            c.dir_->remove(c.lock_->file_name());
-        } catch (const std::exception& e) {
-            log_line(e.what());
-        }
-    }
-    static void rearm_timer(Checkpointer& c) {
-        if (c.timer_) c.timer_->rearm();
-    }
-    static void stop(Checkpointer& c, bool saved) { c.stop(saved); }
-};
-
-} // namespace detail
 
 namespace mpi {
 
@@ -146,26 +95,24 @@ public:
             const Sources sources = sources_of(options);
             std::string error;
             try {
-                inner_ = detail::Coordination::make(std::move(options),
-                                                    detail::NameSuffix{suffix_});
+                // A background writer cannot take part in a two-phase commit with the
+                // other ranks' while the compute threads run on: future work.
+                inner_ = std::make_unique<reprise::Checkpointer>(
+                    std::move(options),
+                    detail::Coordinated{suffix_, rank_ == 0 ? "reprise: background saves are not "
+                                                              "available under MPI; saving "
+                                                              "synchronously"
+                                                            : ""});
             } catch (const std::exception& e) {
                 error = e.what();
             }
             const std::string failure = agree_on_failure(inner_ != nullptr, error);
             if (!failure.empty()) throw Error(failure);
 
-            Options& o = detail::Coordination::options(*inner_);
+            const Options& o = inner_->options();
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
             record_stem_ = detail::commit_record_stem(name_, inner_->job_key());
             agree_on_identity(sources);
-            if (o.mode == SaveMode::background) {
-                // The writer thread of one rank cannot take part in a two-phase commit with
-                // the others' while the compute threads run on: future work.
-                o.mode = SaveMode::sync;
-                if (rank_ == 0)
-                    detail::log_line("reprise: background saves are not available under MPI; "
-                                     "saving synchronously");
-            }
             configure_agreement();
             // The last commit decides which generation each rank keeps while it writes its
             // first one (a rank's newest file may be an uncommitted save of a killed run):
@@ -184,7 +131,7 @@ public:
                 newest_bound = std::max(newest_bound, c.generation);
                 if (same_size) {
                     committed_ = c.generation;
-                    detail::Coordination::set_fallback(*inner_, committed_);
+                    inner_->store().set_fallback(committed_);
                     break;
                 }
             }
@@ -258,9 +205,9 @@ public:
     bool restore() {
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
-        detail::Coordination::mark_restore_called(*inner_);
+        inner_->begin_restore();
         const Records records = share_records();
-        int wanted = rank_ == 0 ? detail::Coordination::restore_wanted(*inner_, records.present)
+        int wanted = rank_ == 0 ? inner_->restore_wanted(records.present)
                                 : 0;
         MPI_Bcast(&wanted, 1, MPI_INT, 0, comm_);
         bool loaded = false;
@@ -315,7 +262,7 @@ public:
         bool ok = true;
         if (rank_ == 0) {
             try {
-                const detail::Directory& dir = detail::Coordination::directory(*inner_);
+                const detail::Directory& dir = inner_->store().directory();
                 detail::remove_commit_records(dir, record_stem_, [](std::uint64_t) { return false; });
                 dir.sync();
             } catch (const std::exception& e) {
@@ -411,7 +358,7 @@ private:
     // name the same path of node-local disks are not told apart (nothing a process can see
     // tells them from one shared directory).
     void agree_on_identity(const Sources& sources) {
-        const detail::Directory& dir = detail::Coordination::directory(*inner_);
+        const detail::Directory& dir = inner_->store().directory();
         struct stat st {};
         if (detail::sys::fstat(dir.fd(), &st) != 0) st = {};
         unsigned long long inode[2] = {static_cast<unsigned long long>(st.st_dev),
@@ -463,8 +410,8 @@ private:
         const std::string failure = agree_on_failure(mismatch.empty(), mismatch);
         if (failure.empty()) return;
         // Nothing of this job is a rank's own unless it has files here: no lock file left.
-        if (!detail::Coordination::has_generations(*inner_))
-            detail::Coordination::remove_lock_file(*inner_);
+        if (!!inner_->store().generations().empty())
+            inner_->store().remove_lock_file();
         throw Error(failure);
     }
 
@@ -512,7 +459,7 @@ private:
     }
 
     std::string record_path(std::uint64_t g) const {
-        return detail::Coordination::directory(*inner_).path_of(
+        return inner_->store().directory().path_of(
             detail::commit_record_name(record_stem_, g));
     }
 
@@ -529,7 +476,7 @@ private:
         std::string error;
         if (rank_ == 0) {
             try {
-                const auto& dir = detail::Coordination::directory(*inner_);
+                const auto& dir = inner_->store().directory();
                 for (const auto& file : detail::list_commit_records(dir, record_stem_, ".commit")) {
                     detail::CommitRecord c;
                     std::string why;
@@ -613,8 +560,8 @@ private:
     // the file and the reason in `why`, when it is missing, damaged or another file.
     bool my_file_bound(const Candidate& c, std::string& why) const {
         if (static_cast<std::uint32_t>(rank_) >= c.ranks) return true;
-        const detail::Directory& dir = detail::Coordination::directory(*inner_);
-        const std::string name = detail::Coordination::file_name(*inner_, c.generation);
+        const detail::Directory& dir = inner_->store().directory();
+        const std::string name = inner_->store().file_name(c.generation);
         detail::FileDigest digest;
         if (!detail::read_file_digest(dir, name, digest, why)) {
             why = dir.path_of(name) + ": " + why;
@@ -638,10 +585,10 @@ private:
 
     bool restore_agreed(const Records& records) {
         if (!records.present) {
-            int files = detail::Coordination::has_generations(*inner_) ? 1 : 0;
+            int files = !inner_->store().generations().empty() ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, comm_);
-            const auto& job = detail::Coordination::job(*inner_);
-            const std::string pattern = detail::Coordination::directory(*inner_).path_of(
+            const auto& job = inner_->job();
+            const std::string pattern = inner_->store().directory().path_of(
                 record_stem_ + ".<generation>.commit");
             if (rank_ == 0 && files)
                 detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
@@ -664,7 +611,7 @@ private:
         // A newer generation on some rank without a record: the save of a killed run that
         // did not reach every rank (or a record removed by hand, or a stray file). Not
         // restored; said.
-        unsigned long long newest_file = detail::Coordination::newest_before(*inner_, UINT64_MAX);
+        unsigned long long newest_file = inner_->store().newest_before(UINT64_MAX);
         MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
         const std::uint64_t newest = std::max<std::uint64_t>(records.newest, newest_file);
         if (newest_file > records.newest)
@@ -691,8 +638,8 @@ private:
                     // nothing of this job is its own, and finish() of the right run will not
                     // come for it.
                     if (static_cast<std::uint32_t>(rank_) >= c.ranks &&
-                        !detail::Coordination::has_generations(*inner_))
-                        detail::Coordination::remove_lock_file(*inner_);
+                        !!inner_->store().generations().empty())
+                        inner_->store().remove_lock_file();
                     throw Error("reprise: restore " + record_path(c.generation) +
                                 ": checkpoint written by " + std::to_string(c.ranks) +
                                 " ranks, this run has " + std::to_string(size_) +
@@ -708,7 +655,7 @@ private:
             bool valid = false, fatal = false;
             if (bound) {
                 try {
-                    valid = detail::Coordination::restore_generation(*inner_, c.generation, why);
+                    valid = inner_->restore_generation(c.generation, why);
                 } catch (const std::exception& e) {
                     fatal = true;
                     why = e.what();
@@ -797,7 +744,7 @@ private:
                 // A save request that came since this round began is served by this save.
                 detail::g_pending.fetch_and(~unsigned(detail::kSaveRequested));
             } else {
-                detail::Coordination::rearm_timer(*inner_);
+                inner_->rearm_timer();
                 if (rank_ == 0) {
                     const std::uint64_t g = inner_->generation();
                     detail::log_line(failure + "; the computation goes on, " +
@@ -806,7 +753,7 @@ private:
                 }
             }
         }
-        if (stopping) detail::Coordination::stop(*inner_, saved);
+        if (stopping) inner_->stop(saved);
         return saved;
     }
 
@@ -837,10 +784,10 @@ private:
         std::string error;
         detail::FileDigest digest;
         try {
-            detail::Coordination::save_as(*inner_, g);
+            inner_->save_as(g);
             saved = true;
-            const auto& dir = detail::Coordination::directory(*inner_);
-            const std::string name = detail::Coordination::file_name(*inner_, g);
+            const auto& dir = inner_->store().directory();
+            const std::string name = inner_->store().file_name(g);
             std::string why;
             if (!detail::read_file_digest(dir, name, digest, why))
                 throw Error("reprise: save: reading back " + dir.path_of(name) + ": " + why);
@@ -864,7 +811,7 @@ private:
                     // (committed_) go first: their files are gone, recycled by this save,
                     // and at most two records exist at any instant. The directory's fsync
                     // in write_durably makes these unlinks durable too.
-                    const auto& dir = detail::Coordination::directory(*inner_);
+                    const auto& dir = inner_->store().directory();
                     detail::remove_commit_records(dir, record_stem_, [&](std::uint64_t old) {
                         return old == committed_ || old == g;
                     });
@@ -887,11 +834,11 @@ private:
             failure = agree_on_failure(recorded, error);
         }
         if (!failure.empty()) {
-            if (saved) detail::Coordination::discard(*inner_, g);
+            if (saved) inner_->store().discard(g);
             return failure;
         }
         REPRISE_KILL_POINT("mpi-after-record");
-        detail::Coordination::confirm(*inner_, g);
+        inner_->store().confirm(g);
         committed_ = g;
         if (rank_ == 0 && !inner_->options().quiet)
             detail::log_line("reprise: committed generation " + std::to_string(g) + " of " +

@@ -320,12 +320,22 @@ inline int ftruncate(int fd, off_t size, [[maybe_unused]] const char* op = "trun
 }
 
 // Starts writeback of a written range without waiting for it: a hint, whose failure is
-// of no consequence (the fsync that follows reports any error), so it has no seam; nor
-// has posix_fadvise, the restore's hint.
+// of no consequence (the fsync that follows reports any error), so it has no seam.
 inline void start_writeback(int fd, std::uint64_t offset, std::uint64_t size) {
 #if defined(__linux__)
     ::sync_file_range(fd, static_cast<off64_t>(offset), static_cast<off64_t>(size),
                       SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd, (void)offset, (void)size;
+#endif
+}
+
+// Tells the kernel a range is about to be read in order (a restore's payload): a hint,
+// without a seam either.
+inline void advise_sequential(int fd, std::uint64_t offset, std::uint64_t size) {
+#if defined(__linux__)
+    ::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(size),
+                    POSIX_FADV_SEQUENTIAL);
 #else
     (void)fd, (void)offset, (void)size;
 #endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_DETAIL_FORMAT_LAYOUT_HPP
+#define REPRISE_DETAIL_FORMAT_LAYOUT_HPP
+
+//
+//   offset 0   preamble, 32 bytes: magic "REPRISE\0", u32 format version, u32 header
+//              length H, u64 payload offset P, u64 payload length L
+//   offset 32  header, H bytes: u64 generation, u64 time (ns since the epoch), u32 pid,
+//              strings (u32 length + bytes) host, job key, checkpoint name, scheduler,
+//              u32 variable count, then per variable: string name, string type (the
+//              mangled typeid name of the tracked type), u64 offset in the payload, u64
+//              length; then u32 parameter count, then per parameter: string name, u32 kind
+//              (0 integer, 1 floating point, 2 string, 3 boolean), string value (as text)
+//   32 + H     u64 XXH3-64 of bytes [0, 32 + H): the header checksum
+//   ...        zero padding up to P, a multiple of 4096 (page-aligned payload)
+//   P          payload, L bytes: one cereal portable binary archive per variable
+//   P + L      trailer, 16 bytes: u64 XXH3-64 of the payload, then "ESIRPER\0"
+//
+// Version 1, still read, is version 2 without the types and the parameters: per variable
+// only name, offset and length, and nothing after the last variable. Its variables are
+// restored without a type check, and it records no parameter.
+//
+// The file is exactly P + L + 16 bytes long. A reader verifies both checksums before it
+// decodes a single variable, so a torn or hostile file never reaches cereal; it then
+// decodes from the file itself (just read, so in the page cache), large arrays straight
+// into the containers' memory. The payload's bytes are those of cereal's portable binary
+// archive, little-endian; reprise writes and reads them with its own archives
+// (reprise/archive.hpp), which cost a bounds check per field instead of a virtual call.
+
+#include "reprise/detail/bytes.hpp"
+//
+// This file is the layout: its constants, the header's fields, and the encoding and
+// decoding of the bytes before the payload. format_writer.hpp writes a file,
+// format_reader.hpp opens and verifies one.
+
+// xxHash is used inline (no library to link): XXH_INLINE_ALL makes its functions static
+// inline in every translation unit that includes this file, and it stays defined after it
+// (README.md, "Macros").
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reprise::detail {
+
+inline constexpr char kMagic[8] = {'R', 'E', 'P', 'R', 'I', 'S', 'E', '\0'};
+inline constexpr char kEndMagic[8] = {'E', 'S', 'I', 'R', 'P', 'E', 'R', '\0'};
+// The version written; the reader also accepts kOldestFormatVersion up to it.
+inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kOldestFormatVersion = 1;
+inline constexpr std::uint64_t kPreambleSize = 32;
+inline constexpr std::uint64_t kTrailerSize = 16;
+inline constexpr std::uint64_t kPayloadAlignment = 4096;
+// No header we write comes near this; a larger claim is corruption, not a reason to allocate.
+inline constexpr std::uint64_t kMaxHeaderSize = 64u << 20;
+
+struct VariableEntry {
+    std::string name;
+    std::string type; // typeid(T).name() of the tracked type; "" when not recorded (version 1)
+    std::uint64_t offset = 0; // in the payload
+    std::uint64_t size = 0;
+};
+
+// A run parameter (Checkpointer::parameter()): compared, never loaded, on restore.
+enum class ParameterKind : std::uint32_t { integer = 0, floating = 1, string = 2, boolean = 3 };
+inline constexpr std::uint32_t kParameterKinds = 4;
+
+struct ParameterEntry {
+    std::string name;
+    ParameterKind kind = ParameterKind::integer;
+    // The value as text: decimal for an integer, %.17g for floating point (which reads
+    // back as the same double, so equal texts are equal values), "true"/"false", or the
+    // string itself. Two parameters are equal when kind and text are.
+    std::string value;
+};
+
+struct Header {
+    std::uint64_t generation = 0;
+    std::uint64_t time_ns = 0;
+    std::uint32_t pid = 0;
+    std::string host;
+    std::string job_key;
+    std::string name;
+    std::string scheduler;
+    std::vector<VariableEntry> variables;
+    std::vector<ParameterEntry> parameters;
+};
+
+// A parameter's value as messages and `reprise inspect` show it: strings quoted.
+inline std::string describe_value(const ParameterEntry& p) {
+    return p.kind == ParameterKind::string ? "\"" + p.value + "\"" : p.value;
+}
+
+inline const char* kind_name(ParameterKind kind) {
+    switch (kind) {
+    case ParameterKind::integer: return "integer";
+    case ParameterKind::floating: return "floating point";
+    case ParameterKind::string: return "string";
+    case ParameterKind::boolean: return "boolean";
+    }
+    return "unknown";
+}
+
+// ---- little-endian encoding -------------------------------------------------------------
+
+inline void put_u32(std::string& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+inline void put_u64(std::string& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+inline void put_string(std::string& out, const std::string& s) {
+    put_u32(out, static_cast<std::uint32_t>(s.size()));
+    out += s;
+}
+inline std::uint64_t get_le(const char* p, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+
+inline std::uint64_t align_up(std::uint64_t n, std::uint64_t alignment) {
+    return (n + alignment - 1) / alignment * alignment;
+}
+
+inline std::string encode_header_block(const Header& h) {
+    std::string out;
+    put_u64(out, h.generation);
+    put_u64(out, h.time_ns);
+    put_u32(out, h.pid);
+    put_string(out, h.host);
+    put_string(out, h.job_key);
+    put_string(out, h.name);
+    put_string(out, h.scheduler);
+    put_u32(out, static_cast<std::uint32_t>(h.variables.size()));
+    for (const auto& v : h.variables) {
+        put_string(out, v.name);
+        put_string(out, v.type);
+        put_u64(out, v.offset);
+        put_u64(out, v.size);
+    }
+    put_u32(out, static_cast<std::uint32_t>(h.parameters.size()));
+    for (const auto& p : h.parameters) {
+        put_string(out, p.name);
+        put_u32(out, static_cast<std::uint32_t>(p.kind));
+        put_string(out, p.value);
+    }
+    return out;
+}
+
+// Preamble, header, header checksum and zero padding: the bytes [0, payload offset).
+// The header's length does not depend on the variables' sizes, so the payload offset is
+// known before the payload is written.
+inline std::string encode_file_head(const Header& h, std::uint64_t payload_size) {
+    const std::string block = encode_header_block(h);
+    const std::uint64_t payload_offset =
+        align_up(kPreambleSize + block.size() + 8, kPayloadAlignment);
+    std::string out(kMagic, sizeof kMagic);
+    put_u32(out, kFormatVersion);
+    put_u32(out, static_cast<std::uint32_t>(block.size()));
+    put_u64(out, payload_offset);
+    put_u64(out, payload_size);
+    out += block;
+    put_u64(out, XXH3_64bits(out.data(), out.size()));
+    out.resize(payload_offset, '\0');
+    return out;
+}
+
+inline std::uint64_t payload_offset_for(const Header& h) {
+    return encode_file_head(h, 0).size();
+}
+
+inline std::string encode_trailer(std::uint64_t payload_checksum) {
+    std::string out;
+    put_u64(out, payload_checksum);
+    out.append(kEndMagic, sizeof kEndMagic);
+    return out;
+}
+
+// Parses the header block [p, end) of a file of format `version` whose payload is
+// `payload_size` bytes into `h`. Every length is checked against what remains of the
+// block: false for a block no writer of ours produced (entries that do not tile the
+// payload, duplicate names, an unknown parameter kind, bytes left over).
+inline bool decode_header_block(const char* p, const char* const end, std::uint32_t version,
+                                std::uint64_t payload_size, Header& h) {
+    bool ok = true;
+    auto u32 = [&]() -> std::uint32_t {
+        if (end - p < 4) return ok = false, 0;
+        const auto v = static_cast<std::uint32_t>(get_le(p, 4));
+        p += 4;
+        return v;
+    };
+    auto u64 = [&]() -> std::uint64_t {
+        if (end - p < 8) return ok = false, 0;
+        const auto v = get_le(p, 8);
+        p += 8;
+        return v;
+    };
+    auto str = [&]() -> std::string {
+        const std::uint32_t n = u32();
+        if (!ok || static_cast<std::uint64_t>(end - p) < n) return ok = false, std::string();
+        std::string s(p, n);
+        p += n;
+        return s;
+    };
+    h.generation = u64();
+    h.time_ns = u64();
+    h.pid = u32();
+    h.host = str();
+    h.job_key = str();
+    h.name = str();
+    h.scheduler = str();
+    // Names are unique; a set keeps the check linear in a header of millions of entries.
+    std::set<std::string> names;
+    const std::uint32_t count = u32();
+    // Each entry takes at least 20 bytes (24 with its type): the count cannot exceed what
+    // the header holds.
+    const std::uint64_t entry_bytes = version >= 2 ? 24 : 20;
+    if (ok && count > static_cast<std::uint64_t>(end - p) / entry_bytes) ok = false;
+    std::uint64_t expected_offset = 0;
+    for (std::uint32_t i = 0; ok && i < count; ++i) {
+        VariableEntry v;
+        v.name = str();
+        if (version >= 2) v.type = str();
+        v.offset = u64();
+        v.size = u64();
+        if (v.offset != expected_offset || v.size > payload_size - v.offset) ok = false;
+        expected_offset = v.offset + v.size;
+        ok = ok && names.insert(v.name).second;
+        h.variables.push_back(std::move(v));
+    }
+    if (version >= 2) {
+        names.clear();
+        const std::uint32_t parameters = u32();
+        // Each parameter takes at least 12 bytes.
+        if (ok && parameters > static_cast<std::uint64_t>(end - p) / 12) ok = false;
+        for (std::uint32_t i = 0; ok && i < parameters; ++i) {
+            ParameterEntry e;
+            e.name = str();
+            const std::uint32_t kind = u32();
+            e.value = str();
+            if (kind >= kParameterKinds) ok = false;
+            e.kind = static_cast<ParameterKind>(kind);
+            ok = ok && names.insert(e.name).second;
+            h.parameters.push_back(std::move(e));
+        }
+    }
+    return ok && p == end && expected_offset == payload_size;
+}
+
+} // namespace reprise::detail
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_DETAIL_WRITER_HPP
+#define REPRISE_DETAIL_WRITER_HPP
+
+// The background writer, and the owner of the generation store. A background save takes
+// a snapshot of the state on the compute thread (into memory kept from one save to the
+// next) and a writer thread commits it to the store while the computation goes on. The
+// store is reachable only through store(), which first waits for the writer: the compute
+// thread cannot touch the store, or the snapshot, while a save is in flight.
+
+#include "reprise/detail/format_writer.hpp"
+#include "reprise/detail/signals.hpp"
+#include "reprise/detail/store.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace reprise::detail {
+
+class BackgroundWriter {
+public:
+    explicit BackgroundWriter(StoreIdentity id) : store_(std::move(id)) {}
+    ~BackgroundWriter() { join(); }
+    BackgroundWriter(const BackgroundWriter&) = delete;
+    BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+
+    // The store, once no save is in flight (waits for one). A failure of that save is
+    // kept for take_error().
+    GenerationStore& store() {
+        join();
+        return store_;
+    }
+
+    // The generation last saved or restored (a background one once it is durable).
+    // Thread-safe, never waits.
+    std::uint64_t last_generation() const noexcept { return store_.last(); }
+
+    // The path of generation `g`'s file. Thread-safe, never waits: names never change.
+    std::string path_of(std::uint64_t g) const { return store_.path_of(g); }
+
+    // Waits for the save in flight, if any.
+    void join() noexcept {
+        if (thread_.joinable()) thread_.join();
+    }
+
+    // The failure of the last background save ("" when none), once: the caller reports it.
+    std::string take_error() {
+        join();
+        return std::exchange(error_, std::string());
+    }
+
+    // A save was in flight and has ended: the caller may collect it without waiting.
+    bool ended() const noexcept { return thread_.joinable() && done_.load(); }
+
+    // A trigger while a save is in flight: remembered (at most one save in flight), and
+    // the writer re-posts it when it ends. Returns false when no save is in flight, or
+    // when the writer ended without seeing the trigger: the caller saves now.
+    bool defer_if_busy() {
+        if (!thread_.joinable()) return false;
+        deferred_.store(true);
+        if (!done_.load()) return true;
+        // The writer ended between the check above and the store. If it saw the deferred
+        // trigger, the request it re-posted does the save at the next poll; otherwise the
+        // trigger is ours to carry out now.
+        return !deferred_.exchange(false);
+    }
+
+    // Serializes a new snapshot through `serialize(sink)` into the reused buffer (waits
+    // for the save in flight first). Its first time, a counting pass sizes the buffer
+    // exactly, so that the snapshot of a state whose size does not change is never copied
+    // twice.
+    template <class Serialize>
+    void take_snapshot(Serialize&& serialize) {
+        join();
+        if (snapshot_.capacity() == 0) {
+            CountingSink counter;
+            serialize(counter);
+            snapshot_.reset(static_cast<std::size_t>(counter.size()));
+        } else {
+            snapshot_.reset(0);
+        }
+        serialize(snapshot_);
+    }
+
+    // Starts the writer thread that commits the snapshot as `generation`, with `header`
+    // (made by the same serialization). `committed()` runs on the writer thread after a
+    // successful commit.
+    template <class Committed>
+    void launch(std::uint64_t generation, Header header, Committed committed) {
+        join();
+        done_.store(false);
+        error_.clear();
+        thread_ = with_signals_blocked([&] {
+            return std::thread([this, generation, header = std::move(header), committed] {
+                try {
+                    store_.commit(generation, [&](FileSink& sink) {
+                        const std::uint64_t payload_offset = payload_offset_for(header);
+                        PayloadSink payload(sink, payload_offset);
+                        payload.write_block(snapshot_.data(),
+                                            static_cast<std::size_t>(snapshot_.size()));
+                        const std::uint64_t checksum = payload.finish();
+                        return write_file_tail(sink, header, payload_offset, snapshot_.size(),
+                                               checksum);
+                    });
+                    committed();
+                } catch (const std::exception& e) {
+                    error_ = e.what();
+                }
+                done_.store(true);
+                // A trigger that came while this save was in flight is carried out now.
+                if (deferred_.exchange(false)) g_pending.fetch_or(kSaveRequested);
+                g_pending.fetch_or(kSaveFinished);
+            });
+        });
+    }
+
+    // In a child made by fork(): the threads run only in the parent (joining them would
+    // wait forever), so their handles are let go of. Memory is all this leaks.
+    void abandon() noexcept {
+        if (thread_.joinable()) new std::thread(std::move(thread_));
+        store_.abandon();
+    }
+
+private:
+    GenerationStore store_;
+    SnapshotSink snapshot_;
+    std::thread thread_;
+    std::atomic<bool> done_{false};
+    std::atomic<bool> deferred_{false};
+    std::string error_;
+};
+
+} // namespace reprise::detail
+
+#endif
