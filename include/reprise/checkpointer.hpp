@@ -160,7 +160,8 @@ public:
         for (auto it = generations.rbegin(); it != generations.rend(); ++it)
             if (load_generation(*it, rejected)) return true;
         throw Error("reprise: restore: no valid checkpoint of " + store.describe_job() + " in " +
-                    store.directory().path() + ":" + rejected);
+                    store.directory().path() + ":" + rejected,
+                    ErrorKind::corrupt);
     }
 
     /// The poll: when a save was requested (signal, interval), saves; when a stop was

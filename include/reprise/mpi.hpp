@@ -4,7 +4,7 @@
 #define REPRISE_MPI_HPP
 
 /// Coordinated checkpoints of an MPI program: every rank saves its own variables, and a
-/// checkpoint counts only once every rank has saved the same generation (README.md, "MPI").
+/// checkpoint counts only once every rank has saved the same generation (docs/mpi.md).
 /// An opt-in header: only a program that includes it needs MPI (CMake: `reprise::mpi`).
 
 #include "reprise/reprise.hpp"
@@ -67,7 +67,7 @@ public:
     /// environment, with `.rank<r>` appended to the name (after `REPRISE_NAME`).
     /// `REPRISE_MPI_AGREE_EVERY=N` fixes K, the polls between agreements (default:
     /// adaptive); rank 0's value holds for every rank.
-    /// The ranks then agree on the checkpoint's name, directory and job (README.md, "MPI"):
+    /// The ranks then agree on the checkpoint's name, directory and job (docs/mpi.md):
     /// a rank that differs from rank 0 (an MPMD launch, a per-rank environment) is an
     /// error on every rank, naming that rank and both values.
     /// @throws Error on every rank when MPI is not initialized, when any rank's
@@ -89,7 +89,7 @@ public:
             if (static_cast<std::uint64_t>(size_) > detail::kMaxCommitRanks)
                 throw Error("reprise: mpi::Checkpointer: " + std::to_string(size_) +
                             " ranks; a commit record holds at most " +
-                            std::to_string(detail::kMaxCommitRanks));
+                            std::to_string(detail::kMaxCommitRanks), ErrorKind::configuration);
             suffix_ = ".rank" + std::to_string(rank_);
             // Where this rank's name and directory come from, for the agreement's message.
             const Sources sources = sources_of(options);
@@ -105,9 +105,10 @@ public:
                                                             : ""});
             } catch (const std::exception& e) {
                 error = e.what();
+                mine_kind_ = kind_of(e);
             }
             const std::string failure = agree_on_failure(inner_ != nullptr, error);
-            if (!failure.empty()) throw Error(failure);
+            if (!failure.empty()) throw Error(failure, failure_kind_);
 
             const Options& o = inner_->options();
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
@@ -244,7 +245,7 @@ public:
     ///         committed generation, and the uncommitted one is removed.
     void save() {
         const std::string failure = commit_collectively();
-        if (!failure.empty()) throw Error(failure);
+        if (!failure.empty()) throw Error(failure, failure_kind_);
     }
 
     /// Local: true on every rank once an agreement saw a stop signal on any rank (so that
@@ -268,6 +269,7 @@ public:
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
+                mine_kind_ = kind_of(e);
             }
         }
         std::string failure = agree_on_failure(ok, error);
@@ -277,10 +279,11 @@ public:
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
+                mine_kind_ = kind_of(e);
             }
             failure = agree_on_failure(ok, error);
         }
-        if (!failure.empty()) throw Error(failure);
+        if (!failure.empty()) throw Error(failure, failure_kind_);
     }
 
     /// Local: the options in force on this rank (its name ends in `.rank<r>`).
@@ -407,22 +410,35 @@ private:
                        "id and array task (SLURM_JOB_ID, JOB_ID, PBS_JOBID, LSB_JOBID, their "
                        "array variables, or REPRISE_JOB)";
         }
+        mine_kind_ = ErrorKind::mismatch;
         const std::string failure = agree_on_failure(mismatch.empty(), mismatch);
         if (failure.empty()) return;
         // Nothing of this job is a rank's own unless it has files here: no lock file left.
-        if (!!inner_->store().generations().empty())
+        if (inner_->store().generations().empty())
             inner_->store().remove_lock_file();
-        throw Error(failure);
+        throw Error(failure, failure_kind_);
+    }
+
+    // The kind of a caught exception: an Error's own; anything else (bad_alloc, an
+    // exception from MPI or the standard library) counts as io.
+    static ErrorKind kind_of(const std::exception& e) {
+        const auto* error = dynamic_cast<const Error*>(&e);
+        return error ? error->kind() : ErrorKind::io;
     }
 
     // Every rank learns whether all succeeded and, when not, the message of the first
-    // rank that failed, with that rank named for the others. "" when all succeeded.
-    std::string agree_on_failure(bool ok, const std::string& mine) const {
+    // rank that failed (and its kind, in failure_kind_), with that rank named for the
+    // others. "" when all succeeded.
+
+    std::string agree_on_failure(bool ok, const std::string& mine) {
         int first = ok ? size_ : rank_;
         MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm_);
         if (first == size_) return std::string();
         std::string message = rank_ == first ? mine : std::string();
         broadcast(message, first);
+        int kind = static_cast<int>(mine_kind_);
+        MPI_Bcast(&kind, 1, MPI_INT, first, comm_);
+        failure_kind_ = static_cast<ErrorKind>(kind);
         if (message.empty()) message = "reprise: a failure";
         if (rank_ != first)
             message += " (on rank " + std::to_string(first) + " of " + std::to_string(size_) + ")";
@@ -452,7 +468,8 @@ private:
         if (fixed < 0) {
             broadcast(text, 0);
             throw Error("reprise: REPRISE_MPI_AGREE_EVERY=" + text +
-                        ": expected a number of polls from 1 to 1048576 (unset: adaptive)");
+                        ": expected a number of polls from 1 to 1048576 (unset: adaptive)",
+                        ErrorKind::configuration);
         }
         fixed_ = fixed > 0;
         every_ = fixed_ ? static_cast<std::uint64_t>(fixed) : 1;
@@ -508,10 +525,11 @@ private:
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
+                mine_kind_ = kind_of(e);
             }
         }
         const std::string failure = agree_on_failure(ok, error);
-        if (!failure.empty()) throw Error(failure);
+        if (!failure.empty()) throw Error(failure, failure_kind_);
         unsigned long long head[3] = {r.present ? 1ull : 0ull, r.newest, found.size()};
         MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, comm_);
         const auto count = static_cast<std::size_t>(head[2]);
@@ -605,7 +623,8 @@ private:
         // and rank files alone cannot say with how many ranks they were written.
         if (records.intact.empty())
             throw Error("reprise: restore: no generation of " + describe_job() +
-                        " has an intact commit record; rejected:" + records.rejected);
+                        " has an intact commit record; rejected:" + records.rejected,
+                        ErrorKind::corrupt);
         // Every rank lists the records rejected (the same on all), then its own reasons.
         std::string rejected = records.rejected;
         // A newer generation on some rank without a record: the save of a killed run that
@@ -638,12 +657,13 @@ private:
                     // nothing of this job is its own, and finish() of the right run will not
                     // come for it.
                     if (static_cast<std::uint32_t>(rank_) >= c.ranks &&
-                        !!inner_->store().generations().empty())
+                        inner_->store().generations().empty())
                         inner_->store().remove_lock_file();
                     throw Error("reprise: restore " + record_path(c.generation) +
                                 ": checkpoint written by " + std::to_string(c.ranks) +
                                 " ranks, this run has " + std::to_string(size_) +
-                                "; restart it with mpirun -np " + std::to_string(c.ranks));
+                                "; restart it with mpirun -np " + std::to_string(c.ranks),
+                                ErrorKind::mismatch);
                 }
                 rejected += "\n  " + record_path(c.generation) + ": says " +
                             std::to_string(c.ranks) + " ranks but does not bind this job's "
@@ -659,11 +679,12 @@ private:
                 } catch (const std::exception& e) {
                     fatal = true;
                     why = e.what();
+                    mine_kind_ = kind_of(e);
                 }
             }
             // A program that differs from its checkpoint is no reason to try older files.
             const std::string failure = agree_on_failure(!fatal, why);
-            if (!failure.empty()) throw Error(failure);
+            if (!failure.empty()) throw Error(failure, failure_kind_);
             int all_valid = valid ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, comm_);
             if (all_valid) {
@@ -683,7 +704,8 @@ private:
         }
         throw Error("reprise: restore: no generation of " + describe_job() +
                     " is valid on all " + std::to_string(size_) + " ranks; on rank " +
-                    std::to_string(rank_) + ":" + (rejected.empty() ? " no file" : rejected));
+                    std::to_string(rank_) + ":" + (rejected.empty() ? " no file" : rejected),
+                    ErrorKind::corrupt);
     }
 
     std::string describe_job() const {
@@ -696,8 +718,7 @@ private:
     // for at the next, K polls later, so a rank waits only when another is more than K
     // polls behind. With a blocking allreduce, every agreement made each rank wait for
     // the slowest, and on a loaded machine, where the OS deschedules a rank for
-    // milliseconds, that wait was the whole cost (bench_mpi: 1.6-1.7 times the loop's
-    // time at one agreement per 10-20 ms on a 2-core machine shared with a compiler).
+    // milliseconds, that wait was the whole cost (docs/benchmarks.md, bench_mpi).
     // The price: a request is acted upon up to 2K polls after it arrived, not K. Every
     // rank starts and completes the same rounds at the same polls (polls_ and K are the
     // same everywhere), so collectives stay in one order on all ranks.
@@ -790,10 +811,12 @@ private:
             const std::string name = inner_->store().file_name(g);
             std::string why;
             if (!detail::read_file_digest(dir, name, digest, why))
-                throw Error("reprise: save: reading back " + dir.path_of(name) + ": " + why);
+                throw Error("reprise: save: reading back " + dir.path_of(name) + ": " + why,
+                            ErrorKind::io);
             ok = true;
         } catch (const std::exception& e) {
             error = e.what();
+            mine_kind_ = kind_of(e);
         }
         std::string failure = agree_on_failure(ok, error);
         if (failure.empty()) {
@@ -829,6 +852,7 @@ private:
                 } catch (const std::exception& e) {
                     recorded = false;
                     error = e.what();
+                    mine_kind_ = kind_of(e);
                 }
             }
             failure = agree_on_failure(recorded, error);
@@ -867,6 +891,10 @@ private:
     std::uint64_t round_every_ = 1;
     bool restore_called_ = false;
     bool finished_ = false;
+    // The kind of this rank's last failure (caught, for agree_on_failure to send), and
+    // of the failure the ranks last agreed on (thrown on every rank).
+    ErrorKind mine_kind_ = ErrorKind::usage;
+    ErrorKind failure_kind_ = ErrorKind::usage;
 };
 
 } // namespace mpi

@@ -67,11 +67,12 @@ inline void check_options(const Options& o) {
     if (!(o.interval >= 0 && o.interval <= kMaxDurationSeconds))
         throw Error("reprise: Options::interval=" + std::to_string(o.interval) +
                     ": expected seconds from 0 to " + std::to_string(kMaxDurationSeconds) +
-                    " (0: no automatic saves)");
+                    " (0: no automatic saves)", ErrorKind::configuration);
     if (o.exit_status < 0 || o.exit_status > 255)
         throw Error("reprise: Options::exit_status=" + std::to_string(o.exit_status) +
-                    ": expected 0 to 255");
-    if (o.directory.empty()) throw Error("reprise: Options::directory is empty");
+                    ": expected 0 to 255", ErrorKind::configuration);
+    if (o.directory.empty()) throw Error("reprise: Options::directory is empty",
+                                         ErrorKind::configuration);
     if (!o.name.empty()) check_identifier("Options::name", o.name);
     if (!o.job.empty()) check_identifier("Options::job", o.job);
 }

@@ -36,7 +36,7 @@
 
 // xxHash is used inline (no library to link): XXH_INLINE_ALL makes its functions static
 // inline in every translation unit that includes this file, and it stays defined after it
-// (README.md, "Macros").
+// (docs/building.md, "Platform and macros").
 #ifndef XXH_INLINE_ALL
 #define XXH_INLINE_ALL
 #endif

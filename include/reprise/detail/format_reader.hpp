@@ -128,7 +128,7 @@ private:
         std::string& why = read_error_;
         why = n < ByteSink::kBulkBytes ? read_exact(fd_, into, n, read_)
                                        : read_exact_in_two_halves(fd_, into, n, read_);
-        if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why);
+        if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why, ErrorKind::io);
         read_ += n;
     }
 
@@ -276,7 +276,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     sys::advise_sequential(fd, payload_offset, payload_size);
     std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
                                                                     &XXH3_freeState);
-    if (!state) throw Error("reprise: out of memory for the checksum state");
+    if (!state) throw Error("reprise: out of memory for the checksum state", ErrorKind::io);
     XXH3_64bits_reset(state.get());
     // A chunk that stays in the processor's cache, from the heap's reused memory (a large
     // one is fresh memory, whose first touch costs as much as reading it).

@@ -37,7 +37,7 @@ public:
                 std::size_t capacity = 0)
         : file_(file), start_(offset), written_(offset), buffer_(buffer), capacity_(capacity),
           state_(XXH3_createState()) {
-        if (!state_) throw Error("reprise: out of memory for the checksum state");
+        if (!state_) throw Error("reprise: out of memory for the checksum state", ErrorKind::io);
         XXH3_64bits_reset(state_);
         base_ = buffer_;
         limit_ = capacity_;

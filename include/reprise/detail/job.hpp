@@ -59,7 +59,7 @@ inline void read_restart_count(JobIdentity& job, const char* name) {
 }
 
 // The first scheduler, in the order Slurm, Grid Engine, PBS, LSF, whose job-id variable
-// is set names the job (README.md, "Jobs, restarts and the restore policy"), unless
+// is set names the job (docs/schedulers.md, "The restore policy"), unless
 // `named` (REPRISE_JOB, Options::job) does. Every variable read is parsed strictly: a
 // value not understood is an Error naming it, never a guess.
 inline JobIdentity job_from_environment(const std::string& named = std::string()) {

@@ -43,7 +43,7 @@ namespace reprise::detail {
     }
     if (value.size() > 200) shown += "... (" + std::to_string(value.size()) + " bytes)";
     throw Error("reprise: " + std::string(source) + "='" + shown + "': expected " +
-                std::string(expected));
+                std::string(expected), ErrorKind::configuration);
 }
 
 // A decimal integer made of digits only (no sign, no space, no "0x"), that fits in 64

@@ -24,7 +24,7 @@ inline std::string errno_text(int err) {
 
 [[noreturn]] inline void throw_errno(const std::string& operation, const std::string& path,
                                      int err) {
-    throw Error("reprise: " + operation + " " + path + ": " + errno_text(err));
+    throw Error("reprise: " + operation + " " + path + ": " + errno_text(err), ErrorKind::io);
 }
 
 } // namespace reprise::detail

@@ -3,8 +3,8 @@
 #ifndef REPRISE_DETAIL_RESTORE_POLICY_HPP
 #define REPRISE_DETAIL_RESTORE_POLICY_HPP
 
-// Whether a run restores its job's checkpoint (README.md, "Jobs, restarts and the restore
-// policy"), and how messages tell a person to do otherwise. One rule for every layer: the
+// Whether a run restores its job's checkpoint (docs/schedulers.md, "The restore policy"),
+// and how messages tell a person to do otherwise. One rule for every layer: the
 // MPI layer asks the same question (on rank 0).
 
 #include "reprise/detail/job.hpp"

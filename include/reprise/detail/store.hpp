@@ -102,7 +102,8 @@ public:
         if (next_generation_ > kMaxGeneration)
             throw Error("reprise: save: " + dir_->path_of(file_name(kMaxGeneration)) +
                         " claims the last generation number there is; no later one can be "
-                        "saved (a stray file? remove it)");
+                        "saved (a stray file? remove it)",
+                        ErrorKind::corrupt);
         return next_generation_++;
     }
 
@@ -344,7 +345,8 @@ private:
             throw Error("reprise: checkpoint name '" + id_.name + "' and job '" + id_.job_key +
                         "' make file names of " + std::to_string(longest.size()) + " bytes (" +
                         longest + "), more than the " + std::to_string(limit) + " that " +
-                        dir_->path() + " allows; choose a shorter REPRISE_NAME or REPRISE_JOB");
+                        dir_->path() + " allows; choose a shorter REPRISE_NAME or REPRISE_JOB",
+                        ErrorKind::configuration);
     }
 
     // This job's generations: files named as ours and owned by this user. In a directory

@@ -183,7 +183,8 @@ private:
                         "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra) +
                         (missing.empty() ? ""
                                          : ". A variable the program gained since the checkpoint "
-                                           "can keep its value: track it with reprise::new_variable"));
+                                           "can keep its value: track it with reprise::new_variable"),
+                        ErrorKind::mismatch);
         if (!kept.empty())
             note_ = "; " + kept + " not in the checkpoint, kept " +
                     (kept_count == 1 ? "its value" : "their values");
@@ -204,7 +205,8 @@ private:
         if (!changed.empty())
             throw Error("reprise: restore " + path + ": " + changed +
                         ". If the change is intended and the new type can load what the "
-                        "old one saved, track the variable with reprise::any_type");
+                        "old one saved, track the variable with reprise::any_type",
+                        ErrorKind::mismatch);
     }
 
     // Throws when the checkpoint's parameters differ from the ones recorded: each one that
@@ -238,7 +240,8 @@ private:
             throw Error("reprise: restore " + path + ": the checkpoint was taken with other "
                         "parameters: " + differ + ". It belongs to another computation: to "
                         "start this one afresh, set REPRISE_RESTORE=never (its first save "
-                        "supersedes the old checkpoint) or use another REPRISE_DIR");
+                        "supersedes the old checkpoint) or use another REPRISE_DIR",
+                        ErrorKind::mismatch);
     }
 
     // Decodes one variable from its range of the file; false with `why` on a read error.
@@ -255,12 +258,12 @@ private:
         } catch (const std::exception& ex) {
             throw Error("reprise: restore " + path + ": variable '" + v.name +
                         "' could not be decoded (" + ex.what() +
-                        "); is its type the one it was saved with?");
+                        "); is its type the one it was saved with?", ErrorKind::mismatch);
         }
         if (source.consumed() != e.size)
             throw Error("reprise: restore " + path + ": variable '" + v.name + "' used " +
                         std::to_string(source.consumed()) + " of its " + std::to_string(e.size) +
-                        " bytes; is its type the one it was saved with?");
+                        " bytes; is its type the one it was saved with?", ErrorKind::mismatch);
         return true;
     }
 
