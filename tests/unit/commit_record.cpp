@@ -370,7 +370,7 @@ TEST_CASE("commit records: no digest of a file that is missing or not an intact 
 
 // ---- listing and removing ------------------------------------------------------------------------
 
-TEST_CASE("commit records: listed newest first; removed but those kept, with their temporaries, and "
+TEST_CASE("commit records: listed newest first, removed but those kept, with their temporaries, and "
           "nothing of another stem",
           "[commit]") {
     TempDir dir;

@@ -410,7 +410,7 @@ TEST_CASE("format: a file whose trailer does not end in the end magic is refused
     CHECK(refusal(file, d::Verify::header_only) == "corrupt trailer");
 }
 
-TEST_CASE("format: a payload that does not match its checksum is refused; header_only does not look",
+TEST_CASE("format: a payload that does not match its checksum is refused, which header_only does not look at",
           "[format][reject]") {
     std::string payload_changed = good_file();
     payload_changed[4096 + 23] ^= 1;

@@ -13,7 +13,7 @@
 #include <map>
 #include <string>
 
-TEST_CASE("parse: an environment variable that is unset or empty has no value; any other is kept "
+TEST_CASE("parse: an environment variable that is unset or empty has no value, any other is kept "
           "as it is",
           "[parse][environment]") {
     const char* name = "REPRISE_UNIT_TEST_VALUE";
