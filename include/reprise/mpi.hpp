@@ -8,6 +8,7 @@
 /// An opt-in header: only a program that includes it needs MPI (CMake: `reprise::mpi`).
 
 #include "reprise/reprise.hpp"
+#include "reprise/detail/agreement.hpp"
 #include "reprise/detail/commit_record.hpp"
 
 #include <mpi.h>
@@ -304,14 +305,6 @@ public:
     std::string commit_record_path() const { return record_path(inner_->generation()); }
 
 private:
-    // One agreement per this much computation, when K adapts. 50 ms, not 10: on a 2-core
-    // machine shared with other work, bench_mpi's ~1 us step cost 1.33 times the bare
-    // loop at one agreement per 10 ms and 1.02 at 50 ms (each agreement a chance to wait
-    // for a descheduled rank); the reaction, at most 2K polls, stays ~0.1 s, well inside
-    // the second mpirun leaves between its SIGTERM and its SIGKILL.
-    static constexpr std::uint64_t kTargetNanoseconds = 50'000'000;
-    static constexpr std::uint64_t kMaxEvery = std::uint64_t(1) << 20;
-
     // An intact commit record of this job, as every rank knows it: what it says, and the
     // digest it holds of this rank's file (none for a rank beyond the record's count).
     struct Candidate {
@@ -460,7 +453,7 @@ private:
             text = detail::getenv_string("REPRISE_MPI_AGREE_EVERY");
             if (!text.empty()) {
                 const std::optional<std::uint64_t> every = detail::decimal(text);
-                fixed = every && *every >= 1 && *every <= kMaxEvery ? static_cast<long long>(*every)
+                fixed = every && *every >= 1 && *every <= detail::kMaxAgreeEvery ? static_cast<long long>(*every)
                                                                      : -1;
             }
         }
@@ -780,8 +773,7 @@ private:
 
     // K for the next round: the polls that took `elapsed_ns` scaled to the target.
     static std::uint64_t adapt(std::uint64_t every, std::uint64_t elapsed_ns) {
-        const std::uint64_t want = every * kTargetNanoseconds / std::max<std::uint64_t>(elapsed_ns, 1);
-        return std::clamp<std::uint64_t>(want, 1, std::min(every * 8, kMaxEvery));
+        return detail::adapt_agree_every(every, elapsed_ns);
     }
 
     // The two-phase commit. Returns "" when generation G is committed on every rank, else
