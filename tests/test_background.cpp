@@ -492,7 +492,7 @@ std::pair<int, std::uint64_t> restored_x(const std::string& directory) {
 
 } // namespace
 
-TEST_CASE("in background mode request_save() and maybe_save() return at once with a snapshot; "
+TEST_CASE("in background mode request_save() and maybe_save() return at once with a snapshot, "
           "save() waits for it and both generations are valid",
           "[background][api]") {
     clear_environment();

@@ -699,7 +699,7 @@ TEST_CASE("a save whose rename fails (EXDEV) fails cleanly", "[environment][faul
                             errno_name(EXDEV), {1});
 }
 
-TEST_CASE("a save whose directory fsync fails (EIO) reports it; either generation restores",
+TEST_CASE("a save whose directory fsync fails (EIO) reports it, and either generation restores",
           "[environment][faults]") {
     // The rename is done by then: the new file may well be there, and is whole.
     check_second_save_fails("dirfsync:EIO@2", "fsync", "", errno_name(EIO), {1, 2});

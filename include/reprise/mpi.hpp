@@ -423,7 +423,7 @@ private:
     // rank that failed (and its kind, in failure_kind_), with that rank named for the
     // others. "" when all succeeded.
 
-    std::string agree_on_failure(bool ok, const std::string& mine) {
+    std::string agree_on_failure(bool ok, const std::string& mine) const {
         int first = ok ? size_ : rank_;
         MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm_);
         if (first == size_) return std::string();
@@ -885,8 +885,9 @@ private:
     bool finished_ = false;
     // The kind of this rank's last failure (caught, for agree_on_failure to send), and
     // of the failure the ranks last agreed on (thrown on every rank).
-    ErrorKind mine_kind_ = ErrorKind::usage;
-    ErrorKind failure_kind_ = ErrorKind::usage;
+    // Bookkeeping of the agreement, not state: mutable, so const collectives can fail.
+    mutable ErrorKind mine_kind_ = ErrorKind::usage;
+    mutable ErrorKind failure_kind_ = ErrorKind::usage;
 };
 
 } // namespace mpi

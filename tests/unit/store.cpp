@@ -15,6 +15,8 @@
 
 #include <sys/stat.h>
 
+using namespace reprise_test;
+
 namespace {
 
 using reprise::detail::FileSink;
@@ -73,7 +75,7 @@ TEST_CASE("store: generations are numbered from 1, and past what the directory h
     CHECK(store.take_next() == 42);
 }
 
-TEST_CASE("store: at most two generations; the older one's file is recycled", "[unit][store]") {
+TEST_CASE("store: at most two generations, and the older one's file is recycled", "[unit][store]") {
     TempDir dir;
     GenerationStore store(identity(dir));
     store.commit(store.take_next(), bytes_of("first"));
@@ -167,7 +169,7 @@ TEST_CASE("store: one store per job at a time: the lock", "[unit][store]") {
     TempDir dir;
     GenerationStore store(identity(dir));
     const std::string error = error_of([&] { GenerationStore second(identity(dir)); });
-    CHECK(contains(error, "pid " + std::to_string(::getpid())));
+    CHECK(contains(error, "process " + std::to_string(::getpid()) + " on host host"));
     // Another job in the same directory is no conflict.
     GenerationStore other(identity(dir, "s", "slurm-1"));
     CHECK(other.take_next() == 1);

@@ -268,9 +268,12 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         why = "corrupt trailer";
         return false;
     }
-    if (depth == Verify::header_only) {
+    if (depth == Verify::header_only) { // all but the payload's checksum, and no file kept
         out.header = std::move(h);
+        out.payload_offset = payload_offset;
+        out.payload_size = payload_size;
         out.file_size = file_size;
+        out.format_version = version;
         return true;
     }
     sys::advise_sequential(fd, payload_offset, payload_size);
