@@ -12,7 +12,6 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
-#include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
 #include "reprise/inspect.hpp"
 
