@@ -112,7 +112,8 @@ struct Job {
     Run run;                          ///< the current or last run
 };
 
-/// An open-file-description write lock (fcntl F_OFD_SETLK), held until this object is
+/// An open-file-description write lock, taken with the library's lock primitive
+/// (detail::try_write_lock, no classic-lock fallback), held until this object is
 /// destroyed or released. A child created by fork shares it (same open file description)
 /// and keeps it after the parent closed its descriptor; the descriptor is close-on-exec,
 /// so a program the holder executes never holds it. The kernel (or NFS's lock manager)
