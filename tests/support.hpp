@@ -7,6 +7,7 @@
 // (never synchronised by sleeping), and file helpers.
 
 #include "reprise/checkpointer.hpp"
+#include "reprise/detail/job.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
@@ -22,6 +23,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <poll.h>
 #include <sstream>
@@ -37,16 +39,20 @@ extern char** environ;
 
 namespace reprise_test {
 
-// The scheduler variables the library reads: a test sets the ones it wants and clears
-// the rest, so that a suite run inside a real batch job behaves as one run by hand.
+// The scheduler variables the library reads (detail::kSchedulerVariables) and its own
+// settings: a test sets the ones it wants and clears the rest, so that a suite run inside
+// a real batch job behaves as one run by hand.
 inline const std::vector<std::string>& scheduler_variables() {
-    static const std::vector<std::string> names = {
-        "JOB_ID", "RESTARTED", "SGE_TASK_ID", "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID",
-        "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT", "PBS_JOBID", "PBS_ARRAYID",
-        "PBS_ARRAY_INDEX", "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART", "REPRISE_DIR",
-        "REPRISE_NAME", "REPRISE_JOB", "REPRISE_INTERVAL", "REPRISE_RESTORE", "REPRISE_LOG", "REPRISE_MODE",
-        "REPRISE_ON_STOP", "REPRISE_SIGNALS", "REPRISE_KILL_AT", "REPRISE_KILL_SIGNAL",
-        "REPRISE_FAULT"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> all(std::begin(reprise::detail::kSchedulerVariables),
+                                     std::end(reprise::detail::kSchedulerVariables));
+        for (const char* setting :
+             {"REPRISE_DIR", "REPRISE_NAME", "REPRISE_JOB", "REPRISE_INTERVAL", "REPRISE_RESTORE",
+              "REPRISE_LOG", "REPRISE_MODE", "REPRISE_ON_STOP", "REPRISE_SIGNALS",
+              "REPRISE_KILL_AT", "REPRISE_KILL_SIGNAL", "REPRISE_FAULT"})
+            all.emplace_back(setting);
+        return all;
+    }();
     return names;
 }
 

@@ -12,8 +12,8 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
-#include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
+#include "reprise/inspect.hpp"
 
 #include <boost/filesystem.hpp>
 
@@ -152,9 +152,9 @@ void classify_ended(Observation& o) {
     } else if (run.exit_status == 0) {
         o.kind = Kind::finished;
         o.status = "finished";
-    } else if (run.exit_status == 99 && checkpointed) { // REPRISE_ON_STOP=exit
-        o.kind = Kind::stopped;
-        o.status = "stopped (exit status 99)";
+    } else if (run.exit_status == inspect::default_stop_exit_status() && checkpointed) {
+        o.kind = Kind::stopped; // REPRISE_ON_STOP=exit
+        o.status = "stopped (exit status " + std::to_string(run.exit_status) + ")";
     } else {
         o.kind = Kind::failed;
         o.status = "failed (exit status " + std::to_string(run.exit_status) + ")";
@@ -164,18 +164,18 @@ void classify_ended(Observation& o) {
 // A run the record says is starting or running: is it? The run lock says whether its
 // supervisor lives (on any host sharing the registry), the library's lock whether the
 // program does, and on this host the pid, its start time and the boot id say it too.
-void classify_live(Observation& o, LockState supervisor, LockState program) {
+void classify_live(Observation& o, inspect::LockState supervisor, inspect::LockState program) {
     const Run& run = o.job.run;
     const bool here = run.host == host_name();
     const bool program_alive = here && run.boot_id == boot_id() && is_alive(run.pid, run.pid_start);
-    if (supervisor == LockState::held) {
+    if (supervisor == inspect::LockState::held) {
         o.kind = Kind::running;
         o.status = run.pid == 0 ? std::string("starting") : "running (pid " + std::to_string(run.pid) + ")";
-    } else if (program == LockState::held || program_alive) {
+    } else if (program == inspect::LockState::held || program_alive) {
         o.kind = Kind::running;
         o.status = "running (pid " + std::to_string(run.pid) +
                    "; its manager is gone, so its end will not be recorded)";
-    } else if (supervisor == LockState::unknown && !here) {
+    } else if (supervisor == inspect::LockState::unknown && !here) {
         o.kind = Kind::unknown;
         o.status = "unknown: running on " + run.host +
                    " when last seen; the registry's file system cannot say whether it still is";
@@ -199,10 +199,10 @@ Observation observe(const Registry& registry, long id) {
     Observation o;
     o.job = registry.load(id);
     if (o.job.run.state != "ended") {
-        const LockState supervisor = probe_lock(registry.run_lock(id));
-        const LockState program = probe_lock(library_lock(registry, o.job));
+        const inspect::LockState supervisor = inspect::read_lock_file(registry.run_lock(id)).state;
+        const inspect::LockState program = inspect::read_lock_file(library_lock(registry, o.job)).state;
         // A supervisor records the end before it lets go of the lock: read again.
-        if (supervisor != LockState::held) o.job = registry.load(id);
+        if (supervisor != inspect::LockState::held) o.job = registry.load(id);
         if (o.job.run.state != "ended") {
             classify_live(o, supervisor, program);
             o.generations = generations(registry, o.job);
@@ -212,54 +212,28 @@ Observation observe(const Registry& registry, long id) {
     return observe_ended(registry, o.job);
 }
 
-// "process PID on host HOST" from a lock file ("PID HOST"), for messages; a lock file
-// that is not a small regular file saying that is "another process".
-std::string lock_holder(const std::string& path) {
-    struct stat st {};
-    int err = 0;
-    std::string why;
-    const detail::FileHandle file = open_regular(AT_FDCWD, path, O_RDONLY, 0, st, err, why);
-    char buffer[512];
-    const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), sizeof buffer);
-    if (file.get() < 0 || size == 0 || !detail::read_exact(file.get(), buffer, size, 0).empty())
-        return "another process";
-    const std::string text(buffer, static_cast<std::size_t>(size));
-    const auto space = text.find(' ');
-    const auto end = text.find_first_of(" \n", space == std::string::npos ? space : space + 1);
-    if (space == std::string::npos) return "another process";
-    const std::string pid = text.substr(0, space);
-    const std::string host = text.substr(space + 1, end == std::string::npos ? end : end - space - 1);
-    try {
-        detail::parse_unsigned("pid", pid, 1);
-        detail::check_identifier("host", host, 255);
-    } catch (const Error&) {
-        return "another process";
-    }
-    return "process " + pid + " on host " + host;
-}
-
 // ---- running a program --------------------------------------------------------------------
 
-// The variables through which the library knows the job (README, "Jobs, restarts and the
-// restore policy"): Grid Engine's, so that the checkpoint files are "<name>.sge-<id>.*".
-// Any other scheduler's identity inherited from the caller would take precedence, so it
-// goes, as do the REPRISE_* settings that the manager decides.
-std::vector<std::string> job_environment(const Registry& registry, const Job& job, bool restart) {
-    static const char* const replaced[] = {
-        "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT",
-        "JOB_ID", "RESTARTED", "SGE_TASK_ID", "PBS_JOBID", "PBS_ARRAYID", "PBS_ARRAY_INDEX",
-        "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART", "REPRISE_DIR", "REPRISE_NAME",
-        "REPRISE_INTERVAL", "REPRISE_RESTORE"};
+// The program's environment: the caller's, but that REPRISE_JOB names its job (README,
+// "Jobs, restarts and the restore policy"), so that its checkpoint files are the job's
+// (Job::job_key) and, with REPRISE_RESTORE=auto, a run restores whenever a checkpoint of
+// the job exists: never after `start` (a new, empty checkpoint directory), from the newest
+// after `restart`. A scheduler's identity inherited from the caller would add its array
+// task to the key, so every scheduler variable goes, as do the REPRISE_* settings that the
+// manager decides.
+std::vector<std::string> job_environment(const Registry& registry, const Job& job) {
+    std::vector<std::string> replaced(std::begin(detail::kSchedulerVariables),
+                                      std::end(detail::kSchedulerVariables));
+    for (const char* setting : {"REPRISE_DIR", "REPRISE_NAME", "REPRISE_JOB", "REPRISE_INTERVAL",
+                                "REPRISE_RESTORE"})
+        replaced.emplace_back(setting);
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         const std::string entry(*e);
         const std::string name = entry.substr(0, entry.find('='));
-        if (std::none_of(std::begin(replaced), std::end(replaced),
-                         [&](const char* r) { return name == r; }))
-            env.push_back(entry);
+        if (std::find(replaced.begin(), replaced.end(), name) == replaced.end()) env.push_back(entry);
     }
-    env.push_back("JOB_ID=" + std::to_string(job.id));
-    env.push_back(std::string("RESTARTED=") + (restart ? "1" : "0"));
+    env.push_back("REPRISE_JOB=" + job.job_key);
     env.push_back("REPRISE_DIR=" + registry.checkpoints(job.id));
     env.push_back("REPRISE_NAME=" + job.name);
     env.push_back("REPRISE_RESTORE=auto");
@@ -271,10 +245,10 @@ std::vector<std::string> job_environment(const Registry& registry, const Job& jo
     return env;
 }
 
-Launch launch_spec(const Registry& registry, const Job& job, bool restart) {
+Launch launch_spec(const Registry& registry, const Job& job) {
     Launch spec;
     spec.argv = job.command;
-    spec.env = job_environment(registry, job, restart);
+    spec.env = job_environment(registry, job);
     spec.cwd = job.cwd;
     return spec;
 }
@@ -364,7 +338,7 @@ int run_attached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> l
     int status = 0;
     {
         const SignalBlock block;
-        Launch spec = launch_spec(registry, job, !fresh);
+        Launch spec = launch_spec(registry, job);
         spec.ignore_hangup = true;
         pid_t pid = 0;
         try {
@@ -474,7 +448,7 @@ int run_detached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> l
         ::close(log);
         throw_errno(verb + ": creating a pipe for", job_word(job.id), err);
     }
-    const Launch spec = launch_spec(registry, job, !fresh);
+    const Launch spec = launch_spec(registry, job);
     std::cout.flush();
     std::cerr.flush();
     std::fflush(nullptr);
@@ -548,7 +522,7 @@ Observation wait_until_ready(const Registry& registry, long id, const std::strin
         Observation o = observe(registry, id);
         require_running_here(o, what);
         if (o.job.run.pid != 0) {
-            if (probe_lock(library_lock(registry, o.job)) == LockState::held) return o;
+            if (inspect::read_lock_file(library_lock(registry, o.job)).held()) return o;
             if (!is_alive(o.job.run.pid, o.job.run.pid_start)) {
                 const Observation after = observe(registry, id);
                 throw Error("reprise: " + what + ": " + job_word(id) + " ended: " + after.status_line());
@@ -585,49 +559,42 @@ int inspect_file(const std::string& target) {
     boost::system::error_code ec;
     const auto path = boost::filesystem::canonical(target, ec);
     if (ec) throw Error("reprise: inspect " + target + ": " + ec.message());
-    const std::string dir = path.parent_path().string();
-    const std::string name = path.filename().string();
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
     if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
 
-    const detail::Directory directory(dir);
-    detail::VerifiedCheckpoint checkpoint;
-    std::string why;
-    const bool valid = detail::read_checkpoint(directory, name, checkpoint, why);
+    const inspect::Checkpoint c = inspect::read_checkpoint(path.string());
 
     const auto size = static_cast<std::uint64_t>(st.st_size);
     std::cout << "File        : " << path.string() << "\n"
               << "Size        : " << size << " bytes (" << detail::human_bytes(size) << ")\n"
               << "Valid       : "
-              << (valid ? std::string("yes: header and payload checksums match") : "no: " + why) << "\n";
-    if (!valid) return 1;
-    const detail::Header& h = checkpoint.header;
-    std::cout << "Format      : version " << checkpoint.format_version
-              << (checkpoint.format_version < 2 ? " (no types or parameters recorded)" : "") << "\n"
-              << "Generation  : " << h.generation << "\n"
-              << "Saved at    : " << format_time_ns(h.time_ns) << "\n"
-              << "Saved by    : pid " << h.pid << " on host " << h.host << "\n"
-              << "Job         : " << h.job_key
-              << (h.scheduler.empty() ? std::string(" (run by hand)") : " (scheduler " + h.scheduler + ")") << "\n"
-              << "Checkpoint  : " << h.name << "\n"
-              << "Payload     : " << checkpoint.payload_size << " bytes at offset " << checkpoint.payload_offset
-              << "\n"
-              << "Variables   : " << h.variables.size() << "\n";
+              << (c.valid ? std::string("yes: header and payload checksums match") : "no: " + c.why) << "\n";
+    if (!c.valid) return 1;
+    std::cout << "Format      : version " << c.format_version
+              << (c.format_version < 2 ? " (no types or parameters recorded)" : "") << "\n"
+              << "Generation  : " << c.generation << "\n"
+              << "Saved at    : " << format_time_ns(c.time_ns) << "\n"
+              << "Saved by    : pid " << c.pid << " on host " << c.host << "\n"
+              << "Job         : " << c.job_key
+              << (c.scheduler.empty() ? std::string(" (no scheduler)") : " (scheduler " + c.scheduler + ")") << "\n"
+              << "Checkpoint  : " << c.name << "\n"
+              << "Payload     : " << c.payload_size << " bytes at offset " << c.payload_offset << "\n"
+              << "Variables   : " << c.variables.size() << "\n";
     std::size_t width = 0;
-    for (const auto& v : h.variables) width = std::max(width, v.name.size());
-    for (const auto& v : h.variables) {
+    for (const auto& v : c.variables) width = std::max(width, v.name.size());
+    for (const auto& v : c.variables) {
         std::cout << "  " << v.name << std::string(width - v.name.size() + 2, ' ') << v.size << " bytes ("
-                  << detail::human_bytes(v.size) << ")"
-                  << (v.type.empty() ? std::string() : "  " + detail::demangle(v.type)) << "\n";
+                  << detail::human_bytes(v.size) << ")" << (v.type.empty() ? std::string() : "  " + v.type)
+                  << "\n";
     }
-    if (checkpoint.format_version >= 2) {
-        std::cout << "Parameters  : " << h.parameters.size() << "\n";
+    if (c.format_version >= 2) {
+        std::cout << "Parameters  : " << c.parameters.size() << "\n";
         width = 0;
-        for (const auto& p : h.parameters) width = std::max(width, p.name.size());
-        for (const auto& p : h.parameters)
-            std::cout << "  " << p.name << std::string(width - p.name.size() + 2, ' ')
-                      << detail::describe_value(p) << " (" << detail::kind_name(p.kind) << ")\n";
+        for (const auto& p : c.parameters) width = std::max(width, p.name.size());
+        for (const auto& p : c.parameters)
+            std::cout << "  " << p.name << std::string(width - p.name.size() + 2, ' ') << p.shown << " ("
+                      << p.kind << ")\n";
     }
     return 0;
 }
@@ -771,11 +738,8 @@ int checkpoint_job(long id, double timeout) {
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const std::vector<Generation> now = generations(registry, o.job);
         for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
-            const detail::Directory directory(dir);
-            detail::VerifiedCheckpoint checkpoint;
-            std::string why;
-            const std::string name = boost::filesystem::path(g->path).filename().string();
-            if (!detail::read_checkpoint(directory, name, checkpoint, why)) {
+            const inspect::Checkpoint checkpoint = inspect::read_checkpoint(g->path);
+            if (!checkpoint.valid) {
                 // Two saves later the library recycles a file: its blocks are overwritten
                 // under a temporary name. A generation that fast-moving saves have
                 // superseded meanwhile is no error; any other invalid new file is.
@@ -783,14 +747,16 @@ int checkpoint_job(long id, double timeout) {
                 if (::stat(g->path.c_str(), &st) != 0 && errno == ENOENT) continue;
                 const std::vector<Generation> later = generations(registry, o.job);
                 if (!later.empty() && later.back().number > g->number + 1) continue;
-                throw Error("reprise: " + what + ": the new generation " + g->path + " is not valid: " + why);
+                throw Error("reprise: " + what + ": the new generation " + g->path + " is not valid: " +
+                            checkpoint.why);
             }
             // A save that began before the request holds older state: wait for the next.
-            if (checkpoint.header.time_ns < asked) continue;
-            sync_directory(dir); // the rename is durable once the directory is synced
-            std::cout << "reprise checkpoint: job " << id << ": generation " << checkpoint.header.generation
+            if (checkpoint.time_ns < asked) continue;
+            // The rename is durable once the directory is synced.
+            if (const auto directory = detail::Directory::open_existing(dir)) directory->sync();
+            std::cout << "reprise checkpoint: job " << id << ": generation " << checkpoint.generation
                       << " (" << detail::human_bytes(checkpoint.file_size) << ", checksums valid) saved at "
-                      << format_time_ns(checkpoint.header.time_ns) << ": " << g->path << "\n";
+                      << format_time_ns(checkpoint.time_ns) << ": " << g->path << "\n";
             return 0;
         }
         if (!is_alive(run.pid, run.pid_start))
@@ -844,10 +810,9 @@ int restart_job(long id, bool detach) {
                     "` on " + job.run.host + " stops it first");
     }
     job = registry.load(id); // as its last supervisor left it
-    const std::string program_lock = library_lock(registry, job);
-    if (probe_lock(program_lock) == LockState::held)
+    if (const inspect::Lock program = inspect::read_lock_file(library_lock(registry, job)); program.held())
         throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
-                    lock_holder(program_lock) + " holds " + program_lock);
+                    program.holder() + " holds " + program.path);
     const Run& last = job.run;
     if (last.state != "ended" && last.host == host_name() && last.boot_id == boot_id() &&
         is_alive(last.pid, last.pid_start))
@@ -897,10 +862,9 @@ int remove_job(long id) {
             throw Error("reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
                         " (pid " + std::to_string(job.run.pid) + "); `reprise stop " + std::to_string(id) +
                         "` first");
-        const std::string program_lock = library_lock(registry, job);
-        if (probe_lock(program_lock) == LockState::held)
+        if (const inspect::Lock program = inspect::read_lock_file(library_lock(registry, job)); program.held())
             throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
-                        lock_holder(program_lock) + " holds " + program_lock);
+                        program.holder() + " holds " + program.path);
         if (job.run.state != "ended" && job.run.host == host_name() && job.run.boot_id == boot_id() &&
             is_alive(job.run.pid, job.run.pid_start))
             throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +

@@ -37,7 +37,8 @@ int checkpoint_job(long id, double timeout);
 /// SIGTERM (save and stop), then waits until the job has ended.
 int stop_job(long id, double timeout);
 
-/// Runs a job that is not running again, with RESTARTED=1, from its newest checkpoint.
+/// Runs a job that is not running again, from its newest checkpoint (REPRISE_JOB names the
+/// job, so the library restores whenever one of it exists).
 int restart_job(long id, bool detach);
 
 /// Removes a job that is not running: its record, checkpoints and log.

@@ -89,8 +89,9 @@ int main(int argc, char** argv) {
     manager::StartRequest start;
     std::string start_every;
     CLI::App* start_command = app.add_subcommand(
-        "start", "Start a new job: a new id, the program run with JOB_ID=<id> and its own checkpoint\n"
-                 "directory; attached to this terminal (Ctrl-C saves and stops) unless --detach.");
+        "start", "Start a new job: a new id, its own checkpoint directory, the program run with\n"
+                 "REPRISE_JOB naming the job; attached to this terminal (Ctrl-C saves and stops)\n"
+                 "unless --detach.");
     start_command
         ->add_option("--every", start_every,
                      std::string("checkpoint periodically (REPRISE_INTERVAL): ") + kDurationHelp +
@@ -134,8 +135,8 @@ int main(int argc, char** argv) {
     bool restart_detach = false;
     CLI::App* restart_command = app.add_subcommand(
         "restart", "Run a job that is not running again, here, from its newest valid checkpoint\n"
-                   "(RESTARTED=1, same job id); refused while the job runs on any host, and for a\n"
-                   "job that finished (exit status 0 and no checkpoint left: finish() removed them).");
+                   "(same job id, same checkpoint files); refused while the job runs on any host, and\n"
+                   "for a job that finished (exit status 0 and no checkpoint left: finish() removed them).");
     add_id(restart_command, restart_id);
     restart_command->add_flag("-d,--detach", restart_detach, "run in the background, output in the job's log");
 

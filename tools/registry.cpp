@@ -7,6 +7,8 @@
 
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/job.hpp"
+#include "reprise/detail/lock.hpp"
+#include "reprise/detail/naming.hpp"
 #include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
 
@@ -33,8 +35,10 @@ using detail::throw_errno;
 
 namespace {
 
-// The schema of job.json; a reader refuses any other.
-constexpr int kRecordFormat = 1;
+// The schema of job.json written; a reader also takes kOldestRecordFormat up to it.
+// Format 1 has no job_key (the program's job was JOB_ID=<id>): default_job_key() is its key.
+constexpr int kRecordFormat = 2;
+constexpr int kOldestRecordFormat = 1;
 
 // No record comes near this: a larger job.json is not one of ours.
 constexpr std::uint64_t kMaxRecordBytes = std::uint64_t(1) << 20;
@@ -111,6 +115,7 @@ nlohmann::json to_json(const Job& job) {
         {"format", kRecordFormat},
         {"id", job.id},
         {"name", job.name},
+        {"job_key", job.job_key},
         {"command", job.command},
         {"cwd", job.cwd},
         {"every", job.every},
@@ -222,10 +227,12 @@ private:
 // out of range is corrupt, not guessed at. @throws Error naming the field and its value.
 Job from_json(const nlohmann::json& j) {
     const Fields f(j, "");
-    f.whole("format", kRecordFormat, kRecordFormat);
+    const std::uint64_t format = f.whole("format", kOldestRecordFormat, kRecordFormat);
     Job job;
     job.id = static_cast<long>(f.whole("id", 1, kMaxJobId));
     job.name = f.identifier("name", detail::kMaxNameBytes); // what start accepts
+    // What the library accepts as REPRISE_JOB.
+    job.job_key = format >= 2 ? f.identifier("job_key", detail::kMaxNameBytes) : default_job_key(job.id);
     const nlohmann::json& command = f.value("command");
     if (!command.is_array() || command.empty())
         detail::bad_value("command", command.dump(), "a non-empty JSON array of strings");
@@ -348,15 +355,6 @@ FileHandle open_regular(int dirfd, const std::string& name, int flags, mode_t mo
     return fd;
 }
 
-void sync_directory(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw_errno("opening directory", path, errno);
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0 && err != EINVAL) throw_errno("fsync of directory", path, err);
-}
-
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -374,12 +372,10 @@ std::unique_ptr<HeldLock> HeldLock::try_take(const std::string& path, bool creat
         if (err != 0) throw_errno("opening lock file", path, err);
         throw Error("reprise: opening lock file " + path + ": " + why);
     }
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    if (::fcntl(file.get(), F_OFD_SETLK, &lock) == 0)
-        return std::unique_ptr<HeldLock>(new HeldLock(std::move(file)));
-    err = errno;
+    // No classic lock where the kernel has no OFD locks: the detached supervisor, a fork,
+    // must share this one.
+    err = detail::try_write_lock(file.get(), false);
+    if (err == 0) return std::unique_ptr<HeldLock>(new HeldLock(std::move(file)));
     if (err == EAGAIN || err == EACCES) return nullptr;
     if (err == ENOLCK)
         throw Error("reprise: locking " + path + ": " + errno_text(err) +
@@ -388,31 +384,6 @@ std::unique_ptr<HeldLock> HeldLock::try_take(const std::string& path, bool creat
 }
 
 HeldLock::~HeldLock() = default;
-
-LockState probe_lock(const std::string& path) noexcept {
-    struct stat st {};
-    int err = 0;
-    std::string why;
-    FileHandle file;
-    try {
-        file = open_regular(AT_FDCWD, path, O_RDONLY, 0, st, err, why);
-    } catch (...) { // an allocation for `why`
-        return LockState::unknown;
-    }
-    if (file.get() < 0) return err == ENOENT ? LockState::absent : LockState::unknown;
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    int rc = ::fcntl(file.get(), F_OFD_GETLK, &lock);
-    if (rc != 0 && errno == EINVAL) { // a kernel without OFD locks: the classic query
-        lock = {};
-        lock.l_type = F_WRLCK;
-        lock.l_whence = SEEK_SET;
-        rc = ::fcntl(file.get(), F_GETLK, &lock);
-    }
-    if (rc != 0) return LockState::unknown;
-    return lock.l_type == F_UNLCK ? LockState::free : LockState::held;
-}
 
 // ---- the registry -------------------------------------------------------------------------
 
@@ -506,6 +477,7 @@ std::unique_ptr<HeldLock> Registry::create(Job& job) const {
     }
     if (::fsync(ids_fd.get()) != 0 && errno != EINVAL) throw_errno("fsync of directory", ids_dir, errno);
     job.id = n;
+    if (job.job_key.empty()) job.job_key = default_job_key(n);
 
     // Built aside, under a name no other process uses, then renamed in complete.
     const std::string staging_name = ".new-" + std::to_string(n) + "-" + detail::file_safe(host_name()) +
@@ -593,45 +565,17 @@ void Registry::remove(long id, std::unique_ptr<HeldLock> lock) const {
 
 // ---- checkpoint files ---------------------------------------------------------------------
 
-std::string checkpoint_stem(const Job& job) {
-    return detail::file_safe(job.name) + "." + detail::file_safe("sge-" + std::to_string(job.id));
+std::string default_job_key(long id) {
+    return detail::job_key(detail::kGridEngine, std::to_string(id));
 }
 
 std::string library_lock(const Registry& registry, const Job& job) {
-    return registry.checkpoints(job.id) + "/" + checkpoint_stem(job) + ".lock";
+    return inspect::lock_path(registry.checkpoints(job.id), job.name, job.job_key);
 }
 
 std::vector<Generation> generations(const Registry& registry, const Job& job) {
-    const std::string dir = registry.checkpoints(job.id);
-    const std::string prefix = checkpoint_stem(job) + ".";
-    const std::string suffix = ".ckpt";
-    const FileHandle entry = registry.open_entry(job.id);
-    const FileHandle fd = open_directory_at(entry.get(), "checkpoints", false);
-    if (fd.get() < 0) {
-        if (errno == ENOENT) return {};
-        throw_errno("opening directory", dir, errno);
-    }
-    std::vector<Generation> out;
-    for (const std::string& name : names_in(fd.get(), dir)) {
-        if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
-            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-            continue;
-        const std::optional<std::uint64_t> number =
-            detail::decimal(std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - suffix.size()));
-        if (!number || *number == 0) continue;
-        struct stat st {};
-        // Gone meanwhile (removed by a newer save), or not a file the library wrote.
-        if (::fstatat(fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-        Generation g;
-        g.number = *number;
-        g.path = dir + "/" + name;
-        g.size = static_cast<std::uint64_t>(st.st_size);
-        g.mtime = static_cast<std::int64_t>(st.st_mtime);
-        out.push_back(std::move(g));
-    }
-    std::sort(out.begin(), out.end(),
-              [](const Generation& a, const Generation& b) { return a.number < b.number; });
-    return out;
+    registry.open_entry(job.id); // this user's and private: its checkpoints/ is too
+    return inspect::generations(registry.checkpoints(job.id), job.name, job.job_key);
 }
 
 } // namespace reprise::manager

@@ -23,6 +23,7 @@
 
 #include "reprise/detail/format.hpp"
 #include "reprise/error.hpp"
+#include "reprise/inspect.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -102,6 +103,7 @@ struct Run {
 struct Job {
     long id = 0;
     std::string name;                 ///< the checkpoint name (REPRISE_NAME)
+    std::string job_key;              ///< the program's job (REPRISE_JOB): its files' names
     std::vector<std::string> command; ///< the program and its arguments, as typed
     std::string cwd;                  ///< where it runs
     double every = 0;                 ///< seconds between automatic checkpoints; 0: none
@@ -110,7 +112,8 @@ struct Job {
     Run run;                          ///< the current or last run
 };
 
-/// An open-file-description write lock (fcntl F_OFD_SETLK), held until this object is
+/// An open-file-description write lock, taken with the library's lock primitive
+/// (detail::try_write_lock, no classic-lock fallback), held until this object is
 /// destroyed or released. A child created by fork shares it (same open file description)
 /// and keeps it after the parent closed its descriptor; the descriptor is close-on-exec,
 /// so a program the holder executes never holds it. The kernel (or NFS's lock manager)
@@ -135,25 +138,8 @@ private:
     detail::FileHandle file_;
 };
 
-/// Whether a process holds a write lock on a file, asked without taking it.
-enum class LockState {
-    held,       ///< some process (on any host sharing the file) holds a lock
-    free,       ///< nobody does
-    absent,     ///< the file does not exist
-    unknown,    ///< the file system cannot say (no lock manager on this NFS mount...)
-};
-
-/// Probes `path` with F_OFD_GETLK. A FIFO, a device or a link in its place is not waited
-/// on: `unknown`. Never throws.
-LockState probe_lock(const std::string& path) noexcept;
-
-/// A checkpoint file of a job.
-struct Generation {
-    std::uint64_t number = 0;
-    std::string path;
-    std::uint64_t size = 0;
-    std::int64_t mtime = 0; ///< seconds since the epoch
-};
+/// A job's checkpoint file, as reprise::inspect lists it.
+using Generation = inspect::Generation;
 
 /// The registry in one directory.
 class Registry {
@@ -213,21 +199,19 @@ private:
     std::string root_;
 };
 
-/// "<name>.sge-<id>", escaped as the library escapes file names: the prefix of the job's
-/// checkpoint files (the manager gives the program JOB_ID=<id>).
-std::string checkpoint_stem(const Job& job);
+/// The job key under which the manager names job `id` for the library (REPRISE_JOB):
+/// the key the library gives Grid Engine job `id`, so that the checkpoint files of a job
+/// recorded by any version of the manager (older ones ran the program with JOB_ID=<id>)
+/// keep their names. A record that holds no key (format 1) has this one.
+std::string default_job_key(long id);
 
 /// The library's lock file of the job, held by the program while its Checkpointer lives.
 std::string library_lock(const Registry& registry, const Job& job);
 
-/// The job's complete checkpoint files (regular files named as the library names them),
-/// oldest first, listed through the entry's descriptor. @throws Error when the directory
-/// exists but cannot be listed.
+/// The job's complete checkpoint files (regular files of this user's named as the library
+/// names them), oldest first, once its entry is checked (Registry::open_entry).
+/// @throws NoSuchJob, UnsafeEntry, or Error when the directory exists but cannot be listed.
 std::vector<Generation> generations(const Registry& registry, const Job& job);
-
-/// fsync of the directory `path`, which makes a rename or mkdir in it durable; a file
-/// system that cannot sync a directory (EINVAL) is accepted. Throws Error otherwise.
-void sync_directory(const std::string& path);
 
 } // namespace reprise::manager
 

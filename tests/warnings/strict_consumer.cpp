@@ -8,7 +8,9 @@
 // poll, finish) for every kind of type reprise.hpp brings cereal's support for, so that
 // the templates are compiled too, not just parsed. CTest: warnings.gcc, warnings.clang
 // (tests/warnings/CMakeLists.txt); with -DREPRISE_STRICT_MPI, reprise/mpi.hpp as well.
+// reprise/inspect.hpp, the header that tools include on purpose, is checked too.
 
+#include <reprise/inspect.hpp>
 #include <reprise/reprise.hpp>
 #ifdef REPRISE_STRICT_MPI
 #include <reprise/mpi.hpp>

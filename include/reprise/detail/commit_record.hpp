@@ -28,6 +28,7 @@
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/job.hpp"
+#include "reprise/detail/naming.hpp"
 
 #include "reprise/error.hpp"
 
@@ -36,6 +37,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,21 +90,22 @@ enum class RecordState {
     invalid // a file that is not an intact record (why says how)
 };
 
-// "<name>.<job key>", escaped like the checkpoint files' stems.
+// "<name>.<job key>", escaped like the checkpoint files' stems (naming.hpp, FileNames).
 inline std::string commit_record_stem(const std::string& name, const std::string& job_key) {
-    return file_safe(name) + "." + file_safe(job_key);
+    return FileNames::of(name, job_key).stem;
 }
 
 // "<stem>.<generation, 10 digits>.commit", numbered like the checkpoint files.
 inline std::string commit_record_name(const std::string& stem, std::uint64_t generation) {
-    return numbered_name(stem, generation, ".commit");
+    return FileNames{stem}.commit_record(generation);
 }
 
-// The names in `dir` of this stem's records (".commit") or of their leftover temporaries
-// (".commit.tmp", from a crash in write_durably), by generation, newest first.
+// The names in `dir` of this stem's records (suffix ".commit", kCommitSuffix) or of their
+// leftover temporaries (".commit.tmp", from a crash in write_durably), by generation,
+// newest first.
 // @throws Error when the directory cannot be listed.
 inline std::vector<std::pair<std::uint64_t, std::string>>
-list_commit_records(const Directory& dir, const std::string& stem, const std::string& suffix) {
+list_commit_records(const Directory& dir, const std::string& stem, std::string_view suffix) {
     std::vector<std::pair<std::uint64_t, std::string>> found;
     dir.for_each_name([&](const std::string& file) {
         if (const std::uint64_t g = generation_in_name(file, stem, suffix)) found.emplace_back(g, file);
@@ -116,7 +119,7 @@ list_commit_records(const Directory& dir, const std::string& stem, const std::st
 // @throws Error when the directory cannot be listed or a file cannot be removed.
 template <class Keep>
 void remove_commit_records(const Directory& dir, const std::string& stem, Keep&& keep) {
-    for (const char* suffix : {".commit.tmp", ".commit"})
+    for (const std::string& suffix : {temporary_name(kCommitSuffix), std::string(kCommitSuffix)})
         for (const auto& record : list_commit_records(dir, stem, suffix))
             if (!keep(record.first)) dir.remove(record.second);
 }

@@ -6,6 +6,7 @@
 // The one durable-write path (Redis rdb.c, leveldb env_posix.cc): every checkpoint file
 // reaches the disk through write_durably() and nothing else.
 
+#include "reprise/detail/naming.hpp"
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/detail/sys.hpp"
 
@@ -15,6 +16,7 @@
 #include <dirent.h>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -34,6 +36,19 @@ public:
     }
     ~Directory() {
         if (fd_ >= 0) sys::close(fd_);
+    }
+
+    // Opens the directory `path` as it is, creating nothing: for the readers (reprise/
+    // inspect.hpp), which must not leave an empty checkpoint directory behind a look.
+    // Returns nullptr when there is none (ENOENT).
+    // @throws Error for any other failure, naming the path.
+    static std::unique_ptr<Directory> open_existing(std::string path) {
+        const int fd = sys::open_directory(path.c_str());
+        if (fd < 0) {
+            if (errno == ENOENT) return nullptr;
+            throw_errno("opening directory", path, errno);
+        }
+        return std::unique_ptr<Directory>(new Directory(std::move(path), fd));
     }
     Directory(const Directory&) = delete;
     Directory& operator=(const Directory&) = delete;
@@ -92,6 +107,8 @@ public:
     }
 
 private:
+    Directory(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
     std::string path_;
     int fd_ = -1;
 };
@@ -216,7 +233,7 @@ inline int open_recycled(const Directory& dir, const std::string& old_name,
 inline void write_durably(const Directory& dir, const std::string& name,
                           const std::function<void(FileSink&)>& produce,
                           const std::string& recycle = std::string()) {
-    const std::string temp = name + ".tmp";
+    const std::string temp = temporary_name(name);
     const std::string temp_path = dir.path_of(temp);
     // A temporary file can only be a leftover of a killed save (we hold the job's lock), or
     // something planted there: remove it rather than write through it.

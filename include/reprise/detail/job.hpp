@@ -5,6 +5,7 @@
 
 // Which job this process is, and whether the scheduler says it is a restart.
 
+#include "reprise/detail/naming.hpp"
 #include "reprise/detail/parse.hpp"
 
 #include <cstdint>
@@ -27,15 +28,19 @@ struct JobIdentity {
     std::string restart_reason; // e.g. "RESTARTED=1", for messages
 
     // "slurm-123_4", "sge-77.3", "pbs-9.server", "lsf-5.2", the REPRISE_JOB name, or
-    // "local" by hand. Not yet escaped: see file_safe().
-    // Under an array, a named job keeps the task index: each task its own chain.
-    std::string key() const {
-        if (scheduler.empty() && !named) return "local";
-        std::string k = named ? id : scheduler + "-" + id;
-        if (!task.empty()) k += (scheduler == "slurm" ? "_" : ".") + task;
-        return k;
-    }
+    // "local" by hand (naming.hpp, job_key()). Not yet escaped: see file_safe().
+    std::string key() const { return job_key(scheduler, id, task, named); }
 };
+
+// Every variable through which a scheduler tells job_from_environment() which job this is
+// and whether it is a restart, in the order it reads them. The one list: a test clears
+// them to run as by hand, the job manager clears them so that only REPRISE_JOB names the
+// job of the program it runs.
+inline constexpr const char* kSchedulerVariables[] = {
+    "SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_RESTART_COUNT",
+    "JOB_ID", "SGE_TASK_ID", "RESTARTED",
+    "PBS_JOBID", "PBS_ARRAYID", "PBS_ARRAY_INDEX",
+    "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART"};
 
 inline std::string getenv_string(const char* name) {
     return environment_value(name).value_or(std::string());
@@ -65,7 +70,7 @@ inline void read_restart_count(JobIdentity& job, const char* name) {
 inline JobIdentity job_from_environment(const std::string& named = std::string()) {
     JobIdentity job;
     if (const std::string slurm = job_number("SLURM_JOB_ID"); !slurm.empty()) {
-        job.scheduler = "slurm";
+        job.scheduler = std::string(kSlurm);
         const std::string array_job = job_number("SLURM_ARRAY_JOB_ID");
         const std::string array_task = job_number("SLURM_ARRAY_TASK_ID");
         if (!array_job.empty() && !array_task.empty()) {
@@ -78,7 +83,7 @@ inline JobIdentity job_from_environment(const std::string& named = std::string()
         job.restart_reason = "SLURM_RESTART_COUNT unset";
         read_restart_count(job, "SLURM_RESTART_COUNT");
     } else if (const std::string sge = job_number("JOB_ID"); !sge.empty()) {
-        job.scheduler = "sge";
+        job.scheduler = std::string(kGridEngine);
         job.id = sge;
         if (const auto task = environment_value("SGE_TASK_ID"); task && *task != "undefined")
             job.task = job_number("SGE_TASK_ID");
@@ -87,13 +92,13 @@ inline JobIdentity job_from_environment(const std::string& named = std::string()
         job.restart_reason = "RESTARTED unset";
         read_restart_count(job, "RESTARTED");
     } else if (const auto pbs = environment_value("PBS_JOBID")) {
-        job.scheduler = "pbs";
+        job.scheduler = std::string(kPbs);
         job.id = check_identifier("PBS_JOBID", *pbs); // "9.server", "9[2].server"
         job.task = job_number("PBS_ARRAYID"); // Torque
         if (job.task.empty()) job.task = job_number("PBS_ARRAY_INDEX"); // PBS Pro
         job.restart_reason = "PBS sets no restart flag";
     } else if (const std::string lsf = job_number("LSB_JOBID"); !lsf.empty()) {
-        job.scheduler = "lsf";
+        job.scheduler = std::string(kLsf);
         job.id = lsf;
         const std::string index = job_number("LSB_JOBINDEX");
         if (!index.empty() && index != "0") job.task = index;
@@ -118,61 +123,6 @@ inline JobIdentity job_from_environment(const std::string& named = std::string()
         job.restart_reason = "REPRISE_JOB=" + named;
     }
     return job;
-}
-
-// Escapes every byte outside [A-Za-z0-9._-] as %XX, so that no name or job id, however
-// hostile ("../../x", "a/b", a newline), can leave the checkpoint directory or hide a file.
-inline std::string file_safe(const std::string& s) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char byte : s) {
-        const auto c = static_cast<unsigned char>(byte);
-        const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (plain) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    // "." and ".." are plain characters but name directories: escape the first dot.
-    if (out == "." || out == "..") out.replace(0, 1, "%2E");
-    return out;
-}
-
-// Generations are numbered 1 to kMaxGeneration and written with exactly 10 digits, so
-// that names sort as generations do. The writer and the reader share this one rule: a
-// name is a generation of ours only when numbered_name() gives it back character for
-// character, so a stray "<stem>.000000000000000001.ckpt" is nobody's generation and can
-// never push the numbering past what the directory scan sees.
-inline constexpr std::uint64_t kMaxGeneration = 9999999999ull;
-
-// "<stem>.<generation, 10 digits><suffix>": how checkpoint files (".ckpt") and MPI commit
-// records (".commit") are numbered.
-// @throws Error for a generation outside [1, kMaxGeneration].
-inline std::string numbered_name(const std::string& stem, std::uint64_t generation,
-                                 const std::string& suffix) {
-    if (generation == 0 || generation > kMaxGeneration)
-        throw Error("reprise: generation " + std::to_string(generation) + " of " + stem +
-                    " is out of range (1 to " + std::to_string(kMaxGeneration) + ")");
-    char digits[32];
-    std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(generation));
-    return stem + "." + digits + suffix;
-}
-
-// The generation in "<stem>.<10 digits><suffix>" (numbered_name), or 0 for any other name.
-inline std::uint64_t generation_in_name(const std::string& name, const std::string& stem,
-                                        const std::string& suffix) {
-    constexpr std::size_t kDigits = 10;
-    if (name.size() != stem.size() + 1 + kDigits + suffix.size() ||
-        name.compare(0, stem.size(), stem) != 0 || name[stem.size()] != '.' ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return 0;
-    const std::optional<std::uint64_t> g =
-        decimal(std::string_view(name).substr(stem.size() + 1, kDigits));
-    return g && *g >= 1 && *g <= kMaxGeneration ? *g : 0;
 }
 
 } // namespace reprise::detail

@@ -14,11 +14,123 @@
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/fork.hpp"
 #include "reprise/detail/log.hpp"
+#include "reprise/detail/parse.hpp"
 #include "reprise/detail/posix_error.hpp"
 
+#include <climits>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace reprise::detail {
+
+// ---- the lock file's contents -------------------------------------------------------------
+
+// What a lock file says of its holder: one line "<pid> <host>\n", written once the lock
+// is taken, for the message of a process that is refused, and for reprise/inspect.hpp.
+struct LockRecord {
+    unsigned long pid = 0;
+    std::string host;
+};
+
+// The line a holder writes.
+inline std::string encode_lock_record(long pid, const std::string& host) {
+    return std::to_string(pid) + " " + host + "\n";
+}
+
+// The holder that `text`, a lock file's first bytes, names; nullopt when it names none: an
+// empty file (its holder has not yet written) or one that is not "<pid> <host>" with a
+// pid from 1 and a host of printable characters.
+inline std::optional<LockRecord> decode_lock_record(std::string_view text) {
+    const auto line_end = text.find('\n');
+    if (line_end != std::string_view::npos) text = text.substr(0, line_end);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    const auto space = text.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    const std::optional<std::uint64_t> pid = decimal(text.substr(0, space));
+    const std::string_view host = text.substr(space + 1);
+    if (!pid || *pid == 0 || *pid > static_cast<std::uint64_t>(LONG_MAX) || host.empty() ||
+        host.size() > kMaxNameBytes)
+        return std::nullopt;
+    for (const char ch : host) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c == 0x7f) return std::nullopt;
+    }
+    return LockRecord{static_cast<unsigned long>(*pid), std::string(host)};
+}
+
+// At most this much of a lock file is read: a record is far shorter.
+inline constexpr std::size_t kMaxLockRecord = 512;
+
+// The record in the open lock file `fd`; nullopt when it holds none (or cannot be read).
+inline std::optional<LockRecord> read_lock_record(int fd) {
+    char buffer[kMaxLockRecord];
+    const ssize_t n = sys::pread(fd, buffer, sizeof buffer, 0, "lockread");
+    if (n <= 0) return std::nullopt;
+    return decode_lock_record(std::string_view(buffer, static_cast<std::size_t>(n)));
+}
+
+// ---- the lock primitive -------------------------------------------------------------------
+
+// Takes a write lock on the whole of the open file `fd`, without waiting: an
+// open-file-description lock (F_OFD_SETLK), or, on a kernel without them (EINVAL, Linux
+// before 3.15) and when `classic_fallback`, a classic POSIX record lock (F_SETLK), which a
+// fork()ed child does not share. Returns 0, or the errno: EAGAIN or EACCES when another
+// holds it, ENOLCK when the file system has no lock manager (NFS without lockd).
+inline int try_write_lock(int fd, bool classic_fallback) {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    int rc = sys::fcntl_lock(fd, F_OFD_SETLK, &lock);
+    if (rc != 0 && errno == EINVAL && classic_fallback) rc = sys::fcntl_lock(fd, F_SETLK, &lock);
+    return rc == 0 ? 0 : errno;
+}
+
+// Whether some process holds a write lock on a file, asked without taking it.
+enum class LockProbe {
+    held,    // some process (on any host sharing the file) holds it
+    free,    // nobody does
+    absent,  // no such file
+    unknown, // not a regular file (a FIFO or a device is never waited on, a link never
+             // followed), or the file system cannot say (no lock manager on an NFS mount)
+};
+
+// Probes the file `name` in the directory `dirfd` (AT_FDCWD: `name` is a path) with
+// F_OFD_GETLK (F_GETLK on a kernel without OFD locks). Fills `record` with what the file
+// says of its holder when `record` is given. Never throws.
+inline LockProbe probe_lock(int dirfd, const char* name,
+                            std::optional<LockRecord>* record = nullptr) noexcept {
+    const int fd = sys::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0,
+                               "lockprobe");
+    if (fd < 0) return errno == ENOENT ? LockProbe::absent : LockProbe::unknown;
+    struct Close {
+        int fd;
+        ~Close() { sys::close(fd); }
+    } close{fd};
+    struct stat st {};
+    if (sys::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return LockProbe::unknown;
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    int rc = sys::fcntl_lock(fd, F_OFD_GETLK, &lock);
+    if (rc != 0 && errno == EINVAL) { // a kernel without OFD locks: the classic query
+        lock = {};
+        lock.l_type = F_WRLCK;
+        lock.l_whence = SEEK_SET;
+        rc = sys::fcntl_lock(fd, F_GETLK, &lock);
+    }
+    if (record) {
+        try {
+            *record = read_lock_record(fd);
+        } catch (...) { // an allocation
+            record->reset();
+        }
+    }
+    if (rc != 0) return LockProbe::unknown;
+    return lock.l_type == F_UNLCK ? LockProbe::free : LockProbe::held;
+}
+
+// ---- the job's lock -----------------------------------------------------------------------
 
 class JobLock {
 public:
@@ -83,34 +195,20 @@ private:
                             "process");
             throw_errno("opening lock file", path, errno);
         }
-        struct flock lock {};
-        lock.l_type = F_WRLCK;
-        lock.l_whence = SEEK_SET;
-        int rc = sys::fcntl_lock(fd, F_OFD_SETLK, &lock);
-        if (rc != 0 && errno == EINVAL) rc = sys::fcntl_lock(fd, F_SETLK, &lock); // no OFD locks
-        if (rc != 0) {
-            const int err = errno;
-            std::string holder;
-            if (err == EAGAIN || err == EACCES) {
-                char buffer[512] = {0};
-                const ssize_t n = sys::pread(fd, buffer, sizeof buffer - 1, 0, "lockread");
-                holder = n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
-                while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
-                    holder.pop_back();
-            }
+        if (const int err = try_write_lock(fd, true); err != 0) {
+            const std::optional<LockRecord> holder =
+                err == EAGAIN || err == EACCES ? read_lock_record(fd) : std::nullopt;
             sys::close(fd);
             if (err == EAGAIN || err == EACCES) {
-                const auto space = holder.find(' ');
                 const std::string who =
-                    space == std::string::npos
-                        ? "another process (it has not yet written its pid)"
-                        : "process " + holder.substr(0, space) + " on host " + holder.substr(space + 1);
+                    holder ? "process " + std::to_string(holder->pid) + " on host " + holder->host
+                           : std::string("another process (it has not yet written its pid)");
                 throw Error("reprise: job " + job_ + " is already running: " + who + " holds " +
                             path + "; a job runs once at a time");
             }
             throw_errno("locking", path, err);
         }
-        const std::string me = std::to_string(::getpid()) + " " + host_ + "\n";
+        const std::string me = encode_lock_record(::getpid(), host_);
         // Best effort: the message of a refused second process is all this is for.
         if (sys::ftruncate(fd, 0, "locktruncate") == 0) {
             [[maybe_unused]] const ssize_t written =
