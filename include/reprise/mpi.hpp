@@ -91,7 +91,7 @@ public:
                 throw Error("reprise: mpi::Checkpointer: " + std::to_string(size_) +
                             " ranks; a commit record holds at most " +
                             std::to_string(detail::kMaxCommitRanks), ErrorKind::configuration);
-            suffix_ = ".rank" + std::to_string(rank_);
+            suffix_ = detail::rank_suffix(rank_);
             // Where this rank's name and directory come from, for the agreement's message.
             const Sources sources = sources_of(options);
             std::string error;
@@ -113,7 +113,7 @@ public:
 
             const Options& o = inner_->options();
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
-            record_stem_ = detail::commit_record_stem(name_, inner_->job_key());
+            names_ = detail::FileNames::of(name_, inner_->job_key());
             agree_on_identity(sources);
             configure_agreement();
             // The last commit decides which generation each rank keeps while it writes its
@@ -265,7 +265,7 @@ public:
         if (rank_ == 0) {
             try {
                 const detail::Directory& dir = inner_->store().directory();
-                detail::remove_commit_records(dir, record_stem_, [](std::uint64_t) { return false; });
+                detail::remove_commit_records(dir, names_.stem, [](std::uint64_t) { return false; });
                 dir.sync();
             } catch (const std::exception& e) {
                 ok = false;
@@ -470,7 +470,7 @@ private:
 
     std::string record_path(std::uint64_t g) const {
         return inner_->store().directory().path_of(
-            detail::commit_record_name(record_stem_, g));
+            names_.commit_record(g));
     }
 
     // Rank 0 reads the commit records; every rank learns what they say, and each rank
@@ -487,22 +487,16 @@ private:
         if (rank_ == 0) {
             try {
                 const auto& dir = inner_->store().directory();
-                for (const auto& file : detail::list_commit_records(dir, record_stem_, ".commit")) {
+                // Only names that round-trip (detail::FileNames): a stray number above
+                // kMaxGeneration is no record of ours and numbers nothing.
+                const auto records = detail::list_commit_records(dir, names_.stem, detail::kCommitSuffix);
+                for (const auto& file : records) {
                     detail::CommitRecord c;
                     std::string why;
                     const detail::RecordState state =
                         detail::read_commit_record(dir, file.second, c, why);
                     if (state == detail::RecordState::absent) continue; // removed since
                     r.present = true;
-                    if (file.first > detail::kMaxGeneration) {
-                        // Not a name reprise writes: it neither counts as the newest
-                        // record nor numbers the next generation.
-                        r.rejected += "\n  " + dir.path_of(file.second) + ": generation " +
-                                      std::to_string(file.first) + " is above " +
-                                      std::to_string(detail::kMaxGeneration) +
-                                      " (a stray name)";
-                        continue;
-                    }
                     r.newest = std::max(r.newest, file.first);
                     const bool intact = state == detail::RecordState::intact;
                     if (intact && (c.job_key != inner_->job_key() || c.name != name_)) {
@@ -600,7 +594,7 @@ private:
             MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, comm_);
             const auto& job = inner_->job();
             const std::string pattern = inner_->store().directory().path_of(
-                record_stem_ + ".<generation>.commit");
+                names_.commit_record_pattern());
             if (rank_ == 0 && files)
                 detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
                                  "record " + pattern + " (no save of theirs completed on "
@@ -827,7 +821,7 @@ private:
                     // and at most two records exist at any instant. The directory's fsync
                     // in write_durably makes these unlinks durable too.
                     const auto& dir = inner_->store().directory();
-                    detail::remove_commit_records(dir, record_stem_, [&](std::uint64_t old) {
+                    detail::remove_commit_records(dir, names_.stem, [&](std::uint64_t old) {
                         return old == committed_ || old == g;
                     });
                     detail::CommitRecord record;
@@ -839,7 +833,7 @@ private:
                         const unsigned long long* at = &all[3 * static_cast<std::size_t>(q)];
                         record.files.push_back({at[0], at[1], at[2]});
                     }
-                    detail::write_commit_record(dir, detail::commit_record_name(record_stem_, g),
+                    detail::write_commit_record(dir, names_.commit_record(g),
                                                 record);
                 } catch (const std::exception& e) {
                     recorded = false;
@@ -867,7 +861,7 @@ private:
     int size_ = 1;
     std::string suffix_;      // ".rank<r>"
     std::string name_;        // the checkpoint's name, without the suffix
-    std::string record_stem_; // "<name>.<job key>", escaped: records are "<stem>.<g>.commit"
+    detail::FileNames names_; // the commit records' names: "<name>.<job key>.<g>.commit"
     std::uint64_t committed_ = 0; // the last generation committed (or restored) by all ranks
     std::uint64_t next_ = 1;      // the generation of the next save, the same on all ranks
     std::unique_ptr<reprise::Checkpointer> inner_;

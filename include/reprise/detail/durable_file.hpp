@@ -30,7 +30,7 @@ public:
     explicit Directory(std::string path) : path_(std::move(path)) {
         boost::system::error_code ec;
         boost::filesystem::create_directories(path_, ec);
-        if (ec) throw Error("reprise: creating directory " + path_ + ": " + ec.message());
+        if (ec) throw Error("reprise: creating directory " + path_ + ": " + ec.message(), ErrorKind::io);
         fd_ = sys::open_directory(path_.c_str());
         if (fd_ < 0) throw_errno("opening directory", path_, errno);
     }

@@ -268,14 +268,14 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         why = "corrupt trailer";
         return false;
     }
-    if (depth == Verify::header_only) { // all but the payload's checksum, and no file kept
-        out.header = std::move(h);
-        out.payload_offset = payload_offset;
-        out.payload_size = payload_size;
-        out.file_size = file_size;
-        out.format_version = version;
-        return true;
-    }
+    // What the file says, given whether or not the payload then verifies (a caller reads
+    // `out` only when this returns true); with Verify::header_only, no file kept open.
+    out.header = std::move(h);
+    out.payload_offset = payload_offset;
+    out.payload_size = payload_size;
+    out.file_size = file_size;
+    out.format_version = version;
+    if (depth == Verify::header_only) return true;
     sys::advise_sequential(fd, payload_offset, payload_size);
     std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
                                                                     &XXH3_freeState);
@@ -295,13 +295,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         why = "payload checksum mismatch";
         return false;
     }
-
-    out.header = std::move(h);
     out.file = std::move(file);
-    out.payload_offset = payload_offset;
-    out.payload_size = payload_size;
-    out.file_size = file_size;
-    out.format_version = version;
     return true;
 }
 

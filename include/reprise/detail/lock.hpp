@@ -78,12 +78,7 @@ inline std::optional<LockRecord> read_lock_record(int fd) {
 // fork()ed child does not share. Returns 0, or the errno: EAGAIN or EACCES when another
 // holds it, ENOLCK when the file system has no lock manager (NFS without lockd).
 inline int try_write_lock(int fd, bool classic_fallback) {
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    int rc = sys::fcntl_lock(fd, F_OFD_SETLK, &lock);
-    if (rc != 0 && errno == EINVAL && classic_fallback) rc = sys::fcntl_lock(fd, F_SETLK, &lock);
-    return rc == 0 ? 0 : errno;
+    return sys::lock_whole_file(fd, classic_fallback) == 0 ? 0 : errno;
 }
 
 // Whether some process holds a write lock on a file, asked without taking it.
@@ -109,16 +104,7 @@ inline LockProbe probe_lock(int dirfd, const char* name,
     } close{fd};
     struct stat st {};
     if (sys::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return LockProbe::unknown;
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    int rc = sys::fcntl_lock(fd, F_OFD_GETLK, &lock);
-    if (rc != 0 && errno == EINVAL) { // a kernel without OFD locks: the classic query
-        lock = {};
-        lock.l_type = F_WRLCK;
-        lock.l_whence = SEEK_SET;
-        rc = sys::fcntl_lock(fd, F_GETLK, &lock);
-    }
+    const int locked = sys::whole_file_locked(fd);
     if (record) {
         try {
             *record = read_lock_record(fd);
@@ -126,8 +112,8 @@ inline LockProbe probe_lock(int dirfd, const char* name,
             record->reset();
         }
     }
-    if (rc != 0) return LockProbe::unknown;
-    return lock.l_type == F_UNLCK ? LockProbe::free : LockProbe::held;
+    if (locked < 0) return LockProbe::unknown;
+    return locked ? LockProbe::held : LockProbe::free;
 }
 
 // ---- the job's lock -----------------------------------------------------------------------
@@ -166,7 +152,7 @@ public:
             throw Error("reprise: the lock file " + path + " of job " + job_ +
                         " was replaced by another file since this process took it (another "
                         "process of the job may be running); not saving, nothing is "
-                        "overwritten");
+                        "overwritten", ErrorKind::lock_held);
         }
         if (errno != ENOENT) throw_errno("checking lock file", path, errno);
         int fd = -1;
@@ -174,7 +160,8 @@ public:
             fd = acquire(dir, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW);
         } catch (const Error& e) {
             throw Error(std::string(e.what()) + " (the lock file " + path + " was removed "
-                        "since this process took it; not saving, nothing is overwritten)");
+                        "since this process took it; not saving, nothing is overwritten)",
+                        e.kind());
         }
         g_lock_fd.store(fd);
         sys::close(fd_);
@@ -192,7 +179,7 @@ private:
         if (fd < 0) {
             if (errno == EEXIST)
                 throw Error("reprise: job " + job_ + ": " + path + " was made again by another "
-                            "process");
+                            "process", ErrorKind::lock_held);
             throw_errno("opening lock file", path, errno);
         }
         if (const int err = try_write_lock(fd, true); err != 0) {
@@ -204,7 +191,7 @@ private:
                     holder ? "process " + std::to_string(holder->pid) + " on host " + holder->host
                            : std::string("another process (it has not yet written its pid)");
                 throw Error("reprise: job " + job_ + " is already running: " + who + " holds " +
-                            path + "; a job runs once at a time");
+                            path + "; a job runs once at a time", ErrorKind::lock_held);
             }
             throw_errno("locking", path, err);
         }

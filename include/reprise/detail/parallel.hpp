@@ -6,16 +6,15 @@
 // Work on a large block split between two threads, where the machine has two cores: the
 // background save's snapshot copy, a restore's page faults on a new container and its
 // read of a large array. The compute loop stands still meanwhile anyway, and on the
-// 2-core VMs reprise is measured on one thread gets half of what two get: 1 GiB of first
-// touches took 0.43-0.65 s with one memset and 0.24-0.25 s with MADV_POPULATE_WRITE on
-// two halves, 1 GiB of memcpy 80-105 ms against 60-83 ms.
+// 2-core VMs reprise is measured on, one thread gets markedly less of the memory bandwidth
+// and of the page-fault rate than two (docs/benchmarks.md).
 
 #include "reprise/detail/signals.hpp"
+#include "reprise/detail/sys.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <sys/mman.h>
 #include <system_error>
 #include <thread>
 
@@ -57,18 +56,13 @@ inline void copy_in_parallel(char* to, const char* from, std::size_t n) {
 // mapped already, and a kernel without MADV_POPULATE_WRITE (before 5.14), change nothing.
 // The bytes are not written: what they hold, and which objects live there, is unchanged.
 inline void prefault_in_parallel(void* data, std::size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
     const auto first = reinterpret_cast<std::uintptr_t>(data);
     const std::uintptr_t begin = (first + kPageBytes - 1) & ~std::uintptr_t(kPageBytes - 1);
     const std::uintptr_t end = (first + bytes) & ~std::uintptr_t(kPageBytes - 1);
     if (end <= begin) return;
     in_two_halves(end - begin, [=](std::size_t from, std::size_t to) {
-        (void)::madvise(reinterpret_cast<void*>(begin + from), to - from, MADV_POPULATE_WRITE);
+        sys::populate_for_write(reinterpret_cast<void*>(begin + from), to - from);
     });
-#else
-    (void)data;
-    (void)bytes;
-#endif
 }
 
 } // namespace reprise::detail

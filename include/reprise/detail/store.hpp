@@ -18,6 +18,7 @@
 #include "reprise/detail/job.hpp"
 #include "reprise/detail/lock.hpp"
 #include "reprise/detail/log.hpp"
+#include "reprise/detail/naming.hpp"
 #include "reprise/detail/signals.hpp"
 #include "reprise/detail/sys.hpp"
 #include "reprise/error.hpp"
@@ -61,11 +62,11 @@ public:
     // takes the job's lock and scans the job's generations (removing our own leftover
     // temporary files). @throws Error as the Checkpointer's constructor says.
     explicit GenerationStore(StoreIdentity id)
-        : id_(std::move(id)), stem_(file_safe(id_.name) + "." + file_safe(id_.job_key)),
+        : id_(std::move(id)), names_(FileNames::of(id_.name, id_.job_key)),
           dir_(std::make_unique<Directory>(id_.directory)) {
         check_file_names();
         install_fork_handler();
-        lock_ = std::make_unique<JobLock>(*dir_, stem_ + ".lock",
+        lock_ = std::make_unique<JobLock>(*dir_, names_.lock(),
                                           id_.name + " (" + id_.job_key + ")", id_.host);
         remove_stale_temporaries(); // and scans this job's generations
         next_generation_ = newest_named_ + 1;
@@ -76,7 +77,7 @@ public:
     GenerationStore& operator=(const GenerationStore&) = delete;
 
     const Directory& directory() const noexcept { return *dir_; }
-    std::string file_name(std::uint64_t g) const { return numbered_name(stem_, g, ".ckpt"); }
+    std::string file_name(std::uint64_t g) const { return names_.generation(g); }
     std::string path_of(std::uint64_t g) const { return dir_->path_of(file_name(g)); }
     std::string describe_job() const { return detail::describe_job(id_.job_key, id_.name); }
 
@@ -338,7 +339,7 @@ private:
     // Every file name this store creates must be creatable: checked now, not at the
     // first save hours later. The longest is a checkpoint's temporary file.
     void check_file_names() const {
-        const std::string longest = file_name(kMaxGeneration) + ".tmp";
+        const std::string longest = names_.longest();
         long limit = ::fpathconf(dir_->fd(), _PC_NAME_MAX);
         if (limit <= 0) limit = 255;
         if (longest.size() > static_cast<std::size_t>(limit))
@@ -360,9 +361,9 @@ private:
         newest_named_ = 0;
         std::vector<std::string> foreign;
         dir_->for_each_name([&](const std::string& name) {
-            std::uint64_t g = generation_in_name(name, stem_, ".ckpt");
+            std::uint64_t g = names_.generation_of(name);
             const bool temporary = g == 0;
-            if (temporary) g = generation_in_name(name, stem_, ".ckpt.tmp");
+            if (temporary) g = names_.temporary_of(name);
             if (g == 0) return;
             struct stat st {};
             // A file that cannot be stat'ed counts as ours: its restore checks again.
@@ -411,7 +412,7 @@ private:
     }
 
     StoreIdentity id_;
-    std::string stem_; // "<name>.<job key>", escaped
+    FileNames names_; // "<name>.<job key>.<generation>.ckpt", the lock's, the temporary files'
     std::unique_ptr<Directory> dir_;
     std::unique_ptr<JobLock> lock_;
     std::thread cleaner_;

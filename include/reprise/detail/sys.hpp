@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <cstdio> // renameat
 #include <fcntl.h>
+#include <sys/mman.h> // madvise
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -281,6 +282,38 @@ inline int fcntl_lock(int fd, int cmd, struct flock* lock) {
     return ::fcntl(fd, cmd, lock);
 }
 
+// A write lock on the whole of the open file `fd`, without waiting: Linux's
+// open-file-description lock (F_OFD_SETLK, 3.15), owned by this open file only, so that no
+// other close() in the process drops it; on a kernel without them (EINVAL) and when
+// `classic_fallback`, a classic POSIX record lock (F_SETLK). Returns 0 or -1 with errno.
+inline struct flock whole_file_write_lock() {
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET; // l_start = l_len = 0: the whole file, however long
+    return lock;
+}
+
+inline int lock_whole_file(int fd, bool classic_fallback) {
+    struct flock lock = whole_file_write_lock();
+    int rc = fcntl_lock(fd, F_OFD_SETLK, &lock);
+    if (rc != 0 && errno == EINVAL && classic_fallback) rc = fcntl_lock(fd, F_SETLK, &lock);
+    return rc;
+}
+
+// Whether another holds a write lock on the open file `fd` (F_OFD_GETLK; F_GETLK on a
+// kernel without OFD locks): 1 held, 0 free, -1 with errno when the file system cannot
+// say.
+inline int whole_file_locked(int fd) {
+    struct flock lock = whole_file_write_lock();
+    int rc = fcntl_lock(fd, F_OFD_GETLK, &lock);
+    if (rc != 0 && errno == EINVAL) { // a kernel without OFD locks: the classic query
+        lock = whole_file_write_lock();
+        rc = fcntl_lock(fd, F_GETLK, &lock);
+    }
+    if (rc != 0) return -1;
+    return lock.l_type == F_UNLCK ? 0 : 1;
+}
+
 inline int fsync(int fd) {
     REPRISE_FAULT_SEAM("fsync", REPRISE_SEAM_NAME_OF(fd), (void)0, 0);
     return ::fsync(fd);
@@ -327,6 +360,16 @@ inline void start_writeback(int fd, std::uint64_t offset, std::uint64_t size) {
                       SYNC_FILE_RANGE_WRITE);
 #else
     (void)fd, (void)offset, (void)size;
+#endif
+}
+
+// Asks the kernel to map the pages of [address, address + bytes) now, writable
+// (MADV_POPULATE_WRITE, Linux 5.14): a hint, without a seam; nothing on older kernels.
+inline void populate_for_write(void* address, std::size_t bytes) {
+#if defined(MADV_POPULATE_WRITE)
+    (void)::madvise(address, bytes, MADV_POPULATE_WRITE);
+#else
+    (void)address, (void)bytes;
 #endif
 }
 
