@@ -10,17 +10,44 @@
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/detail/sys.hpp"
 
-#include <boost/filesystem.hpp>
+// The one place in include/ that uses Boost.Filesystem, and its narrowest header (in Boost
+// 1.74 operations.hpp brings path.hpp with it: ~0.5 s of a translation unit's compile time
+// either way, see docs/compile-cost.md).
+#include <boost/filesystem/operations.hpp>
 
 #include <csignal>
 #include <dirent.h>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace reprise::detail {
+
+// A callable borrowed for the length of one call (a "function_ref"): a pointer to it and one
+// function that calls it. write_durably takes its producer this way rather than as a
+// std::function, which costs, in every translation unit, a heap-capable wrapper and its
+// manager for each lambda passed to it.
+template <class Signature>
+class FunctionRef;
+
+template <class R, class... Args>
+class FunctionRef<R(Args...)> {
+public:
+    template <class F, class = std::enable_if_t<!std::is_same<std::decay_t<F>, FunctionRef>::value>>
+    FunctionRef(F&& f) noexcept // NOLINT: implicit, as the std::function it replaces
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
 
 // An open directory. Files are created, renamed and removed relative to its descriptor,
 // so a directory renamed or replaced under us cannot redirect them elsewhere.
@@ -231,7 +258,7 @@ inline int open_recycled(const Directory& dir, const std::string& old_name,
 // overwritten (see open_recycled), or, when it cannot be, is removed; it is gone once
 // write_durably returns.
 inline void write_durably(const Directory& dir, const std::string& name,
-                          const std::function<void(FileSink&)>& produce,
+                          FunctionRef<void(FileSink&)> produce,
                           const std::string& recycle = std::string()) {
     const std::string temp = temporary_name(name);
     const std::string temp_path = dir.path_of(temp);
