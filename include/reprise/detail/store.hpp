@@ -166,8 +166,7 @@ public:
     // the sink and returns its size), durably, then keeps the books: at most two complete
     // generations, the older ones removed by the cleaner thread. Returns the file's size.
     // @throws Error (operation, path, system error); the previous generation is kept.
-    template <class WriteFile>
-    std::uint64_t commit(std::uint64_t generation, WriteFile&& write_file) {
+    std::uint64_t commit(std::uint64_t generation, FunctionRef<std::uint64_t(FileSink&)> write_file) {
         const std::string name = file_name(generation);
         const auto start = std::chrono::steady_clock::now();
         // The generation we keep as the fallback: our own last one, or, before our first
@@ -248,12 +247,11 @@ public:
     // the fallback while it is written is the last one committed; a generation of an
     // earlier run that this one did not restore is kept, too, until confirm(g).
     // @throws Error as commit() does; nothing is left to discard then.
-    template <class WriteFile>
-    void save_as(std::uint64_t g, WriteFile&& write_file) {
+    void save_as(std::uint64_t g, FunctionRef<std::uint64_t(FileSink&)> write_file) {
         coordinated_ = true;
         committed_before_ = last_generation_.load();
         next_generation_ = g + 1;
-        commit(g, std::forward<WriteFile>(write_file));
+        commit(g, write_file);
     }
 
     // Every process has generation `g`: the generation of an earlier run that it
