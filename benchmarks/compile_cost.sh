@@ -7,9 +7,10 @@
 # with cereal's portable binary archive alone (issue 15, item 5: at most 2x), measured
 # side by side in one run: each probe of benchmarks/compile_cost/ compiled N times,
 # alternating, the median CPU time (user + sys) of each, their ratio, and the preprocessed
-# line counts. A third probe, floor_tu.cpp, is the same program with only the public
-# declarations in the header (the rest compiled elsewhere): the least any design that keeps
-# the contract could cost. Prints a markdown table. A figure never fails the script; a
+# line counts. The reprise program is measured twice: header-only (the default), and with
+# REPRISE_SEPARATE_COMPILATION, where each file of a program sees only declarations and
+# one file, impl_tu.cpp (<reprise/impl.hpp>), compiles the definitions once per program.
+# Prints a markdown table. A figure never fails the script; a
 # compilation that fails does.
 #
 #   benchmarks/compile_cost.sh [N]        # N compilations of each probe, default 5
@@ -28,7 +29,11 @@ fi
 cxx="${CXX:-g++}"
 read -r -a flags <<< "${CXXFLAGS:--std=c++17 -O2}"
 include="${REPRISE_INCLUDE:-$root/include}"
-probes=(reprise_tu cereal_tu floor_tu)
+# name, source, extra flags: the same program header-only (the default) and with
+# REPRISE_SEPARATE_COMPILATION, whose definitions one file of the program compiles once.
+probes=(reprise_tu cereal_tu reprise_separate_tu impl_tu)
+declare -A source=([reprise_tu]=reprise_tu [cereal_tu]=cereal_tu [reprise_separate_tu]=reprise_tu [impl_tu]=impl_tu)
+declare -A extra=([reprise_tu]="" [cereal_tu]="" [reprise_separate_tu]="-DREPRISE_SEPARATE_COMPILATION" [impl_tu]="-DREPRISE_SEPARATE_COMPILATION")
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -37,7 +42,9 @@ trap 'rm -rf "$work"' EXIT
 # own `time` (no GNU time needed); the compiler's messages still reach stderr.
 cpu_seconds() {
     local src="$1" TIMEFORMAT='%3U %3S'
-    { time "$cxx" "${flags[@]}" -c -I "$include" "$src" -o "$work/probe.o" 2>&3; } 3>&2 2> "$work/time"
+    local -a more
+    read -r -a more <<< "$2"
+    { time "$cxx" "${flags[@]}" "${more[@]}" -c -I "$include" "$src" -o "$work/probe.o" 2>&3; } 3>&2 2> "$work/time"
     awk '{ printf "%.3f\n", $1 + $2 }' "$work/time"
 }
 
@@ -47,13 +54,14 @@ median() { sort -g | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2);
 for probe in "${probes[@]}"; do
     : > "$work/$probe.times"
     # A failed compilation stops here, with the compiler's message.
-    "$cxx" "${flags[@]}" -E -I "$include" "$here/compile_cost/$probe.cpp" > "$work/$probe.ii"
+    read -r -a more <<< "${extra[$probe]}"
+    "$cxx" "${flags[@]}" "${more[@]}" -E -I "$include" "$here/compile_cost/${source[$probe]}.cpp" > "$work/$probe.ii"
     wc -l < "$work/$probe.ii" | tr -d ' ' > "$work/$probe.lines"
 done
 # Alternating, so that a machine busy for a moment weighs on both alike.
 for ((i = 0; i < runs; ++i)); do
     for probe in "${probes[@]}"; do
-        cpu_seconds "$here/compile_cost/$probe.cpp" > "$work/one"
+        cpu_seconds "$here/compile_cost/${source[$probe]}.cpp" "${extra[$probe]}" > "$work/one"
         cat "$work/one" >> "$work/$probe.times"
     done
 done
@@ -68,7 +76,9 @@ echo "| --- | ---: | ---: | --- | ---: |"
 for probe in "${probes[@]}"; do
     med="$(median < "$work/$probe.times")"
     all="$(paste -sd' ' "$work/$probe.times")"
-    echo "| \`$probe.cpp\` | $med | $(ratio "$med")x | $all | $(cat "$work/$probe.lines") |"
+    echo "| \`${source[$probe]}.cpp\` ${extra[$probe]} | $med | $(ratio "$med")x | $all | $(cat "$work/$probe.lines") |"
 done
 echo
-echo "reprise / cereal alone: **$(ratio "$(median < "$work/reprise_tu.times")")x** (target: at most 2x)"
+echo "reprise / cereal alone: header-only **$(ratio "$(median < "$work/reprise_tu.times")")x**," \
+     "with REPRISE_SEPARATE_COMPILATION **$(ratio "$(median < "$work/reprise_separate_tu.times")")x**" \
+     "(target: at most 2x), plus once per program the file that includes <reprise/impl.hpp>"

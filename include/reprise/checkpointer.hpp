@@ -11,33 +11,31 @@
 // while a background save is in flight.
 
 #include "reprise/archive.hpp"
-#include "reprise/detail/environment.hpp"
-#include "reprise/detail/format_writer.hpp"
+#include "reprise/detail/config.hpp"
 #include "reprise/detail/job.hpp"
-#include "reprise/detail/log.hpp"
-#include "reprise/detail/restore_policy.hpp"
 #include "reprise/detail/signals.hpp"
-#include "reprise/detail/timer.hpp"
 #include "reprise/detail/unlikely.hpp"
 #include "reprise/detail/variables.hpp"
-#include "reprise/detail/writer.hpp"
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 #include "reprise/track_flags.hpp"
 
-#include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <utility>
 
-#include <climits>
-#include <unistd.h>
+#include <sys/types.h>
 
 namespace reprise {
 
 namespace detail {
+class BackgroundWriter; // writer.hpp
+class FileSink;         // durable_file.hpp
+class GenerationStore;  // store.hpp
+class IntervalTimer;    // timer.hpp
+class SignalHandlers;   // signals.hpp
+
 // How a coordination layer (reprise/mpi.hpp) makes the Checkpointer of one process: a
 // part appended to the name once the environment was applied, so that REPRISE_NAME
 // cannot erase it (".rank3": each rank its own files and lock); and saves always
@@ -74,14 +72,7 @@ public:
     /// is honoured then, as `Options::on_stop` says (except `return`, where the program
     /// reads `stop_requested()` itself). In a child made by fork(), does nothing but
     /// forget the parent's threads and lock. Never throws.
-    ~Checkpointer() {
-        if (in_forked_child()) {
-            abandon();
-            return;
-        }
-        release();
-        honour_unhandled_stop();
-    }
+    ~Checkpointer();
 
     Checkpointer(const Checkpointer&) = delete;
     Checkpointer& operator=(const Checkpointer&) = delete;
@@ -133,36 +124,7 @@ public:
     ///         (naming it and both types) or the run parameters differ (naming each one and
     ///         both values), or when called twice. A different program or computation is
     ///         not a damaged file: no older generation is tried then.
-    bool restore() {
-        if (variables_.sealed()) throw Error("reprise: restore() was already called");
-        variables_.seal();
-        wait_for_writer(); // a background save started by an early poll keeps the books
-        const detail::GenerationStore& store = writer_->store();
-        const bool exists = !store.generations().empty();
-        if (!restore_wanted(exists)) {
-            if (exists)
-                detail::log_line("reprise: warning: starting fresh (" +
-                                 detail::why_fresh(options_.restore, job_) + ") although " +
-                                 store.directory().path() + " holds " +
-                                 store.describe_generations() + " of " + store.describe_job() +
-                                 "; this run's first save supersedes them (" + how_to_resume() + ")");
-            return false;
-        }
-        if (!exists) {
-            if (job_.restart_known && job_.restart)
-                detail::log_line("reprise: this run is a restart (" + job_.restart_reason +
-                                 ") but " + store.directory().path() + " holds no checkpoint of " +
-                                 store.describe_job() + ": starting fresh");
-            return false;
-        }
-        std::string rejected;
-        const auto& generations = store.generations();
-        for (auto it = generations.rbegin(); it != generations.rend(); ++it)
-            if (load_generation(*it, rejected)) return true;
-        throw Error("reprise: restore: no valid checkpoint of " + store.describe_job() + " in " +
-                    store.directory().path() + ":" + rejected,
-                    ErrorKind::corrupt);
-    }
+    bool restore();
 
     /// The poll: when a save was requested (signal, interval), saves; when a stop was
     /// requested, saves and then stops as `Options::on_stop` says. Otherwise returns false
@@ -210,12 +172,7 @@ public:
     /// only once it is on disk.
     /// @throws Error (operation, path, system error) on failure; the previous generation is
     ///         kept and no temporary file is left behind.
-    void save() {
-        detail::GenerationStore& store = store_for("save()");
-        const std::uint64_t g = store.take_next();
-        store.commit(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
-        timer_->rearm();
-    }
+    void save();
 
     /// True once a stop signal (TERM, INT, USR2) has arrived. Signal-safe, thread-safe.
     bool stop_requested() const noexcept {
@@ -231,18 +188,7 @@ public:
     /// Later saves are refused.
     /// @throws Error when a file cannot be removed, when the lock file was replaced by
     ///         another process's (nothing is removed then), or in a child made by fork().
-    void finish() {
-        refuse_in_child("finish()");
-        if (finished_) return;
-        wait_for_writer();
-        detail::GenerationStore& store = writer_->store();
-        store.verify_lock();
-        finished_ = true;
-        timer_->stop();
-        store.remove_all(how_to_resume());
-        uninstall_signal_handlers();
-        honour_unhandled_stop();
-    }
+    void finish();
 
     /// The options in force: the constructor's, overridden by the environment.
     const Options& options() const noexcept { return options_; }
@@ -253,10 +199,10 @@ public:
 
     /// The generation last saved or restored by this process; 0 when none.
     /// In background mode, a generation counts once it is durable. Thread-safe.
-    std::uint64_t generation() const noexcept { return writer_->last_generation(); }
+    std::uint64_t generation() const noexcept;
 
     /// The path of generation `g`'s file (whether or not it exists).
-    std::string path_of_generation(std::uint64_t g) const { return writer_->path_of(g); }
+    std::string path_of_generation(std::uint64_t g) const;
 
     /// Asks for a save at the next `maybe_save()`, as SIGUSR1 does. Signal-safe.
     void request_save() noexcept {
@@ -269,41 +215,10 @@ public:
     // everything else it leaves to the public members above.
 
     /// For a coordination layer: the constructor of one process's Checkpointer.
-    Checkpointer(Options options, detail::Coordinated how) {
-        bool expected = false;
-        if (!detail::g_instance_alive.compare_exchange_strong(expected, true))
-            throw Error("reprise: a Checkpointer is already alive in this process; "
-                        "destroy it before creating another");
-        try {
-            owner_pid_ = ::getpid();
-            options_ = std::move(options);
-            detail::apply_environment(options_);
-            detail::check_options(options_);
-            if (options_.name.empty()) options_.name = program_name();
-            options_.name += how.suffix;
-            if (!how.suffix.empty() && options_.mode == SaveMode::background) {
-                options_.mode = SaveMode::sync;
-                if (!how.sync_note.empty()) detail::log_line(how.sync_note);
-            }
-            job_ = detail::job_from_environment(options_.job);
-            host_ = host_name();
-            writer_ = std::make_unique<detail::BackgroundWriter>(detail::StoreIdentity{
-                options_.directory, options_.name, job_.key(), host_, options_.quiet});
-            detail::g_pending.store(0);
-            detail::g_stop_signal.store(0);
-            if (options_.handle_signals) {
-                signals_ = std::make_unique<detail::SignalHandlers>();
-                detail::g_signal_handlers.store(signals_.get());
-            }
-            timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
-        } catch (...) {
-            release();
-            throw;
-        }
-    }
+    Checkpointer(Options options, detail::Coordinated how);
 
     /// For a coordination layer: the job's generations (no save is in flight under one).
-    detail::GenerationStore& store() { return writer_->store(); }
+    detail::GenerationStore& store();
 
     /// For a coordination layer: which job this is, from the environment.
     const detail::JobIdentity& job() const noexcept { return job_; }
@@ -311,16 +226,11 @@ public:
     /// For a coordination layer: a synchronous save as generation `g`, the number the
     /// processes agreed on; then `store().confirm(g)` or `store().discard(g)`.
     /// @throws Error as save() does; nothing is left to discard then.
-    void save_as(std::uint64_t g) {
-        store_for("save()").save_as(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
-        timer_->rearm();
-    }
+    void save_as(std::uint64_t g);
 
     /// For a coordination layer: the restore policy's answer, `exists` saying whether a
     /// checkpoint of the job exists.
-    bool restore_wanted(bool exists) const noexcept {
-        return detail::restore_wanted(options_.restore, job_, exists);
-    }
+    bool restore_wanted(bool exists) const noexcept;
 
     /// For a coordination layer: a restore begins; nothing more may be tracked.
     void begin_restore() noexcept { variables_.seal(); }
@@ -328,242 +238,71 @@ public:
     /// For a coordination layer: loads exactly generation `g`. False, with the file and
     /// the reason in `why`, when that file is missing, damaged or another job's.
     /// @throws Error when the variables differ from the tracked ones (as restore()).
-    bool restore_generation(std::uint64_t g, std::string& why) {
-        variables_.seal();
-        why.clear();
-        if (load_generation(g, why)) return true;
-        why.erase(0, 3); // "\n  " before "<path>: <reason>"
-        return false;
-    }
+    bool restore_generation(std::uint64_t g, std::string& why);
 
     /// For a coordination layer: a failed save is tried again an interval later.
-    void rearm_timer() {
-        if (timer_) timer_->rearm();
-    }
+    void rearm_timer();
 
     /// For a coordination layer: stops as `Options::on_stop` says, after the save a stop
     /// signal asked for (`saved`: whether it succeeded).
-    void stop(bool saved) {
-        stop_honoured_ = true;
-        const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
-        const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
-                                 (saved || finished_ ? "" : " although the save failed");
-        switch (options_.on_stop) {
-        case StopAction::return_to_caller:
-            return;
-        case StopAction::exit:
-            detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
-            release_for_exit();
-            std::exit(options_.exit_status);
-        case StopAction::reraise:
-            detail::log_line(what);
-            release_for_exit();
-            // A death by signal flushes no stdio buffer: the program's redirected output
-            // would end without its last lines.
-            detail::flush_standard_streams();
-            detail::die_by_signal(sig);
-        }
-    }
+    void stop(bool saved);
 
     /// For a coordination layer: finish() was called.
     bool finished() const noexcept { return finished_; }
 
 private:
-    std::string how_to_resume() const { return detail::how_to_resume(options_.restore, job_); }
+    std::string how_to_resume() const;
 
     // The store for a save (`what`), after the checks every save makes.
-    detail::GenerationStore& store_for(const char* what) {
-        refuse_in_child(what);
-        if (finished_) throw Error(std::string("reprise: ") + what + " after finish()");
-        wait_for_writer();
-        return writer_->store();
-    }
+    detail::GenerationStore& store_for(const char* what);
 
     // Loads generation `g` into the tracked variables and logs the restore line, after a
     // warning listing the newer generations `rejected` holds. Returns false, with
     // "\n  <path>: <why>" appended to `rejected`, when that file is missing, damaged or
     // another job's. @throws Error when the variables differ (VariableSet::load).
-    bool load_generation(std::uint64_t g, std::string& rejected) {
-        detail::GenerationStore& store = writer_->store();
-        const std::string path = store.path_of(g);
-        const auto start = std::chrono::steady_clock::now();
-        detail::VerifiedCheckpoint file;
-        std::string why;
-        if (!store.open(g, file, why) || !variables_.load(file, path, why)) {
-            rejected += "\n  " + path + ": " + why;
-            return false;
-        }
-        store.restored(g);
-        if (!rejected.empty())
-            detail::log_line("reprise: warning: restoring the older generation " +
-                             std::to_string(g) + "; rejected:" + rejected);
-        if (!options_.quiet)
-            detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
-                             detail::human_bytes(file.file_size) + ", " +
-                             detail::human_rate(file.file_size, detail::seconds_since(start)) +
-                             ") from " + path + variables_.restore_note() +
-                             detail::how_to_start_afresh(options_.restore, job_));
-        return true;
-    }
+    bool load_generation(std::uint64_t g, std::string& rejected);
 
-    detail::Header new_header(std::uint64_t generation) const {
-        detail::Header header;
-        header.generation = generation;
-        header.time_ns = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count());
-        header.pid = static_cast<std::uint32_t>(::getpid());
-        header.host = host_;
-        header.job_key = job_.key();
-        header.name = options_.name;
-        header.scheduler = job_.scheduler;
-        variables_.describe(header);
-        return header;
-    }
+    detail::Header new_header(std::uint64_t generation) const;
 
     // A synchronous save's file: the payload streamed into it at its page-aligned offset,
     // checksummed on the way, no copy of the state in memory; then its tail and head.
-    std::uint64_t write_file(detail::FileSink& sink, std::uint64_t generation) {
-        detail::Header header = new_header(generation);
-        const std::uint64_t payload_offset = detail::payload_offset_for(header);
-        if (!save_buffer_) save_buffer_.reset(new char[kSaveBufferSize]);
-        detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize);
-        variables_.serialize(payload, header);
-        const std::uint64_t payload_size = payload.size();
-        const std::uint64_t checksum = payload.finish();
-        return detail::write_file_tail(sink, header, payload_offset, payload_size, checksum);
-    }
+    std::uint64_t write_file(detail::FileSink& sink, std::uint64_t generation);
 
-    bool handle_requests() {
-        const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
-        if (requests == 0) return false;
-        if (writer_->ended()) wait_for_writer();
-        bool saved = false;
-        const bool stopping = (requests & detail::kStopRequested) != 0;
-        if (!finished_ && (stopping || (requests & detail::kSaveRequested))) {
-            try {
-                if (options_.mode == SaveMode::background && !stopping) {
-                    saved = save_in_background();
-                } else {
-                    // A stop waits for the save in flight, then saves durably itself.
-                    save();
-                    saved = true;
-                }
-            } catch (const std::exception& e) {
-                timer_->rearm(); // a failed periodic save is tried again an interval later
-                detail::log_line(std::string(e.what()) + "; the computation goes on, " +
-                                 writer_->store().kept_generation());
-            }
-        }
-        if (stopping) stop(saved);
-        return saved;
-    }
+    bool handle_requests();
 
     // A trigger in background mode: snapshot and hand over to the writer thread, or,
     // while one is still writing, remember the trigger (at most one save in flight).
-    bool save_in_background() {
-        if (writer_->defer_if_busy()) return false;
-        wait_for_writer();
-        const std::uint64_t g = writer_->store().take_next();
-        detail::Header header = new_header(g);
-        writer_->take_snapshot([&](auto& sink) { variables_.serialize(sink, header); });
-        writer_->launch(g, std::move(header), [this] { timer_->rearm(); });
-        return true;
-    }
+    bool save_in_background();
 
     // Waits for the background save in flight, if any, and reports its failure.
     // Returns false when it failed.
-    bool wait_for_writer() noexcept {
-        if (!writer_) return true;
-        const std::string error = writer_->take_error();
-        if (error.empty()) return true;
-        if (timer_) timer_->rearm(); // a failed periodic save is tried again an interval later
-        detail::log_line(error + "; the computation goes on, " + writer_->store().kept_generation());
-        return false;
-    }
+    bool wait_for_writer() noexcept;
 
     // A stop signal that arrived and that no poll acted on (it came after the last poll,
     // or during finish()): honoured once reprise has let go of everything.
-    void honour_unhandled_stop() {
-        const int sig = detail::g_stop_signal.load();
-        if (sig == 0 || stop_honoured_ || options_.on_stop == StopAction::return_to_caller)
-            return;
-        stop_honoured_ = true;
-        uninstall_signal_handlers();
-        const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
-                                 " that arrived after the last poll";
-        if (options_.on_stop == StopAction::exit) {
-            detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
-            std::exit(options_.exit_status);
-        }
-        detail::log_line(what);
-        detail::flush_standard_streams();
-        detail::die_by_signal(sig);
-    }
+    void honour_unhandled_stop();
 
-    void uninstall_signal_handlers() noexcept {
-        if (!signals_) return;
-        detail::SignalHandlers* expected = signals_.get();
-        detail::g_signal_handlers.compare_exchange_strong(expected, nullptr);
-        signals_.reset();
-    }
+    void uninstall_signal_handlers() noexcept;
 
     // fork() copies this object into the child, but not its threads, and the child's
     // copy of the lock descriptor is closed (fork.hpp): it must not save, remove, join.
-    bool in_forked_child() const noexcept { return owner_pid_ != 0 && ::getpid() != owner_pid_; }
+    bool in_forked_child() const noexcept;
 
-    void refuse_in_child(const char* what) const {
-        if (in_forked_child())
-            throw Error(std::string("reprise: ") + what + " in a child made by fork(): this "
-                        "Checkpointer belongs to process " + std::to_string(owner_pid_) +
-                        "; a child that must save makes a Checkpointer of its own");
-    }
+    void refuse_in_child(const char* what) const;
 
     // The child's end of an inherited Checkpointer: its threads and lock are the parent's.
-    void abandon() noexcept {
-        if (writer_) writer_.release()->abandon();
-        (void)timer_.release();
-        (void)signals_.release();
-    }
+    void abandon() noexcept;
 
-    static const char* signal_name(int sig) {
-        switch (sig) {
-        case SIGTERM: return "SIGTERM";
-        case SIGINT: return "SIGINT";
-        case SIGUSR2: return "SIGUSR2";
-        default: return "a signal";
-        }
-    }
+    static const char* signal_name(int sig);
 
-    static std::string program_name() {
-#if defined(__GLIBC__)
-        if (program_invocation_short_name && *program_invocation_short_name)
-            return program_invocation_short_name;
-#endif
-        return "program";
-    }
+    static std::string program_name();
 
-    static std::string host_name() {
-        char buffer[HOST_NAME_MAX + 1] = {0};
-        if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";
-        return buffer;
-    }
+    static std::string host_name();
 
     // Before a process ends by a signal or exit: no thread may be left running.
-    void release_for_exit() noexcept {
-        wait_for_writer(); // a save in flight is worth finishing
-        if (timer_) timer_->stop();
-        if (writer_) writer_->store().finish_cleanup();
-        uninstall_signal_handlers();
-    }
+    void release_for_exit() noexcept;
 
-    void release() noexcept {
-        release_for_exit();
-        timer_.reset();
-        writer_.reset(); // the store: its lock and directory
-        detail::g_instance_alive.store(false);
-    }
+    void release() noexcept;
 
     Options options_;
     detail::JobIdentity job_;
@@ -581,5 +320,11 @@ private:
 };
 
 } // namespace reprise
+
+// The members' definitions: inline here by default, compiled once in the file that
+// includes <reprise/impl.hpp> under REPRISE_SEPARATE_COMPILATION (detail/config.hpp).
+#if !defined(REPRISE_SEPARATE_COMPILATION)
+#include "reprise/detail/checkpointer_impl.hpp"
+#endif
 
 #endif

@@ -10,6 +10,8 @@
 #include "reprise/reprise.hpp"
 #include "reprise/detail/agreement.hpp"
 #include "reprise/detail/commit_record.hpp"
+#include "reprise/detail/log.hpp"
+#include "reprise/detail/store.hpp"
 
 #include <mpi.h>
 

@@ -25,6 +25,7 @@
 //   (format.hpp). Version 1 (no entries) is refused: it cannot say which files it
 //   committed.
 
+#include "reprise/detail/checksum.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/job.hpp"

@@ -34,13 +34,6 @@
 // decoding of the bytes before the payload. format_writer.hpp writes a file,
 // format_reader.hpp opens and verifies one.
 
-// xxHash is used inline (no library to link): XXH_INLINE_ALL makes its functions static
-// inline in every translation unit that includes this file, and it stays defined after it
-// (docs/building.md, "Platform and macros").
-#ifndef XXH_INLINE_ALL
-#define XXH_INLINE_ALL
-#endif
-#include <xxhash.h>
 
 #include <cstdint>
 #include <set>
@@ -153,28 +146,6 @@ inline std::string encode_header_block(const Header& h) {
         put_string(out, p.value);
     }
     return out;
-}
-
-// Preamble, header, header checksum and zero padding: the bytes [0, payload offset).
-// The header's length does not depend on the variables' sizes, so the payload offset is
-// known before the payload is written.
-inline std::string encode_file_head(const Header& h, std::uint64_t payload_size) {
-    const std::string block = encode_header_block(h);
-    const std::uint64_t payload_offset =
-        align_up(kPreambleSize + block.size() + 8, kPayloadAlignment);
-    std::string out(kMagic, sizeof kMagic);
-    put_u32(out, kFormatVersion);
-    put_u32(out, static_cast<std::uint32_t>(block.size()));
-    put_u64(out, payload_offset);
-    put_u64(out, payload_size);
-    out += block;
-    put_u64(out, XXH3_64bits(out.data(), out.size()));
-    out.resize(payload_offset, '\0');
-    return out;
-}
-
-inline std::uint64_t payload_offset_for(const Header& h) {
-    return encode_file_head(h, 0).size();
 }
 
 inline std::string encode_trailer(std::uint64_t payload_checksum) {

@@ -10,6 +10,7 @@
 // itself (just read, so in the page cache), large arrays straight into their memory.
 
 #include "reprise/detail/bytes.hpp"
+#include "reprise/detail/checksum.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_layout.hpp"
 #include "reprise/detail/parallel.hpp"

@@ -11,6 +11,7 @@
 // disk. Either way the file is written inside write_durably (durable_file.hpp).
 
 #include "reprise/detail/bytes.hpp"
+#include "reprise/detail/checksum.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_layout.hpp"
 #include "reprise/detail/parallel.hpp"
@@ -23,6 +24,28 @@
 #include <string>
 
 namespace reprise::detail {
+
+// Preamble, header, header checksum and zero padding: the bytes [0, payload offset).
+// The header's length does not depend on the variables' sizes, so the payload offset is
+// known before the payload is written.
+inline std::string encode_file_head(const Header& h, std::uint64_t payload_size) {
+    const std::string block = encode_header_block(h);
+    const std::uint64_t payload_offset =
+        align_up(kPreambleSize + block.size() + 8, kPayloadAlignment);
+    std::string out(kMagic, sizeof kMagic);
+    put_u32(out, kFormatVersion);
+    put_u32(out, static_cast<std::uint32_t>(block.size()));
+    put_u64(out, payload_offset);
+    put_u64(out, payload_size);
+    out += block;
+    put_u64(out, XXH3_64bits(out.data(), out.size()));
+    out.resize(payload_offset, '\0');
+    return out;
+}
+
+inline std::uint64_t payload_offset_for(const Header& h) {
+    return encode_file_head(h, 0).size();
+}
 
 // The payload of a synchronous save: the archive fills a buffer that goes to the file, at
 // the payload's offset, each time it is full, hashed on its way out: one pass over the

@@ -9,8 +9,8 @@
 // parameters).
 
 #include "reprise/archive.hpp"
+#include "reprise/detail/config.hpp"
 #include "reprise/detail/format_layout.hpp"
-#include "reprise/detail/format_reader.hpp"
 #include "reprise/detail/type_name.hpp"
 #include "reprise/error.hpp"
 #include "reprise/track_flags.hpp"
@@ -24,6 +24,8 @@
 #include <vector>
 
 namespace reprise::detail {
+
+struct VerifiedCheckpoint; // format_reader.hpp
 
 // A run parameter as the header records it (Checkpointer::parameter()).
 template <class T>
@@ -104,18 +106,7 @@ public:
     // @throws Error when the variables, their types or the parameters differ, or when a
     //         variable does not decode (no fallback: a different program, not a damaged
     //         file).
-    bool load(const VerifiedCheckpoint& file, const std::string& path, std::string& why) {
-        note_.clear();
-        check_names(file.header, path);
-        if (file.format_version >= 2) check_types(file.header, path);
-        check_parameters(file.header, path);
-        for (auto& v : variables_) {
-            const auto e = entry_of(file.header, v.name);
-            if (e == file.header.variables.end()) continue; // new_variable: keeps its value
-            if (!load_one(file, path, v, *e, why)) return false;
-        }
-        return true;
-    }
+    bool load(const VerifiedCheckpoint& file, const std::string& path, std::string& why);
 
     // What the last load() left as it was ("; 'x' not in the checkpoint, kept its
     // value"), for the restore's line on stderr; "" when nothing.
@@ -141,10 +132,7 @@ private:
     }
 
     static std::vector<VariableEntry>::const_iterator entry_of(const Header& header,
-                                                               const std::string& name) {
-        return std::find_if(header.variables.begin(), header.variables.end(),
-                            [&](const VariableEntry& e) { return e.name == name; });
-    }
+                                                               const std::string& name);
 
     // track()'s and parameter()'s checks: a non-empty, new name, before any restore.
     template <class Exists>
@@ -162,110 +150,19 @@ private:
     // The same names on both sides, or no variable is touched: a different program's
     // checkpoint is not a corrupt file, and no older generation would fit better. A
     // variable tracked with reprise::new_variable may be missing: it keeps its value.
-    void check_names(const Header& header, const std::string& path) {
-        std::string missing, extra, kept;
-        std::size_t kept_count = 0;
-        for (const auto& v : variables_) {
-            if (entry_of(header, v.name) != header.variables.end()) continue;
-            if (has(v.flags, TrackFlags::new_variable)) {
-                kept += (kept.empty() ? "'" : ", '") + v.name + "'";
-                ++kept_count;
-            } else {
-                missing += (missing.empty() ? "" : ", ") + v.name;
-            }
-        }
-        for (const auto& e : header.variables)
-            if (find(e.name) == variables_.end()) extra += (extra.empty() ? "" : ", ") + e.name;
-        if (!missing.empty() || !extra.empty())
-            throw Error("reprise: restore " + path +
-                        ": the checkpoint's variables differ from the program's; tracked but "
-                        "not in the checkpoint: " + (missing.empty() ? "none" : missing) +
-                        "; in the checkpoint but not tracked: " + (extra.empty() ? "none" : extra) +
-                        (missing.empty() ? ""
-                                         : ". A variable the program gained since the checkpoint "
-                                           "can keep its value: track it with reprise::new_variable"),
-                        ErrorKind::mismatch);
-        if (!kept.empty())
-            note_ = "; " + kept + " not in the checkpoint, kept " +
-                    (kept_count == 1 ? "its value" : "their values");
-    }
+    void check_names(const Header& header, const std::string& path);
 
     // The same types, where the file records them (format 2 on): a restore into another
     // type would misread the bytes, or worse, read them "successfully".
-    void check_types(const Header& header, const std::string& path) const {
-        std::string changed;
-        for (const auto& v : variables_) {
-            if (has(v.flags, TrackFlags::any_type)) continue;
-            const auto e = entry_of(header, v.name);
-            if (e == header.variables.end() || e->type == v.type) continue;
-            changed += (changed.empty() ? "" : "; ") + ("variable '" + v.name +
-                       "' was saved as " + demangle(e->type) +
-                       ", the program tracks it as " + demangle(v.type));
-        }
-        if (!changed.empty())
-            throw Error("reprise: restore " + path + ": " + changed +
-                        ". If the change is intended and the new type can load what the "
-                        "old one saved, track the variable with reprise::any_type",
-                        ErrorKind::mismatch);
-    }
+    void check_types(const Header& header, const std::string& path) const;
 
     // Throws when the checkpoint's parameters differ from the ones recorded: each one that
     // differs, is missing or is extra, with both values.
-    void check_parameters(const Header& header, const std::string& path) const {
-        std::string differ;
-        auto add = [&](const std::string& text) { differ += (differ.empty() ? "" : "; ") + text; };
-        for (const auto& p : parameters_) {
-            const auto saved = std::find_if(header.parameters.begin(), header.parameters.end(),
-                                            [&](const auto& e) { return e.name == p.name; });
-            if (saved == header.parameters.end()) {
-                add("'" + p.name + "' is " + describe_value(p) +
-                    " in this run and not in the checkpoint");
-            } else if (saved->kind != p.kind || saved->value != p.value) {
-                const bool kinds = saved->kind != p.kind;
-                add("'" + p.name + "' was " + describe_value(*saved) +
-                    (kinds ? std::string(" (") + kind_name(saved->kind) + ")" : "") +
-                    " in the checkpoint, is " + describe_value(p) +
-                    (kinds ? std::string(" (") + kind_name(p.kind) + ")" : "") +
-                    " in this run");
-            }
-        }
-        for (const auto& e : header.parameters) {
-            const bool recorded = std::any_of(parameters_.begin(), parameters_.end(),
-                                              [&](const auto& p) { return p.name == e.name; });
-            if (!recorded)
-                add("'" + e.name + "' was " + describe_value(e) +
-                    " in the checkpoint and this run does not record it");
-        }
-        if (!differ.empty())
-            throw Error("reprise: restore " + path + ": the checkpoint was taken with other "
-                        "parameters: " + differ + ". It belongs to another computation: to "
-                        "start this one afresh, set REPRISE_RESTORE=never (its first save "
-                        "supersedes the old checkpoint) or use another REPRISE_DIR",
-                        ErrorKind::mismatch);
-    }
+    void check_parameters(const Header& header, const std::string& path) const;
 
     // Decodes one variable from its range of the file; false with `why` on a read error.
     static bool load_one(const VerifiedCheckpoint& file, const std::string& path,
-                         const Variable& v, const VariableEntry& e, std::string& why) {
-        FileRangeSource source(file.file.get(), path, file.payload_offset + e.offset, e.size);
-        try {
-            InputArchive archive(source);
-            v.load(archive, v.object);
-        } catch (const Error&) {
-            if (source.read_error().empty()) throw;
-            why = "loading variable '" + v.name + "': " + source.read_error();
-            return false;
-        } catch (const std::exception& ex) {
-            throw Error("reprise: restore " + path + ": variable '" + v.name +
-                        "' could not be decoded (" + ex.what() +
-                        "); is its type the one it was saved with?", ErrorKind::mismatch);
-        }
-        if (source.consumed() != e.size)
-            throw Error("reprise: restore " + path + ": variable '" + v.name + "' used " +
-                        std::to_string(source.consumed()) + " of its " + std::to_string(e.size) +
-                        " bytes; is its type the one it was saved with?", ErrorKind::mismatch);
-        return true;
-    }
+                         const Variable& v, const VariableEntry& e, std::string& why);
 
     std::vector<Variable> variables_;
     std::vector<ParameterEntry> parameters_; // recorded by parameter(), in order
@@ -274,5 +171,9 @@ private:
 };
 
 } // namespace reprise::detail
+
+#if !defined(REPRISE_SEPARATE_COMPILATION)
+#include "reprise/detail/variables_impl.hpp"
+#endif
 
 #endif

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+// SPDX-FileCopyrightText: 2026 The reprise authors
+#ifndef REPRISE_DETAIL_CHECKPOINTER_IMPL_HPP
+#define REPRISE_DETAIL_CHECKPOINTER_IMPL_HPP
+
+// The Checkpointer's members (checkpointer.hpp), which drive the parts: the variable set,
+// the generation store, the background writer, the signal handlers and the timer.
+// Compiled inline by default, once under REPRISE_SEPARATE_COMPILATION (detail/config.hpp).
+
+#include "reprise/checkpointer.hpp"
+#include "reprise/detail/environment.hpp"
+#include "reprise/detail/fork.hpp"
+#include "reprise/detail/format_writer.hpp"
+#include "reprise/detail/log.hpp"
+#include "reprise/detail/restore_policy.hpp"
+#include "reprise/detail/store.hpp"
+#include "reprise/detail/timer.hpp"
+#include "reprise/detail/variables_impl.hpp"
+#include "reprise/detail/writer.hpp"
+
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <unistd.h>
+
+namespace reprise {
+
+REPRISE_DECL Checkpointer::~Checkpointer() {
+    if (in_forked_child()) {
+        abandon();
+        return;
+    }
+    release();
+    honour_unhandled_stop();
+}
+
+REPRISE_DECL bool Checkpointer::restore() {
+    if (variables_.sealed()) throw Error("reprise: restore() was already called");
+    variables_.seal();
+    wait_for_writer(); // a background save started by an early poll keeps the books
+    const detail::GenerationStore& store = writer_->store();
+    const bool exists = !store.generations().empty();
+    if (!restore_wanted(exists)) {
+        if (exists)
+            detail::log_line("reprise: warning: starting fresh (" +
+                             detail::why_fresh(options_.restore, job_) + ") although " +
+                             store.directory().path() + " holds " +
+                             store.describe_generations() + " of " + store.describe_job() +
+                             "; this run's first save supersedes them (" + how_to_resume() + ")");
+        return false;
+    }
+    if (!exists) {
+        if (job_.restart_known && job_.restart)
+            detail::log_line("reprise: this run is a restart (" + job_.restart_reason +
+                             ") but " + store.directory().path() + " holds no checkpoint of " +
+                             store.describe_job() + ": starting fresh");
+        return false;
+    }
+    std::string rejected;
+    const auto& generations = store.generations();
+    for (auto it = generations.rbegin(); it != generations.rend(); ++it)
+        if (load_generation(*it, rejected)) return true;
+    throw Error("reprise: restore: no valid checkpoint of " + store.describe_job() + " in " +
+                store.directory().path() + ":" + rejected,
+                ErrorKind::corrupt);
+}
+
+REPRISE_DECL void Checkpointer::save() {
+    detail::GenerationStore& store = store_for("save()");
+    const std::uint64_t g = store.take_next();
+    store.commit(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
+    timer_->rearm();
+}
+
+REPRISE_DECL void Checkpointer::finish() {
+    refuse_in_child("finish()");
+    if (finished_) return;
+    wait_for_writer();
+    detail::GenerationStore& store = writer_->store();
+    store.verify_lock();
+    finished_ = true;
+    timer_->stop();
+    store.remove_all(how_to_resume());
+    uninstall_signal_handlers();
+    honour_unhandled_stop();
+}
+
+REPRISE_DECL std::uint64_t Checkpointer::generation() const noexcept { return writer_->last_generation(); }
+
+REPRISE_DECL std::string Checkpointer::path_of_generation(std::uint64_t g) const { return writer_->path_of(g); }
+
+REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how) {
+    bool expected = false;
+    if (!detail::g_instance_alive.compare_exchange_strong(expected, true))
+        throw Error("reprise: a Checkpointer is already alive in this process; "
+                    "destroy it before creating another");
+    try {
+        owner_pid_ = ::getpid();
+        options_ = std::move(options);
+        detail::apply_environment(options_);
+        detail::check_options(options_);
+        if (options_.name.empty()) options_.name = program_name();
+        options_.name += how.suffix;
+        if (!how.suffix.empty() && options_.mode == SaveMode::background) {
+            options_.mode = SaveMode::sync;
+            if (!how.sync_note.empty()) detail::log_line(how.sync_note);
+        }
+        job_ = detail::job_from_environment(options_.job);
+        host_ = host_name();
+        writer_ = std::make_unique<detail::BackgroundWriter>(detail::StoreIdentity{
+            options_.directory, options_.name, job_.key(), host_, options_.quiet});
+        detail::g_pending.store(0);
+        detail::g_stop_signal.store(0);
+        if (options_.handle_signals) {
+            signals_ = std::make_unique<detail::SignalHandlers>();
+            detail::g_signal_handlers.store(signals_.get());
+        }
+        timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
+    } catch (...) {
+        release();
+        throw;
+    }
+}
+
+REPRISE_DECL detail::GenerationStore& Checkpointer::store() { return writer_->store(); }
+
+REPRISE_DECL void Checkpointer::save_as(std::uint64_t g) {
+    store_for("save()").save_as(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
+    timer_->rearm();
+}
+
+REPRISE_DECL bool Checkpointer::restore_wanted(bool exists) const noexcept {
+    return detail::restore_wanted(options_.restore, job_, exists);
+}
+
+REPRISE_DECL bool Checkpointer::restore_generation(std::uint64_t g, std::string& why) {
+    variables_.seal();
+    why.clear();
+    if (load_generation(g, why)) return true;
+    why.erase(0, 3); // "\n  " before "<path>: <reason>"
+    return false;
+}
+
+REPRISE_DECL void Checkpointer::rearm_timer() {
+    if (timer_) timer_->rearm();
+}
+
+REPRISE_DECL void Checkpointer::stop(bool saved) {
+    stop_honoured_ = true;
+    const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
+    const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+                             (saved || finished_ ? "" : " although the save failed");
+    switch (options_.on_stop) {
+    case StopAction::return_to_caller:
+        return;
+    case StopAction::exit:
+        detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
+        release_for_exit();
+        std::exit(options_.exit_status);
+    case StopAction::reraise:
+        detail::log_line(what);
+        release_for_exit();
+        // A death by signal flushes no stdio buffer: the program's redirected output
+        // would end without its last lines.
+        detail::flush_standard_streams();
+        detail::die_by_signal(sig);
+    }
+}
+
+REPRISE_DECL std::string Checkpointer::how_to_resume() const { return detail::how_to_resume(options_.restore, job_); }
+
+REPRISE_DECL detail::GenerationStore& Checkpointer::store_for(const char* what) {
+    refuse_in_child(what);
+    if (finished_) throw Error(std::string("reprise: ") + what + " after finish()");
+    wait_for_writer();
+    return writer_->store();
+}
+
+REPRISE_DECL bool Checkpointer::load_generation(std::uint64_t g, std::string& rejected) {
+    detail::GenerationStore& store = writer_->store();
+    const std::string path = store.path_of(g);
+    const auto start = std::chrono::steady_clock::now();
+    detail::VerifiedCheckpoint file;
+    std::string why;
+    if (!store.open(g, file, why) || !variables_.load(file, path, why)) {
+        rejected += "\n  " + path + ": " + why;
+        return false;
+    }
+    store.restored(g);
+    if (!rejected.empty())
+        detail::log_line("reprise: warning: restoring the older generation " +
+                         std::to_string(g) + "; rejected:" + rejected);
+    if (!options_.quiet)
+        detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
+                         detail::human_bytes(file.file_size) + ", " +
+                         detail::human_rate(file.file_size, detail::seconds_since(start)) +
+                         ") from " + path + variables_.restore_note() +
+                         detail::how_to_start_afresh(options_.restore, job_));
+    return true;
+}
+
+REPRISE_DECL detail::Header Checkpointer::new_header(std::uint64_t generation) const {
+    detail::Header header;
+    header.generation = generation;
+    header.time_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    header.pid = static_cast<std::uint32_t>(::getpid());
+    header.host = host_;
+    header.job_key = job_.key();
+    header.name = options_.name;
+    header.scheduler = job_.scheduler;
+    variables_.describe(header);
+    return header;
+}
+
+REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std::uint64_t generation) {
+    detail::Header header = new_header(generation);
+    const std::uint64_t payload_offset = detail::payload_offset_for(header);
+    if (!save_buffer_) save_buffer_.reset(new char[kSaveBufferSize]);
+    detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize);
+    variables_.serialize(payload, header);
+    const std::uint64_t payload_size = payload.size();
+    const std::uint64_t checksum = payload.finish();
+    return detail::write_file_tail(sink, header, payload_offset, payload_size, checksum);
+}
+
+REPRISE_DECL bool Checkpointer::handle_requests() {
+    const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
+    if (requests == 0) return false;
+    if (writer_->ended()) wait_for_writer();
+    bool saved = false;
+    const bool stopping = (requests & detail::kStopRequested) != 0;
+    if (!finished_ && (stopping || (requests & detail::kSaveRequested))) {
+        try {
+            if (options_.mode == SaveMode::background && !stopping) {
+                saved = save_in_background();
+            } else {
+                // A stop waits for the save in flight, then saves durably itself.
+                save();
+                saved = true;
+            }
+        } catch (const std::exception& e) {
+            timer_->rearm(); // a failed periodic save is tried again an interval later
+            detail::log_line(std::string(e.what()) + "; the computation goes on, " +
+                             writer_->store().kept_generation());
+        }
+    }
+    if (stopping) stop(saved);
+    return saved;
+}
+
+REPRISE_DECL bool Checkpointer::save_in_background() {
+    if (writer_->defer_if_busy()) return false;
+    wait_for_writer();
+    const std::uint64_t g = writer_->store().take_next();
+    detail::Header header = new_header(g);
+    writer_->take_snapshot([&](auto& sink) { variables_.serialize(sink, header); });
+    writer_->launch(g, std::move(header), [this] { timer_->rearm(); });
+    return true;
+}
+
+REPRISE_DECL bool Checkpointer::wait_for_writer() noexcept {
+    if (!writer_) return true;
+    const std::string error = writer_->take_error();
+    if (error.empty()) return true;
+    if (timer_) timer_->rearm(); // a failed periodic save is tried again an interval later
+    detail::log_line(error + "; the computation goes on, " + writer_->store().kept_generation());
+    return false;
+}
+
+REPRISE_DECL void Checkpointer::honour_unhandled_stop() {
+    const int sig = detail::g_stop_signal.load();
+    if (sig == 0 || stop_honoured_ || options_.on_stop == StopAction::return_to_caller)
+        return;
+    stop_honoured_ = true;
+    uninstall_signal_handlers();
+    const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+                             " that arrived after the last poll";
+    if (options_.on_stop == StopAction::exit) {
+        detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
+        std::exit(options_.exit_status);
+    }
+    detail::log_line(what);
+    detail::flush_standard_streams();
+    detail::die_by_signal(sig);
+}
+
+REPRISE_DECL void Checkpointer::uninstall_signal_handlers() noexcept {
+    if (!signals_) return;
+    detail::SignalHandlers* expected = signals_.get();
+    detail::g_signal_handlers.compare_exchange_strong(expected, nullptr);
+    signals_.reset();
+}
+
+REPRISE_DECL bool Checkpointer::in_forked_child() const noexcept { return owner_pid_ != 0 && ::getpid() != owner_pid_; }
+
+REPRISE_DECL void Checkpointer::refuse_in_child(const char* what) const {
+    if (in_forked_child())
+        throw Error(std::string("reprise: ") + what + " in a child made by fork(): this "
+                    "Checkpointer belongs to process " + std::to_string(owner_pid_) +
+                    "; a child that must save makes a Checkpointer of its own");
+}
+
+REPRISE_DECL void Checkpointer::abandon() noexcept {
+    if (writer_) writer_.release()->abandon();
+    (void)timer_.release();
+    (void)signals_.release();
+}
+
+REPRISE_DECL const char* Checkpointer::signal_name(int sig) {
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGUSR2: return "SIGUSR2";
+    default: return "a signal";
+    }
+}
+
+REPRISE_DECL std::string Checkpointer::program_name() {
+#if defined(__GLIBC__)
+    if (program_invocation_short_name && *program_invocation_short_name)
+        return program_invocation_short_name;
+#endif
+    return "program";
+}
+
+REPRISE_DECL std::string Checkpointer::host_name() {
+    char buffer[HOST_NAME_MAX + 1] = {0};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";
+    return buffer;
+}
+
+REPRISE_DECL void Checkpointer::release_for_exit() noexcept {
+    wait_for_writer(); // a save in flight is worth finishing
+    if (timer_) timer_->stop();
+    if (writer_) writer_->store().finish_cleanup();
+    uninstall_signal_handlers();
+}
+
+REPRISE_DECL void Checkpointer::release() noexcept {
+    release_for_exit();
+    timer_.reset();
+    writer_.reset(); // the store: its lock and directory
+    detail::g_instance_alive.store(false);
+}
+
+} // namespace reprise
+
+#endif
