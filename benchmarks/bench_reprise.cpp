@@ -47,8 +47,10 @@
 #include "poll.hpp"
 #include "shapes.hpp"
 
+#include <reprise/inspect.hpp>
 #include <reprise/reprise.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -56,6 +58,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <stdexcept>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -158,6 +161,16 @@ public:
     Workspace(const Workspace&) = delete;
     Workspace& operator=(const Workspace&) = delete;
 
+    // Files the cases left (each removes its own: CaseFiles), the baseline's aside.
+    std::vector<std::string> leftovers() const {
+        std::vector<std::string> out;
+        for (const auto& entry : fs::directory_iterator(dir_)) {
+            const std::string name = entry.path().filename().string();
+            if (name != "raw-baseline.tmp" && name != "raw-baseline.bin") out.push_back(name);
+        }
+        return out;
+    }
+
 private:
     std::string dir_;
     bool created_ = false;
@@ -165,13 +178,19 @@ private:
 
 // Removes a case's checkpoints, temporary file and lock file however the case ends, with
 // finish() of a Checkpointer of the same name. Declared before every other Checkpointer of
-// the case, so that it runs when none is alive.
+// the case, so that it runs when none is alive. finish() removes only the generations of a
+// run that restored or saved (a run that did neither leaves an earlier run's files, and
+// says so): the case's generations are removed first, by the paths reprise::inspect gives,
+// and finish() then removes the lock file.
 class CaseFiles {
 public:
     CaseFiles(const Config& config, std::string name) : config_(config), name_(std::move(name)) {}
     ~CaseFiles() {
         try {
             reprise::Checkpointer ckpt(options_for(config_, name_, reprise::SaveMode::sync, false));
+            for (const auto& g : reprise::inspect::generations(config_.dir, name_, ckpt.job_key()))
+                if (std::remove(g.path.c_str()) != 0)
+                    throw std::runtime_error(g.path + ": " + std::strerror(errno));
             ckpt.finish();
         } catch (const std::exception& e) {
             std::fprintf(stderr, "bench_reprise: removing the files of %s: %s\n", name_.c_str(),
@@ -773,6 +792,12 @@ int main(int argc, char** argv) {
             {"time", std::to_string(static_cast<long long>(std::time(nullptr)))}};
         if (!run.config.csv.empty()) write_csv(run.config.csv, run.rows);
         if (!run.config.json.empty()) write_json(run.config.json, header, run.rows);
+        const std::vector<std::string> left = workspace.leftovers();
+        if (!left.empty()) {
+            std::string names;
+            for (const auto& name : left) names += " " + name;
+            throw std::runtime_error("the cases left files in " + run.config.dir + ":" + names);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_reprise: %s\n", e.what());
         return 1;

@@ -262,10 +262,10 @@ void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& bd) {
 // than the file justifies (an element takes at least one byte, an arithmetic one its
 // size; an empty class may take none, AllowEmptyClassElision). Overload resolution
 // prefers these to cereal's templates: their archive parameter is more specialised.
-// Measured and not kept (issue 3, 1 GiB on a 2-core VM): filling a reserved vector by
-// emplace_back to skip resize()'s value-initialisation (no faster), and madvise
-// (MADV_HUGEPAGE) on the new memory: faster warm, but 3-5x slower after the page cache
-// was dropped, the huge pages then being memory the hypervisor had taken back.
+// Measured and not kept: filling a reserved vector by emplace_back to skip resize()'s
+// value-initialisation (no faster), and madvise (MADV_HUGEPAGE) on the new memory: faster
+// warm, but several times slower after the page cache was dropped, the huge pages then
+// being memory the hypervisor had taken back.
 namespace detail {
 inline void check_count(InputArchive& ar, std::uint64_t count, std::uint64_t bytes_each,
                         const char* container = "vector", const char* elements = "elements") {

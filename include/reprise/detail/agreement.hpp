@@ -15,10 +15,10 @@
 namespace reprise::detail {
 
 // One agreement per this much computation, when K adapts. 50 ms, not 10: on a 2-core
-// machine shared with other work, bench_mpi's ~1 us step cost 1.33 times the bare
-// loop at one agreement per 10 ms and 1.02 at 50 ms (each agreement a chance to wait
-// for a descheduled rank); the reaction, at most 2K polls, stays ~0.1 s, well inside
-// the second mpirun leaves between its SIGTERM and its SIGKILL.
+// machine shared with other work, each agreement is a chance to wait for a descheduled
+// rank, and bench_mpi's loop paid for it at 10 ms and hardly at 50 (docs/benchmarks.md);
+// the reaction, at most 2K polls, stays about a tenth of a second, well inside the second
+// mpirun leaves between its SIGTERM and its SIGKILL.
 inline constexpr std::uint64_t kAgreementTargetNanoseconds = 50'000'000;
 // The largest K, adapted or set (REPRISE_MPI_AGREE_EVERY).
 inline constexpr std::uint64_t kMaxAgreeEvery = std::uint64_t(1) << 20;

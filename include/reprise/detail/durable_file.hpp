@@ -11,8 +11,8 @@
 #include "reprise/detail/sys.hpp"
 
 // The one place in include/ that uses Boost.Filesystem, and its narrowest header (in Boost
-// 1.74 operations.hpp brings path.hpp with it: ~0.5 s of a translation unit's compile time
-// either way, see docs/compile-cost.md).
+// 1.74 operations.hpp brings path.hpp with it). Under REPRISE_SEPARATE_COMPILATION only
+// the file that includes <reprise/impl.hpp> parses it (docs/benchmarks.md, "Compile cost").
 #include <boost/filesystem/operations.hpp>
 
 #include <csignal>
@@ -223,8 +223,8 @@ inline bool clear_nonblocking(int fd) {
 
 // Renames the file `old_name` (a generation about to be discarded) to `temp` and opens it
 // for writing, so that the new generation overwrites its blocks instead of allocating new
-// ones while the old ones are freed: freeing a 1 GiB file costs ~0.4 s of disk time on a
-// file system mounted with `discard`, and writing into allocated blocks is faster too
+// ones while the old ones are freed: freeing a large file costs a good fraction of a
+// second of disk time on a file system mounted with `discard`, and writing into allocated blocks is faster too
 // (RocksDB recycles its log files for the same reason). Only a plain file of ours with no
 // other link qualifies: a hard link (a user's copy made with `cp -l`) must not be
 // overwritten, and a FIFO planted there must not be waited on. Returns the descriptor and
