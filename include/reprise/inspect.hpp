@@ -130,9 +130,9 @@ struct Checkpoint {
 
     // Only when valid:
     std::uint64_t file_size = 0;
-    /// The file's format version; 0 with Verify::header_only (not reported then).
+    /// The file's format version (1 or 2).
     std::uint32_t format_version = 0;
-    /// Where the payload lies; 0 and 0 with Verify::header_only.
+    /// Where the payload lies (read from the preamble, checked against the file's size).
     std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
     std::uint64_t generation = 0;
