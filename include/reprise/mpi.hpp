@@ -10,6 +10,8 @@
 #include "reprise/reprise.hpp"
 #include "reprise/detail/agreement.hpp"
 #include "reprise/detail/commit_record.hpp"
+#include "reprise/detail/mpi_group.hpp"
+#include "reprise/detail/mpi_records.hpp"
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/store.hpp"
 
@@ -84,38 +86,36 @@ public:
         if (!initialized || finalized)
             throw Error("reprise: mpi::Checkpointer needs MPI initialized (MPI_Init) and not "
                         "yet finalized");
-        MPI_Comm_dup(comm, &comm_);
-        MPI_Comm_rank(comm_, &rank_);
-        MPI_Comm_size(comm_, &size_);
+        group_.open(comm);
         try {
             // The same on every rank: no rank throws alone.
-            if (static_cast<std::uint64_t>(size_) > detail::kMaxCommitRanks)
-                throw Error("reprise: mpi::Checkpointer: " + std::to_string(size_) +
+            if (static_cast<std::uint64_t>(group_.size()) > detail::kMaxCommitRanks)
+                throw Error("reprise: mpi::Checkpointer: " + std::to_string(group_.size()) +
                             " ranks; a commit record holds at most " +
                             std::to_string(detail::kMaxCommitRanks), ErrorKind::configuration);
-            suffix_ = detail::rank_suffix(rank_);
+            suffix_ = detail::rank_suffix(group_.rank());
             // Where this rank's name and directory come from, for the agreement's message.
             const Sources sources = sources_of(options);
             std::string error;
             try {
                 // A background writer cannot take part in a two-phase commit with the
                 // other ranks' while the compute threads run on: future work.
+                const std::string note = group_.rank() == 0
+                                             ? "reprise: background saves are not available "
+                                               "under MPI; saving synchronously"
+                                             : "";
                 inner_ = std::make_unique<reprise::Checkpointer>(
-                    std::move(options),
-                    detail::Coordinated{suffix_, rank_ == 0 ? "reprise: background saves are not "
-                                                              "available under MPI; saving "
-                                                              "synchronously"
-                                                            : ""});
+                    std::move(options), detail::Coordinated{suffix_, note});
             } catch (const std::exception& e) {
                 error = e.what();
-                mine_kind_ = kind_of(e);
+                group_.note(e);
             }
-            const std::string failure = agree_on_failure(inner_ != nullptr, error);
-            if (!failure.empty()) throw Error(failure, failure_kind_);
+            const std::string failure = group_.agree_on_failure(inner_ != nullptr, error);
+            if (!failure.empty()) throw Error(failure, group_.failure_kind());
 
             const Options& o = inner_->options();
             name_ = o.name.substr(0, o.name.size() - suffix_.size());
-            names_ = detail::FileNames::of(name_, inner_->job_key());
+            records_.emplace(group_, inner_->store(), name_, inner_->job_key());
             agree_on_identity(sources);
             configure_agreement();
             // The last commit decides which generation each rank keeps while it writes its
@@ -125,13 +125,13 @@ public:
             // Generation numbers grow past every record that binds this run's rank files,
             // of any number of ranks (a fresh run over a checkpoint of 4 ranks keeps it
             // until its own first commit), and past nothing else.
-            const Records records = share_records();
+            const detail::CommitRecords::Shared records = records_->share();
             std::uint64_t newest_bound = 0;
-            for (const Candidate& c : records.intact) {
-                const bool same_size = c.ranks == static_cast<std::uint32_t>(size_);
+            for (const detail::CommitRecords::Candidate& c : records.intact) {
+                const bool same_size = c.ranks == static_cast<std::uint32_t>(group_.size());
                 if (newest_bound != 0 && !same_size) continue; // nothing more to learn
                 std::string why;
-                if (!all_ranks_bound(c, why)) continue;
+                if (!records_->all_bound(c, why)) continue;
                 newest_bound = std::max(newest_bound, c.generation);
                 if (same_size) {
                     committed_ = c.generation;
@@ -141,8 +141,9 @@ public:
             }
             next_ = std::max(committed_, newest_bound) + 1;
         } catch (...) {
+            records_.reset();
             inner_.reset();
-            MPI_Comm_free(&comm_);
+            group_.close();
             throw;
         }
         last_agreement_ = std::chrono::steady_clock::now();
@@ -152,6 +153,7 @@ public:
     /// the agreement round in flight, which every rank started at the same poll: destroy
     /// it on every rank at the same point, before `MPI_Finalize`. Never throws.
     ~Checkpointer() {
+        records_.reset();
         inner_.reset();
         int finalized = 0;
         MPI_Finalized(&finalized);
@@ -159,7 +161,7 @@ public:
         // The agreement round in flight: every rank started it at the same poll, so
         // every rank that destroys its Checkpointer at the same point completes it.
         if (round_ != MPI_REQUEST_NULL) MPI_Wait(&round_, MPI_STATUS_IGNORE);
-        if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+        group_.close();
     }
 
     Checkpointer(const Checkpointer&) = delete;
@@ -210,10 +212,10 @@ public:
         if (restore_called_) throw Error("reprise: restore() was already called");
         restore_called_ = true;
         inner_->begin_restore();
-        const Records records = share_records();
-        int wanted = rank_ == 0 ? inner_->restore_wanted(records.present)
+        const detail::CommitRecords::Shared records = records_->share();
+        int wanted = group_.rank() == 0 ? inner_->restore_wanted(records.present)
                                 : 0;
-        MPI_Bcast(&wanted, 1, MPI_INT, 0, comm_);
+        MPI_Bcast(&wanted, 1, MPI_INT, 0, group_.comm());
         bool loaded = false;
         if (wanted) loaded = restore_agreed(records);
         last_agreement_ = std::chrono::steady_clock::now();
@@ -248,7 +250,7 @@ public:
     ///         committed generation, and the uncommitted one is removed.
     void save() {
         const std::string failure = commit_collectively();
-        if (!failure.empty()) throw Error(failure, failure_kind_);
+        if (!failure.empty()) throw Error(failure, group_.failure_kind());
     }
 
     /// Local: true on every rank once an agreement saw a stop signal on any rank (so that
@@ -264,29 +266,30 @@ public:
         finished_ = true;
         std::string error;
         bool ok = true;
-        if (rank_ == 0) {
+        if (group_.rank() == 0) {
             try {
                 const detail::Directory& dir = inner_->store().directory();
-                detail::remove_commit_records(dir, names_.stem, [](std::uint64_t) { return false; });
+                detail::remove_commit_records(dir, records_->names().stem,
+                                              [](std::uint64_t) { return false; });
                 dir.sync();
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
-                mine_kind_ = kind_of(e);
+                group_.note(e);
             }
         }
-        std::string failure = agree_on_failure(ok, error);
+        std::string failure = group_.agree_on_failure(ok, error);
         if (failure.empty()) {
             try {
                 inner_->finish();
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
-                mine_kind_ = kind_of(e);
+                group_.note(e);
             }
-            failure = agree_on_failure(ok, error);
+            failure = group_.agree_on_failure(ok, error);
         }
-        if (!failure.empty()) throw Error(failure, failure_kind_);
+        if (!failure.empty()) throw Error(failure, group_.failure_kind());
     }
 
     /// Local: the options in force on this rank (its name ends in `.rank<r>`).
@@ -296,33 +299,17 @@ public:
     std::uint64_t generation() const noexcept { return inner_->generation(); }
 
     /// Local: this rank in the communicator, and the number of ranks.
-    int rank() const noexcept { return rank_; }
-    int size() const noexcept { return size_; }
+    int rank() const noexcept { return group_.rank(); }
+    int size() const noexcept { return group_.size(); }
 
     /// Local: the polls between two agreements, as of now (see `maybe_save()`).
     std::uint64_t agree_every() const noexcept { return every_; }
 
     /// Local: the path of the commit record of `generation()` (the last generation
     /// committed or restored; with none, the path generation 0's would have).
-    std::string commit_record_path() const { return record_path(inner_->generation()); }
+    std::string commit_record_path() const { return records_->path(inner_->generation()); }
 
 private:
-    // An intact commit record of this job, as every rank knows it: what it says, and the
-    // digest it holds of this rank's file (none for a rank beyond the record's count).
-    struct Candidate {
-        std::uint64_t generation = 0;
-        std::uint32_t ranks = 0;
-        detail::FileDigest mine;
-    };
-
-    // What rank 0 found of this job's commit records, the same on every rank.
-    struct Records {
-        bool present = false;        // any record file of this job, intact or not
-        std::uint64_t newest = 0;    // the newest generation with a record file
-        std::vector<Candidate> intact; // newest first
-        std::string rejected;        // the others: "\n  <path>: <why>" each
-    };
-
     // Where this rank's checkpoint name and directory come from, for the messages of
     // agree_on_identity(): the environment variable, the Options field, or the default.
     struct Sources {
@@ -375,9 +362,9 @@ private:
                     dir_source0 = sources.directory, resolved0 = resolved, host0 = host,
                     job0 = job;
         for (std::string* s : {&name0, &name_source0, &dir0, &dir_source0, &resolved0, &host0, &job0})
-            broadcast(*s, 0);
+            group_.broadcast(*s, 0);
         unsigned long long inode0[2] = {inode[0], inode[1]};
-        MPI_Bcast(inode0, 2, MPI_UNSIGNED_LONG_LONG, 0, comm_);
+        MPI_Bcast(inode0, 2, MPI_UNSIGNED_LONG_LONG, 0, group_.comm());
 
         auto quoted = [](const std::string& given, const std::string& real) {
             return "'" + given + "'" + (real != given ? " (" + real + ")" : std::string());
@@ -385,7 +372,7 @@ private:
         auto differs = [&](const std::string& what, const std::string& source,
                            const std::string& mine, const std::string& source0,
                            const std::string& theirs) {
-            return "reprise: rank " + std::to_string(rank_) + " has " + source + " " + mine +
+            return "reprise: rank " + std::to_string(group_.rank()) + " has " + source + " " + mine +
                    ", rank 0 " + (source0 == source ? std::string() : source0 + " ") + theirs +
                    ": every rank of a job must use the same " + what;
         };
@@ -400,68 +387,35 @@ private:
             mismatch = differs("checkpoint directory", sources.directory,
                                quoted(dir.path(), resolved), dir_source0, quoted(dir0, resolved0));
         } else if (job != job0) {
-            mismatch = "reprise: rank " + std::to_string(rank_) + " has job '" + job +
+            mismatch = "reprise: rank " + std::to_string(group_.rank()) + " has job '" + job +
                        "', rank 0 '" + job0 + "': every rank of a job must see the same job "
                        "id and array task (SLURM_JOB_ID, JOB_ID, PBS_JOBID, LSB_JOBID, their "
                        "array variables, or REPRISE_JOB)";
         }
-        mine_kind_ = ErrorKind::mismatch;
-        const std::string failure = agree_on_failure(mismatch.empty(), mismatch);
+        group_.note(ErrorKind::mismatch);
+        const std::string failure = group_.agree_on_failure(mismatch.empty(), mismatch);
         if (failure.empty()) return;
         // Nothing of this job is a rank's own unless it has files here: no lock file left.
         if (inner_->store().generations().empty())
             inner_->store().remove_lock_file();
-        throw Error(failure, failure_kind_);
-    }
-
-    // The kind of a caught exception: an Error's own; anything else (bad_alloc, an
-    // exception from MPI or the standard library) counts as io.
-    static ErrorKind kind_of(const std::exception& e) {
-        const auto* error = dynamic_cast<const Error*>(&e);
-        return error ? error->kind() : ErrorKind::io;
-    }
-
-    // Every rank learns whether all succeeded and, when not, the message of the first
-    // rank that failed (and its kind, in failure_kind_), with that rank named for the
-    // others. "" when all succeeded.
-
-    std::string agree_on_failure(bool ok, const std::string& mine) const {
-        int first = ok ? size_ : rank_;
-        MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm_);
-        if (first == size_) return std::string();
-        std::string message = rank_ == first ? mine : std::string();
-        broadcast(message, first);
-        int kind = static_cast<int>(mine_kind_);
-        MPI_Bcast(&kind, 1, MPI_INT, first, comm_);
-        failure_kind_ = static_cast<ErrorKind>(kind);
-        if (message.empty()) message = "reprise: a failure";
-        if (rank_ != first)
-            message += " (on rank " + std::to_string(first) + " of " + std::to_string(size_) + ")";
-        return message;
-    }
-
-    void broadcast(std::string& s, int root) const {
-        unsigned long long n = s.size();
-        MPI_Bcast(&n, 1, MPI_UNSIGNED_LONG_LONG, root, comm_);
-        s.resize(static_cast<std::size_t>(n));
-        if (n) MPI_Bcast(&s[0], static_cast<int>(n), MPI_CHAR, root, comm_);
+        throw Error(failure, group_.failure_kind());
     }
 
     // K from rank 0's environment, so that it is the same everywhere.
     void configure_agreement() {
         long long fixed = 0; // 0: adaptive; -1: not understood
         std::string text;
-        if (rank_ == 0) {
+        if (group_.rank() == 0) {
             text = detail::getenv_string("REPRISE_MPI_AGREE_EVERY");
             if (!text.empty()) {
                 const std::optional<std::uint64_t> every = detail::decimal(text);
-                fixed = every && *every >= 1 && *every <= detail::kMaxAgreeEvery ? static_cast<long long>(*every)
-                                                                     : -1;
+                const bool in_range = every && *every >= 1 && *every <= detail::kMaxAgreeEvery;
+                fixed = in_range ? static_cast<long long>(*every) : -1;
             }
         }
-        MPI_Bcast(&fixed, 1, MPI_LONG_LONG, 0, comm_);
+        MPI_Bcast(&fixed, 1, MPI_LONG_LONG, 0, group_.comm());
         if (fixed < 0) {
-            broadcast(text, 0);
+            group_.broadcast(text, 0);
             throw Error("reprise: REPRISE_MPI_AGREE_EVERY=" + text +
                         ": expected a number of polls from 1 to 1048576 (unset: adaptive)",
                         ErrorKind::configuration);
@@ -470,138 +424,18 @@ private:
         every_ = fixed_ ? static_cast<std::uint64_t>(fixed) : 1;
     }
 
-    std::string record_path(std::uint64_t g) const {
-        return inner_->store().directory().path_of(
-            names_.commit_record(g));
-    }
-
-    // Rank 0 reads the commit records; every rank learns what they say, and each rank
-    // the digest that every intact record holds of its own file. A record is intact when
-    // its checksum holds, it names this job, this checkpoint and the generation its file
-    // name says, within the bound of generation numbers; whether it binds this job's rank
-    // files is for every rank to say (all_ranks_bound).
-    // @throws Error on every rank when rank 0 cannot list the directory.
-    Records share_records() const {
-        Records r;
-        std::vector<detail::CommitRecord> found; // rank 0: the intact ones, in full
-        bool ok = true;
-        std::string error;
-        if (rank_ == 0) {
-            try {
-                const auto& dir = inner_->store().directory();
-                // Only names that round-trip (detail::FileNames): a stray number above
-                // kMaxGeneration is no record of ours and numbers nothing.
-                const auto records = detail::list_commit_records(dir, names_.stem, detail::kCommitSuffix);
-                for (const auto& file : records) {
-                    detail::CommitRecord c;
-                    std::string why;
-                    const detail::RecordState state =
-                        detail::read_commit_record(dir, file.second, c, why);
-                    if (state == detail::RecordState::absent) continue; // removed since
-                    r.present = true;
-                    r.newest = std::max(r.newest, file.first);
-                    const bool intact = state == detail::RecordState::intact;
-                    if (intact && (c.job_key != inner_->job_key() || c.name != name_)) {
-                        why = "belongs to job " + c.job_key + " of checkpoint '" + c.name + "'";
-                    } else if (intact && c.generation != file.first) {
-                        why = "names generation " + std::to_string(c.generation);
-                    } else if (intact) {
-                        found.push_back(std::move(c));
-                        continue;
-                    }
-                    r.rejected += "\n  " + dir.path_of(file.second) + ": " + why;
-                }
-            } catch (const std::exception& e) {
-                ok = false;
-                error = e.what();
-                mine_kind_ = kind_of(e);
-            }
-        }
-        const std::string failure = agree_on_failure(ok, error);
-        if (!failure.empty()) throw Error(failure, failure_kind_);
-        unsigned long long head[3] = {r.present ? 1ull : 0ull, r.newest, found.size()};
-        MPI_Bcast(head, 3, MPI_UNSIGNED_LONG_LONG, 0, comm_);
-        const auto count = static_cast<std::size_t>(head[2]);
-        std::vector<unsigned long long> pairs(2 * count);
-        for (std::size_t k = 0; k < found.size(); ++k) {
-            pairs[2 * k] = found[k].generation;
-            pairs[2 * k + 1] = found[k].ranks;
-        }
-        if (count)
-            MPI_Bcast(pairs.data(), static_cast<int>(pairs.size()), MPI_UNSIGNED_LONG_LONG, 0, comm_);
-        // Each rank its own entry of every record: rank r's block holds, per record, the
-        // digest of rank r's file (zeros beyond the record's count of ranks).
-        std::vector<unsigned long long> entries(3 * count);
-        if (count) {
-            std::vector<unsigned long long> all;
-            if (rank_ == 0) {
-                all.assign(3 * count * static_cast<std::size_t>(size_), 0ull);
-                for (std::size_t k = 0; k < count; ++k)
-                    for (std::size_t q = 0; q < found[k].files.size() &&
-                                            q < static_cast<std::size_t>(size_); ++q) {
-                        unsigned long long* at = &all[3 * (q * count + k)];
-                        at[0] = found[k].files[q].header_checksum;
-                        at[1] = found[k].files[q].payload_checksum;
-                        at[2] = found[k].files[q].size;
-                    }
-            }
-            MPI_Scatter(all.data(), static_cast<int>(3 * count), MPI_UNSIGNED_LONG_LONG,
-                        entries.data(), static_cast<int>(3 * count), MPI_UNSIGNED_LONG_LONG, 0,
-                        comm_);
-        }
-        r.present = head[0] != 0;
-        r.newest = head[1];
-        r.intact.resize(count);
-        for (std::size_t k = 0; k < count; ++k) {
-            Candidate& c = r.intact[k];
-            c.generation = pairs[2 * k];
-            c.ranks = static_cast<std::uint32_t>(pairs[2 * k + 1]);
-            c.mine = {entries[3 * k], entries[3 * k + 1], entries[3 * k + 2]};
-        }
-        broadcast(r.rejected, 0);
-        return r;
-    }
-
-    // Local: whether this rank's file of `c`'s generation is the one the record committed
-    // for this rank (a rank beyond the record's count has nothing to show). False, with
-    // the file and the reason in `why`, when it is missing, damaged or another file.
-    bool my_file_bound(const Candidate& c, std::string& why) const {
-        if (static_cast<std::uint32_t>(rank_) >= c.ranks) return true;
-        const detail::Directory& dir = inner_->store().directory();
-        const std::string name = inner_->store().file_name(c.generation);
-        detail::FileDigest digest;
-        if (!detail::read_file_digest(dir, name, digest, why)) {
-            why = dir.path_of(name) + ": " + why;
-            return false;
-        }
-        if (digest != c.mine) {
-            why = dir.path_of(name) + ": not the file that " + record_path(c.generation) +
-                  " committed for rank " + std::to_string(rank_) + " (the file: " +
-                  digest.describe() + "; the record: " + c.mine.describe() + ")";
-            return false;
-        }
-        return true;
-    }
-
-    // Collective: whether the record binds every rank's file (my_file_bound on all).
-    bool all_ranks_bound(const Candidate& c, std::string& why) const {
-        int bound = my_file_bound(c, why) ? 1 : 0;
-        MPI_Allreduce(MPI_IN_PLACE, &bound, 1, MPI_INT, MPI_MIN, comm_);
-        return bound != 0;
-    }
-
-    bool restore_agreed(const Records& records) {
+    bool restore_agreed(const detail::CommitRecords::Shared& records) {
         if (!records.present) {
             int files = !inner_->store().generations().empty() ? 1 : 0;
-            MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, comm_);
+            MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, group_.comm());
             const auto& job = inner_->job();
             const std::string pattern = inner_->store().directory().path_of(
-                names_.commit_record_pattern());
-            if (rank_ == 0 && files)
+                records_->names().commit_record_pattern());
+            if (group_.rank() == 0 && files)
                 detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
                                  "record " + pattern + " (no save of theirs completed on "
                                  "every rank): starting fresh");
-            else if (rank_ == 0 && job.restart_known && job.restart)
+            else if (group_.rank() == 0 && job.restart_known && job.restart)
                 detail::log_line("reprise: this run is a restart (" + job.restart_reason +
                                  ") but no commit record " + pattern + " exists: starting "
                                  "fresh");
@@ -620,13 +454,13 @@ private:
         // did not reach every rank (or a record removed by hand, or a stray file). Not
         // restored; said.
         unsigned long long newest_file = inner_->store().newest_before(UINT64_MAX);
-        MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
+        MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, group_.comm());
         const std::uint64_t newest = std::max<std::uint64_t>(records.newest, newest_file);
         if (newest_file > records.newest)
             rejected += "\n  generation " + std::to_string(newest_file) +
                         ": a rank file without a commit record (a save that did not complete "
                         "on every rank, or a stray file)";
-        if (rank_ == 0 && !records.rejected.empty())
+        if (group_.rank() == 0 && !records.rejected.empty())
             detail::log_line("reprise: warning: commit records rejected:" + records.rejected +
                              "\n  falling back to the newest generation committed before them");
         // Newest first, the same list on every rank: the same collectives everywhere. A
@@ -635,26 +469,26 @@ private:
         // restart with that many) or by loading its generation. A record that does not
         // bind this job's files (a stray one, or one whose file is damaged or replaced on
         // some rank) is passed over, said, and never gives advice.
-        for (const Candidate& c : records.intact) {
+        for (const detail::CommitRecords::Candidate& c : records.intact) {
             std::string why;
-            const bool bound = my_file_bound(c, why);
-            if (c.ranks != static_cast<std::uint32_t>(size_)) {
+            const bool bound = records_->mine_bound(c, why);
+            if (c.ranks != static_cast<std::uint32_t>(group_.size())) {
                 int all_bound = bound ? 1 : 0;
-                MPI_Allreduce(MPI_IN_PLACE, &all_bound, 1, MPI_INT, MPI_MIN, comm_);
+                MPI_Allreduce(MPI_IN_PLACE, &all_bound, 1, MPI_INT, MPI_MIN, group_.comm());
                 if (all_bound) {
                     // A rank the checkpoint does not know leaves no lock file behind it:
                     // nothing of this job is its own, and finish() of the right run will not
                     // come for it.
-                    if (static_cast<std::uint32_t>(rank_) >= c.ranks &&
+                    if (static_cast<std::uint32_t>(group_.rank()) >= c.ranks &&
                         inner_->store().generations().empty())
                         inner_->store().remove_lock_file();
-                    throw Error("reprise: restore " + record_path(c.generation) +
+                    throw Error("reprise: restore " + records_->path(c.generation) +
                                 ": checkpoint written by " + std::to_string(c.ranks) +
-                                " ranks, this run has " + std::to_string(size_) +
+                                " ranks, this run has " + std::to_string(group_.size()) +
                                 "; restart it with mpirun -np " + std::to_string(c.ranks),
                                 ErrorKind::mismatch);
                 }
-                rejected += "\n  " + record_path(c.generation) + ": says " +
+                rejected += "\n  " + records_->path(c.generation) + ": says " +
                             std::to_string(c.ranks) + " ranks but does not bind this job's "
                             "rank files: " + (bound ? std::string("a file of another rank "
                                                                   "does not match it")
@@ -668,17 +502,17 @@ private:
                 } catch (const std::exception& e) {
                     fatal = true;
                     why = e.what();
-                    mine_kind_ = kind_of(e);
+                    group_.note(e);
                 }
             }
             // A program that differs from its checkpoint is no reason to try older files.
-            const std::string failure = agree_on_failure(!fatal, why);
-            if (!failure.empty()) throw Error(failure, failure_kind_);
+            const std::string failure = group_.agree_on_failure(!fatal, why);
+            if (!failure.empty()) throw Error(failure, group_.failure_kind());
             int all_valid = valid ? 1 : 0;
-            MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, comm_);
+            MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, group_.comm());
             if (all_valid) {
                 if (c.generation != newest)
-                    detail::log_line("reprise: warning: rank " + std::to_string(rank_) +
+                    detail::log_line("reprise: warning: rank " + std::to_string(group_.rank()) +
                                      " restored the older generation " +
                                      std::to_string(c.generation) + "; rejected:" +
                                      (rejected.empty() ? std::string(" none on this rank")
@@ -692,14 +526,12 @@ private:
                                          : why);
         }
         throw Error("reprise: restore: no generation of " + describe_job() +
-                    " is valid on all " + std::to_string(size_) + " ranks; on rank " +
-                    std::to_string(rank_) + ":" + (rejected.empty() ? " no file" : rejected),
+                    " is valid on all " + std::to_string(group_.size()) + " ranks; on rank " +
+                    std::to_string(group_.rank()) + ":" + (rejected.empty() ? " no file" : rejected),
                     ErrorKind::corrupt);
     }
 
-    std::string describe_job() const {
-        return "job " + inner_->job_key() + " of checkpoint '" + name_ + "'";
-    }
+    std::string describe_job() const { return detail::describe_job(inner_->job_key(), name_); }
 
     // Every K-th poll: act on the previous round's agreement, then start the next round.
     //
@@ -728,7 +560,7 @@ private:
         sent_[2] = static_cast<unsigned long long>(detail::g_stop_signal.load(std::memory_order_relaxed));
         sent_[3] = elapsed;
         round_every_ = measured_every; // the same on every rank
-        MPI_Iallreduce(sent_, received_, 4, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_, &round_);
+        MPI_Iallreduce(sent_, received_, 4, MPI_UNSIGNED_LONG_LONG, MPI_MAX, group_.comm(), &round_);
         last_agreement_ = std::chrono::steady_clock::now();
         return saved;
     }
@@ -755,7 +587,7 @@ private:
                 detail::g_pending.fetch_and(~unsigned(detail::kSaveRequested));
             } else {
                 inner_->rearm_timer();
-                if (rank_ == 0) {
+                if (group_.rank() == 0) {
                     const std::uint64_t g = inner_->generation();
                     detail::log_line(failure + "; the computation goes on, " +
                                      (g ? "generation " + std::to_string(g) + " is kept"
@@ -804,46 +636,47 @@ private:
             ok = true;
         } catch (const std::exception& e) {
             error = e.what();
-            mine_kind_ = kind_of(e);
+            group_.note(e);
         }
-        std::string failure = agree_on_failure(ok, error);
+        std::string failure = group_.agree_on_failure(ok, error);
         if (failure.empty()) {
             unsigned long long mine[3] = {digest.header_checksum, digest.payload_checksum,
                                           digest.size};
-            std::vector<unsigned long long> all(rank_ == 0 ? 3 * static_cast<std::size_t>(size_) : 0);
+            const std::size_t gathered = 3 * static_cast<std::size_t>(group_.size());
+            std::vector<unsigned long long> all(group_.rank() == 0 ? gathered : 0);
             MPI_Gather(mine, 3, MPI_UNSIGNED_LONG_LONG, all.data(), 3, MPI_UNSIGNED_LONG_LONG, 0,
-                       comm_);
+                       group_.comm());
             // Every rank has generation g on disk; it counts once the record says so.
             REPRISE_KILL_POINT("mpi-before-record");
             bool recorded = true;
-            if (rank_ == 0) {
+            if (group_.rank() == 0) {
                 try {
                     // Records of generations older than the one every rank keeps beside g
                     // (committed_) go first: their files are gone, recycled by this save,
                     // and at most two records exist at any instant. The directory's fsync
                     // in write_durably makes these unlinks durable too.
                     const auto& dir = inner_->store().directory();
-                    detail::remove_commit_records(dir, names_.stem, [&](std::uint64_t old) {
+                    detail::remove_commit_records(dir, records_->names().stem, [&](std::uint64_t old) {
                         return old == committed_ || old == g;
                     });
                     detail::CommitRecord record;
                     record.generation = g;
-                    record.ranks = static_cast<std::uint32_t>(size_);
+                    record.ranks = static_cast<std::uint32_t>(group_.size());
                     record.job_key = inner_->job_key();
                     record.name = name_;
-                    for (int q = 0; q < size_; ++q) {
+                    for (int q = 0; q < group_.size(); ++q) {
                         const unsigned long long* at = &all[3 * static_cast<std::size_t>(q)];
                         record.files.push_back({at[0], at[1], at[2]});
                     }
-                    detail::write_commit_record(dir, names_.commit_record(g),
+                    detail::write_commit_record(dir, records_->names().commit_record(g),
                                                 record);
                 } catch (const std::exception& e) {
                     recorded = false;
                     error = e.what();
-                    mine_kind_ = kind_of(e);
+                    group_.note(e);
                 }
             }
-            failure = agree_on_failure(recorded, error);
+            failure = group_.agree_on_failure(recorded, error);
         }
         if (!failure.empty()) {
             if (saved) inner_->store().discard(g);
@@ -852,21 +685,19 @@ private:
         REPRISE_KILL_POINT("mpi-after-record");
         inner_->store().confirm(g);
         committed_ = g;
-        if (rank_ == 0 && !inner_->options().quiet)
+        if (group_.rank() == 0 && !inner_->options().quiet)
             detail::log_line("reprise: committed generation " + std::to_string(g) + " of " +
-                             std::to_string(size_) + " ranks to " + commit_record_path());
+                             std::to_string(group_.size()) + " ranks to " + commit_record_path());
         return std::string();
     }
 
-    MPI_Comm comm_ = MPI_COMM_NULL;
-    int rank_ = 0;
-    int size_ = 1;
+    detail::RankGroup group_; // the ranks, on a duplicate of the program's communicator
     std::string suffix_;      // ".rank<r>"
     std::string name_;        // the checkpoint's name, without the suffix
-    detail::FileNames names_; // the commit records' names: "<name>.<job key>.<g>.commit"
     std::uint64_t committed_ = 0; // the last generation committed (or restored) by all ranks
     std::uint64_t next_ = 1;      // the generation of the next save, the same on all ranks
     std::unique_ptr<reprise::Checkpointer> inner_;
+    std::optional<detail::CommitRecords> records_; // this job's commit records, as all ranks see them
     std::uint64_t polls_ = 0;
     std::uint64_t every_ = 1; // K
     bool fixed_ = false;
@@ -879,11 +710,6 @@ private:
     std::uint64_t round_every_ = 1;
     bool restore_called_ = false;
     bool finished_ = false;
-    // The kind of this rank's last failure (caught, for agree_on_failure to send), and
-    // of the failure the ranks last agreed on (thrown on every rank).
-    // Bookkeeping of the agreement, not state: mutable, so const collectives can fail.
-    mutable ErrorKind mine_kind_ = ErrorKind::usage;
-    mutable ErrorKind failure_kind_ = ErrorKind::usage;
 };
 
 } // namespace mpi
