@@ -23,12 +23,6 @@ namespace reprise::manager {
 
 using detail::errno_text;
 
-std::string host_name() {
-    char buffer[HOST_NAME_MAX + 1] = {0};
-    if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "unknown-host";
-    return buffer;
-}
-
 std::string boot_id() {
     std::ifstream in("/proc/sys/kernel/random/boot_id");
     std::string id;

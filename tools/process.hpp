@@ -7,6 +7,8 @@
 // still the same live process, starting a program, and waiting for it while passing on
 // the signals meant for it.
 
+#include "reprise/detail/job.hpp"
+
 #include <csignal>
 #include <cstdint>
 #include <string>
@@ -15,8 +17,8 @@
 
 namespace reprise::manager {
 
-/// This host's name (gethostname); "unknown-host" when it cannot be had.
-std::string host_name();
+/// This host's name, as the library writes it in lock files and headers.
+using detail::host_name;
 
 /// This boot's id (/proc/sys/kernel/random/boot_id); "" when unreadable.
 std::string boot_id();

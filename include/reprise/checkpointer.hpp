@@ -297,8 +297,6 @@ private:
 
     static std::string program_name();
 
-    static std::string host_name();
-
     // Before a process ends by a signal or exit: no thread may be left running.
     void release_for_exit() noexcept;
 

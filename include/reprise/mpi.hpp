@@ -353,9 +353,7 @@ private:
             resolved = real;
             std::free(real);
         }
-        char host_buffer[HOST_NAME_MAX + 1] = {0};
-        if (::gethostname(host_buffer, sizeof host_buffer - 1) != 0) host_buffer[0] = '\0';
-        const std::string host = host_buffer;
+        const std::string host = detail::host_name();
         const std::string job = inner_->job_key();
 
         std::string name0 = name_, name_source0 = sources.name, dir0 = dir.path(),

@@ -111,7 +111,7 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
             if (!how.sync_note.empty()) detail::log_line(how.sync_note);
         }
         job_ = detail::job_from_environment(options_.job);
-        host_ = host_name();
+        host_ = detail::host_name();
         writer_ = std::make_unique<detail::BackgroundWriter>(detail::StoreIdentity{
             options_.directory, options_.name, job_.key(), host_, options_.quiet});
         detail::g_pending.store(0);
@@ -329,12 +329,6 @@ REPRISE_DECL std::string Checkpointer::program_name() {
         return program_invocation_short_name;
 #endif
     return "program";
-}
-
-REPRISE_DECL std::string Checkpointer::host_name() {
-    char buffer[HOST_NAME_MAX + 1] = {0};
-    if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";
-    return buffer;
 }
 
 REPRISE_DECL void Checkpointer::release_for_exit() noexcept {

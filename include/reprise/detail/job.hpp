@@ -8,10 +8,13 @@
 #include "reprise/detail/naming.hpp"
 #include "reprise/detail/parse.hpp"
 
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
+
+#include <unistd.h>
 
 namespace reprise::detail {
 
@@ -41,6 +44,14 @@ inline constexpr const char* kSchedulerVariables[] = {
     "JOB_ID", "SGE_TASK_ID", "RESTARTED",
     "PBS_JOBID", "PBS_ARRAYID", "PBS_ARRAY_INDEX",
     "LSB_JOBID", "LSB_JOBINDEX", "LSB_RESTART"};
+
+// This host's name, as lock files, checkpoint headers and the job manager's records give
+// it: "unknown-host" when the system has none to give.
+inline std::string host_name() {
+    char buffer[HOST_NAME_MAX + 1] = {0};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "unknown-host";
+    return buffer;
+}
 
 inline std::string getenv_string(const char* name) {
     return environment_value(name).value_or(std::string());
