@@ -11,6 +11,7 @@
 
 #include "catch.hpp"
 #include "support.hpp"
+#include "unit/checkpoint_bytes.hpp"
 
 #include <reprise/reprise.hpp>
 
@@ -424,7 +425,8 @@ namespace {
 
 // Rewrites the checkpoint at `path` (format 2, written by this library) as format version 1
 // wrote it: the same preamble, header fields and payload, but no type per variable and no
-// parameters. Encoded here from the layout README.md gives, not by the library's encoder.
+// parameters. Encoded from the layout (tests/unit/checkpoint_bytes.hpp), not by the
+// library's encoder.
 void rewrite_as_version_1(const std::string& dir, const std::string& name) {
     namespace d = reprise::detail;
     const d::Directory directory(dir);
@@ -432,30 +434,12 @@ void rewrite_as_version_1(const std::string& dir, const std::string& name) {
     std::string why;
     REQUIRE(d::read_checkpoint(directory, name, file, why));
     REQUIRE(file.format_version == 2);
-    const d::Header& h = file.header;
-    std::string block;
-    d::put_u64(block, h.generation);
-    d::put_u64(block, h.time_ns);
-    d::put_u32(block, h.pid);
-    for (const std::string* s : {&h.host, &h.job_key, &h.name, &h.scheduler}) d::put_string(block, *s);
-    d::put_u32(block, static_cast<std::uint32_t>(h.variables.size()));
-    for (const auto& v : h.variables) {
-        d::put_string(block, v.name);
-        d::put_u64(block, v.offset);
-        d::put_u64(block, v.size);
-    }
-    const std::uint64_t payload_offset = (32 + block.size() + 8 + 4095) / 4096 * 4096;
-    std::string out("REPRISE", 8); // with its '\0'
-    d::put_u32(out, 1);
-    d::put_u32(out, static_cast<std::uint32_t>(block.size()));
-    d::put_u64(out, payload_offset);
-    d::put_u64(out, file.payload_size);
-    out += block;
-    d::put_u64(out, XXH3_64bits(out.data(), out.size()));
-    out.resize(payload_offset, '\0');
     const std::string path = dir + "/" + name;
-    const std::string old = reprise_test::read_file(path);
-    out += old.substr(file.payload_offset); // the payload and its trailer, unchanged
+    const std::string payload =
+        reprise_test::read_file(path).substr(file.payload_offset, file.payload_size);
+    // The same payload, hence the same trailer; the header block and preamble of version 1.
+    const std::string out =
+        reprise_unit::assemble(1, reprise_unit::version_1_block(file.header), payload);
     reprise_test::write_file(path, out);
 }
 
