@@ -3,6 +3,10 @@
 
 #include "commands.hpp"
 
+#include "exit_status.hpp"
+#include "force_stop.hpp"
+#include "job_environment.hpp"
+#include "json_output.hpp"
 #include "process.hpp"
 #include "registry.hpp"
 
@@ -212,6 +216,32 @@ Observation observe(const Registry& registry, long id) {
     return observe_ended(registry, o.job);
 }
 
+const char* kind_name(Kind kind) {
+    switch (kind) {
+    case Kind::running: return "running";
+    case Kind::stopped: return "stopped";
+    case Kind::finished: return "finished";
+    case Kind::failed: return "failed";
+    case Kind::dead: return "dead";
+    case Kind::unknown: break;
+    }
+    return "unknown";
+}
+
+// What --json shows of an observation (json_output.hpp).
+JobSummary summary_of(const Registry& registry, const Observation& o) {
+    JobSummary s;
+    s.job = &o.job;
+    s.state = kind_name(o.kind);
+    s.status = o.status_line();
+    s.restartable = o.restartable();
+    s.running = o.kind == Kind::running;
+    s.generations = o.generations;
+    s.checkpoint_dir = checkpoint_directory(registry, o.job);
+    s.output = o.job.run.detached ? registry.log(o.job.id) : std::string();
+    return s;
+}
+
 // ---- running a program --------------------------------------------------------------------
 
 // The program's environment: the caller's, but that REPRISE_JOB names its job (README,
@@ -233,8 +263,11 @@ std::vector<std::string> job_environment(const Registry& registry, const Job& jo
         const std::string name = entry.substr(0, entry.find('='));
         if (std::find(replaced.begin(), replaced.end(), name) == replaced.end()) env.push_back(entry);
     }
+    // The environment recorded at start wins over the caller's (job_environment.hpp); the
+    // manager's own settings win over both (a record never holds them).
+    env = overlay(std::move(env), job.environment);
     env.push_back("REPRISE_JOB=" + job.job_key);
-    env.push_back("REPRISE_DIR=" + registry.checkpoints(job.id));
+    env.push_back("REPRISE_DIR=" + checkpoint_directory(registry, job));
     env.push_back("REPRISE_NAME=" + job.name);
     env.push_back("REPRISE_RESTORE=auto");
     if (job.every > 0) {
@@ -505,11 +538,11 @@ void require_running_here(const Observation& o, const std::string& what) {
         std::string text = "reprise: " + what + ": " + job_word(id) + " is not running (" +
                            o.status_line() + ")";
         if (o.restartable()) text += "; `reprise restart " + std::to_string(id) + "` runs it again";
-        throw Error(text);
+        throw CommandError(ExitStatus::not_running, text);
     }
     const std::string here = host_name();
     if (o.job.run.host != here)
-        throw Error("reprise: " + what + ": " + job_word(id) + " runs on host " + o.job.run.host +
+        throw CommandError(ExitStatus::busy, "reprise: " + what + ": " + job_word(id) + " runs on host " + o.job.run.host +
                     ", not on this host (" + here + "): a signal cannot reach it from here; run `reprise " +
                     what + "` on " + o.job.run.host);
 }
@@ -525,11 +558,11 @@ Observation wait_until_ready(const Registry& registry, long id, const std::strin
             if (inspect::read_lock_file(library_lock(registry, o.job)).held()) return o;
             if (!is_alive(o.job.run.pid, o.job.run.pid_start)) {
                 const Observation after = observe(registry, id);
-                throw Error("reprise: " + what + ": " + job_word(id) + " ended: " + after.status_line());
+                throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + after.status_line());
             }
         }
         if (SteadyClock::now() > deadline)
-            throw Error("reprise: " + what + ": the program of " + job_word(id) + " (pid " +
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": the program of " + job_word(id) + " (pid " +
                         std::to_string(o.job.run.pid) + ") has not created its reprise::Checkpointer within " +
                         format_duration(timeout) + " (" + library_lock(registry, o.job) +
                         " is not locked); a program that does not use reprise would be killed by the "
@@ -554,6 +587,17 @@ std::string format_time_ns(std::uint64_t ns) {
 }
 
 // ---- inspect -------------------------------------------------------------------------------
+
+// `inspect --json`: the checkpoint object of the file (json_output.hpp).
+nlohmann::json inspect_file_json(const std::string& target) {
+    boost::system::error_code ec;
+    const auto path = boost::filesystem::canonical(target, ec);
+    if (ec) throw Error("reprise: inspect " + target + ": " + ec.message());
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
+    if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
+    return checkpoint_json(inspect::read_checkpoint(path.string()), static_cast<std::uint64_t>(st.st_size));
+}
 
 int inspect_file(const std::string& target) {
     boost::system::error_code ec;
@@ -599,6 +643,89 @@ int inspect_file(const std::string& target) {
     return 0;
 }
 
+// `stop --force`: no waiting for the program's Checkpointer (a program without one is
+// ended by SIGTERM's default action, or not at all when it ignores it), SIGTERM at once,
+// and after `grace` SIGKILL to the program and its descendants (force_stop.hpp). The
+// supervisor records the end as for any other signal.
+int force_stop(const Registry& registry, long id, const std::string& what, double timeout, double grace) {
+    auto after = [](double seconds) {
+        return SteadyClock::now() +
+               std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+    };
+    auto deadline = after(timeout);
+    Observation o = observe(registry, id);
+    require_running_here(o, what);
+    for (double pause = 0.01; o.job.run.pid == 0; pause = std::min(pause * 2, 0.2)) { // starting
+        if (SteadyClock::now() > deadline)
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": " + job_word(id) +
+                                                        " has not started its program within " +
+                                                        format_duration(timeout));
+        pause_for(pause);
+        o = observe(registry, id);
+        require_running_here(o, what);
+    }
+    const Run run = o.job.run;
+    if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), SIGTERM);
+    const auto kill_at = after(grace);
+    bool killed = false;
+    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
+        const Observation now = observe(registry, id);
+        if (now.kind != Kind::running) {
+            std::cout << "reprise stop: " << job_word(id) << " " << now.status_line()
+                      << "; newest checkpoint: " << now.newest();
+            if (now.restartable()) std::cout << "; `reprise restart " << id << "` resumes it";
+            std::cout << "\n";
+            return 0;
+        }
+        if (!killed && SteadyClock::now() > kill_at) {
+            killed = true;
+            if (is_alive(run.pid, run.pid_start)) {
+                const std::size_t count = kill_process_tree(static_cast<pid_t>(run.pid));
+                detail::log_line("reprise " + what + ": " + job_word(id) + " (pid " + std::to_string(run.pid) +
+                                 ") still ran " + format_duration(grace) + " after SIGTERM: sent SIGKILL to it" +
+                                 (count > 1 ? " and " + std::to_string(count - 1) + " descendant(s)" : ""));
+            }
+            deadline = std::max(deadline, after(timeout));
+        }
+        if (killed && SteadyClock::now() > deadline)
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": " + job_word(id) + " (pid " +
+                                                        std::to_string(run.pid) + ") still runs after SIGKILL");
+        pause_for(pause);
+    }
+}
+
+// `start --dir DIR` or REPRISE_DIR: the job's checkpoint directory, absolute, created 0700
+// when missing (its parent must exist), this user's and writable by nobody else, as the
+// registry's own directories. "" when neither is given: the entry's checkpoints/.
+// Both given and naming different directories: an error, never a silent choice.
+std::string chosen_checkpoint_dir(const std::string& option) {
+    const std::optional<std::string> environment = detail::environment_value("REPRISE_DIR");
+    if (option.empty() && !environment) return "";
+    const std::string source = option.empty() ? "REPRISE_DIR" : "--dir";
+    const std::string dir = option.empty() ? *environment : option;
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+        if (::chmod(dir.c_str(), 0700) != 0) throw_errno("start: chmod 0700", dir, errno); // whatever the umask
+    } else if (errno != EEXIST) {
+        throw_errno("start: " + source + ": creating the checkpoint directory", dir, errno);
+    }
+    char resolved[PATH_MAX];
+    if (!::realpath(dir.c_str(), resolved)) throw_errno("start: " + source + ": resolving", dir, errno);
+    struct stat st {};
+    if (::stat(resolved, &st) != 0) throw_errno("start: " + source + ": stat of", resolved, errno);
+    if (!S_ISDIR(st.st_mode))
+        throw CommandError(ExitStatus::usage, "reprise: start: " + source + "='" + dir + "': not a directory");
+    if (const std::string problem = ownership_problem(st, resolved, "the checkpoint directory"); !problem.empty())
+        throw Error("reprise: start: " + source + ": " + problem);
+    if (!option.empty() && environment) {
+        char other[PATH_MAX];
+        if (!::realpath(environment->c_str(), other) || std::string(other) != resolved)
+            throw CommandError(ExitStatus::usage,
+                               "reprise: start: --dir='" + option + "' and REPRISE_DIR='" + *environment +
+                                   "' name different directories; unset REPRISE_DIR, or give one of them");
+    }
+    return resolved;
+}
+
 } // namespace
 
 // ---- the subcommands ----------------------------------------------------------------------
@@ -622,6 +749,8 @@ int start_job(const StartRequest& request) {
 
     const Registry registry(Registry::default_root());
     Job job;
+    job.environment = environment_to_record(request.env);
+    job.checkpoint_dir = chosen_checkpoint_dir(request.dir);
     job.name = name;
     job.command = request.command;
     char cwd[4096];
@@ -633,20 +762,26 @@ int start_job(const StartRequest& request) {
     std::unique_ptr<HeldLock> lock = registry.create(job);
     if (request.detach) return run_detached(registry, job, std::move(lock), "start", true);
     detail::log_line("reprise start: job id " + std::to_string(job.id) + " (" + job.name + ") on " +
-                     job.run.host + "; checkpoints in " + registry.checkpoints(job.id));
+                     job.run.host + "; checkpoints in " + checkpoint_directory(registry, job));
     return run_attached(registry, job, std::move(lock), "start", true);
 }
 
-int list_jobs() {
+int list_jobs(bool json) {
     const Registry registry(Registry::default_root());
     struct Row {
         std::string id, host, status, checkpoint, command;
     };
     std::vector<Row> rows{{"ID", "HOST", "STATUS", "LAST CHECKPOINT", "COMMAND"}};
     int status = 0;
+    nlohmann::json jobs = nlohmann::json::array();
+    nlohmann::json errors = nlohmann::json::array();
     for (long id : registry.ids()) {
         try {
             const Observation o = observe(registry, id);
+            if (json) {
+                jobs.push_back(job_json(summary_of(registry, o)));
+                continue;
+            }
             std::string checkpoint = "-";
             if (!o.generations.empty())
                 checkpoint = "gen " + std::to_string(o.generations.back().number) + ", " +
@@ -661,10 +796,15 @@ int list_jobs() {
                                dynamic_cast<const UnsafeEntry*>(&e)   ? "refused: another user owns or may write it (see `reprise info " :
                                                                         "unreadable (see `reprise info ";
             rows.push_back({std::to_string(id), "-", what + std::to_string(id) + "`)", "-", "-"});
+            errors.push_back({{"id", id}, {"error", without_prefix(e.what())}});
             std::cout.flush();
             detail::log_line("reprise: list: " + without_prefix(e.what()));
             status = 1;
         }
+    }
+    if (json) {
+        print_json(document({{"registry", registry.root()}, {"jobs", jobs}, {"errors", errors}}));
+        return status;
     }
     if (rows.size() == 1 && status == 0) {
         std::cout << "no jobs in " << registry.root() << "\n";
@@ -684,10 +824,14 @@ int list_jobs() {
     return status;
 }
 
-int show_info(long id) {
+int show_info(long id, bool json) {
     const Registry registry(Registry::default_root());
     const Observation o = observe(registry, id);
     const Job& job = o.job;
+    if (json) {
+        print_json(document({{"job", job_json(summary_of(registry, o))}}));
+        return 0;
+    }
     std::uint64_t bytes = 0;
     std::string numbers;
     for (const auto& g : o.generations) {
@@ -717,7 +861,12 @@ int show_info(long id) {
               << "Restarts                : " << job.restarts << "\n"
               << "Output                  : "
               << (job.run.detached ? registry.log(id) : std::string("the terminal it was started from")) << "\n"
-              << "Checkpoint directory    : " << registry.checkpoints(id) << "\n";
+              << "Checkpoint directory    : " << checkpoint_directory(registry, job) << "\n";
+    // The recorded environment (replayed by restart), one variable a line.
+    std::cout << "Environment             : " << (job.environment.empty() ? "none recorded\n" : "");
+    for (std::size_t i = 0; i < job.environment.size(); ++i)
+        std::cout << (i == 0 ? "" : "                          ") << job.environment[i].first << "="
+                  << job.environment[i].second << "\n";
     return 0;
 }
 
@@ -732,9 +881,9 @@ int checkpoint_job(long id, double timeout) {
     const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
     const std::uint64_t asked = now_ns();
     if (!is_alive(run.pid, run.pid_start) || ::kill(static_cast<pid_t>(run.pid), SIGUSR1) != 0)
-        throw Error("reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
+        throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
 
-    const std::string dir = registry.checkpoints(id);
+    const std::string dir = checkpoint_directory(registry, o.job);
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const std::vector<Generation> now = generations(registry, o.job);
         for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
@@ -747,7 +896,7 @@ int checkpoint_job(long id, double timeout) {
                 if (::stat(g->path.c_str(), &st) != 0 && errno == ENOENT) continue;
                 const std::vector<Generation> later = generations(registry, o.job);
                 if (!later.empty() && later.back().number > g->number + 1) continue;
-                throw Error("reprise: " + what + ": the new generation " + g->path + " is not valid: " +
+                throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": the new generation " + g->path + " is not valid: " +
                             checkpoint.why);
             }
             // A save that began before the request holds older state: wait for the next.
@@ -760,10 +909,10 @@ int checkpoint_job(long id, double timeout) {
             return 0;
         }
         if (!is_alive(run.pid, run.pid_start))
-            throw Error("reprise: " + what + ": " + job_word(id) + " ended before it saved a new checkpoint: " +
+            throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": " + job_word(id) + " ended before it saved a new checkpoint: " +
                         observe(registry, id).status_line());
         if (SteadyClock::now() > deadline)
-            throw Error("reprise: " + what + ": no new checkpoint in " + dir + " within " +
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": no new checkpoint in " + dir + " within " +
                         format_duration(timeout) + " of SIGUSR1 to pid " + std::to_string(run.pid) +
                         " on " + run.host + "; the program saves at its next maybe_save(): does it call "
                         "it often? (--timeout waits longer)");
@@ -771,11 +920,12 @@ int checkpoint_job(long id, double timeout) {
     }
 }
 
-int stop_job(long id, double timeout) {
+int stop_job(long id, double timeout, const ForceStop& force) {
     const std::string what = "stop " + std::to_string(id);
     const Registry registry(Registry::default_root());
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                     std::chrono::duration<double>(timeout));
+    if (force.force) return force_stop(registry, id, what, timeout, force.grace);
     const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
     const Run& run = o.job.run;
     if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), SIGTERM);
@@ -789,7 +939,7 @@ int stop_job(long id, double timeout) {
             return after.kind == Kind::stopped || after.kind == Kind::finished ? 0 : 1;
         }
         if (SteadyClock::now() > deadline)
-            throw Error("reprise: " + what + ": " + job_word(id) + " (pid " + std::to_string(run.pid) +
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": " + job_word(id) + " (pid " + std::to_string(run.pid) +
                         ") still runs " + format_duration(timeout) +
                         " after SIGTERM; is it saving a large state? (--timeout waits longer)");
         pause_for(pause);
@@ -805,21 +955,31 @@ int restart_job(long id, bool detach) {
     std::unique_ptr<HeldLock> lock = HeldLock::try_take(registry.run_lock(id), true);
     if (!lock) {
         job = registry.load(id);
-        throw Error("reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
+        throw CommandError(ExitStatus::busy, "reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
                     " (pid " + std::to_string(job.run.pid) + "); `reprise stop " + std::to_string(id) +
                     "` on " + job.run.host + " stops it first");
     }
     job = registry.load(id); // as its last supervisor left it
+    // The program's REPRISE_DIR is the job's: a different one set here is not silently
+    // overridden (nor used: the checkpoints are where the job has them).
+    if (const std::optional<std::string> env_dir = detail::environment_value("REPRISE_DIR")) {
+        char resolved[PATH_MAX];
+        const std::string dir = checkpoint_directory(registry, job);
+        if (!::realpath(env_dir->c_str(), resolved) || resolved != dir)
+            throw CommandError(ExitStatus::usage,
+                               "reprise: " + what + ": REPRISE_DIR='" + *env_dir + "' is set, but the checkpoints of " +
+                                   job_word(id) + " are in " + dir + "; unset REPRISE_DIR (or set it to that)");
+    }
     if (const inspect::Lock program = inspect::read_lock_file(library_lock(registry, job)); program.held())
-        throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
+        throw CommandError(ExitStatus::busy, "reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
                     program.holder() + " holds " + program.path);
     const Run& last = job.run;
     if (last.state != "ended" && last.host == host_name() && last.boot_id == boot_id() &&
         is_alive(last.pid, last.pid_start))
-        throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
+        throw CommandError(ExitStatus::busy, "reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
                     std::to_string(last.pid) + ")");
     if (last.state == "ended" && observe_ended(registry, job).kind == Kind::finished)
-        throw Error("reprise: " + what + ": " + job_word(id) + " finished (exit status 0 and no checkpoint "
+        throw CommandError(ExitStatus::not_restartable, "reprise: " + what + ": " + job_word(id) + " finished (exit status 0 and no checkpoint "
                     "left: finish() removes them): there is nothing to resume; `reprise start` runs "
                     "the program anew");
     const std::vector<Generation> gens = generations(registry, job);
@@ -840,57 +1000,161 @@ int restart_job(long id, bool detach) {
     return run_attached(registry, job, std::move(lock), "restart", false);
 }
 
-int remove_job(long id) {
-    const std::string what = "rm " + std::to_string(id);
-    const Registry registry(Registry::default_root());
+// One job that rm (or prune) may remove: checked, its run lock held until it is removed.
+struct Removal {
+    long id = 0;
+    std::unique_ptr<HeldLock> lock;
+    bool not_a_directory = false; // a corrupt entry: a link or a FIFO as jobs/<id>
+    bool corrupt = false;         // its record unreadable
+    Job job;
+    std::size_t count = 0;        // its checkpoints
+};
+
+// Throws (as `what`) when job `id` cannot be removed: it does not exist, or runs.
+Removal prepare_removal(const Registry& registry, long id, const std::string& what) {
+    Removal r;
+    r.id = id;
     // An entry that is not a directory of ours (a link, a FIFO planted as jobs/<id>) holds
     // no run and no checkpoint: what `list` calls corrupt, `rm` removes (the link itself,
     // never what it points to).
     struct stat st {};
     if (::lstat(registry.entry(id).c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-        registry.remove(id, nullptr);
-        std::cout << "reprise rm: removed " << job_word(id) << ", a corrupt entry (not a directory)\n";
-        return 0;
+        r.not_a_directory = true;
+        return r;
     }
     if (!registry.exists(id)) registry.load(id); // throws NoSuchJob
-    std::unique_ptr<HeldLock> lock = HeldLock::try_take(registry.run_lock(id), true);
-    std::string name;
-    std::size_t count = 0;
+    r.lock = HeldLock::try_take(registry.run_lock(id), true);
     try {
         const Job job = registry.load(id);
-        if (!lock)
-            throw Error("reprise: " + what + ": " + job_word(id) + " is running on host " + job.run.host +
-                        " (pid " + std::to_string(job.run.pid) + "); `reprise stop " + std::to_string(id) +
-                        "` first");
+        if (!r.lock)
+            throw CommandError(ExitStatus::busy, "reprise: " + what + ": " + job_word(id) + " is running on host " +
+                                                     job.run.host + " (pid " + std::to_string(job.run.pid) +
+                                                     "); `reprise stop " + std::to_string(id) + "` first");
         if (const inspect::Lock program = inspect::read_lock_file(library_lock(registry, job)); program.held())
-            throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs: " +
-                        program.holder() + " holds " + program.path);
+            throw CommandError(ExitStatus::busy, "reprise: " + what + ": the program of " + job_word(id) +
+                                                     " still runs: " + program.holder() + " holds " + program.path);
         if (job.run.state != "ended" && job.run.host == host_name() && job.run.boot_id == boot_id() &&
             is_alive(job.run.pid, job.run.pid_start))
-            throw Error("reprise: " + what + ": the program of " + job_word(id) + " still runs (pid " +
-                        std::to_string(job.run.pid) + ")");
-        name = job.name;
-        count = generations(registry, job).size();
+            throw CommandError(ExitStatus::busy, "reprise: " + what + ": the program of " + job_word(id) +
+                                                     " still runs (pid " + std::to_string(job.run.pid) + ")");
+        r.job = job;
+        r.count = generations(registry, job).size();
     } catch (const CorruptEntry&) {
         // A corrupt entry is removed all the same, unless a run holds it.
-        if (!lock)
-            throw Error("reprise: " + what + ": " + registry.run_lock(id) +
-                        " is held: a run of the job is alive");
+        if (!r.lock)
+            throw CommandError(ExitStatus::busy, "reprise: " + what + ": " + registry.run_lock(id) +
+                                                     " is held: a run of the job is alive");
+        r.corrupt = true;
     }
-    registry.remove(id, std::move(lock));
-    std::cout << "reprise rm: removed " << job_word(id);
-    if (name.empty())
-        std::cout << ", a corrupt entry, and everything in it\n";
-    else
-        std::cout << " (" << name << ") and its " << count << (count == 1 ? " checkpoint" : " checkpoints") << "\n";
+    return r;
+}
+
+// Removes what prepare_removal() checked; returns what was removed, in words.
+std::string commit_removal(const Registry& registry, Removal& r) {
+    if (r.not_a_directory) {
+        registry.remove(r.id, nullptr);
+        return job_word(r.id) + ", a corrupt entry (not a directory)";
+    }
+    if (!r.corrupt) remove_checkpoint_files(r.job); // a --dir of the user's: only the job's files
+    registry.remove(r.id, std::move(r.lock));
+    if (r.corrupt) return job_word(r.id) + ", a corrupt entry, and everything in it";
+    return job_word(r.id) + " (" + r.job.name + ") and its " + std::to_string(r.count) +
+           (r.count == 1 ? " checkpoint" : " checkpoints");
+}
+
+// An error of one id among several, printed as main() prints one (with the command and
+// the id in front of a registry error's message).
+void report(const std::string& what, const std::exception& e) {
+    std::cout.flush();
+    std::string message = e.what();
+    if (dynamic_cast<const RegistryEntryError*>(&e)) message = "reprise: " + what + ": " + without_prefix(message);
+    detail::log_line(message);
+}
+
+int remove_job(long id) { return remove_jobs({id}); }
+
+int remove_jobs(const std::vector<long>& requested) {
+    const Registry registry(Registry::default_root());
+    std::vector<long> ids;
+    for (long id : requested)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    // All or nothing: every id is checked, and its run lock held, before any is removed.
+    std::vector<Removal> removals;
+    int status = 0;
+    for (long id : ids) {
+        const std::string what = "rm " + std::to_string(id);
+        try {
+            removals.push_back(prepare_removal(registry, id, what));
+        } catch (const std::exception& e) {
+            if (ids.size() == 1) throw;
+            report(what, e);
+            if (status == 0) status = exit_status_for(e);
+        }
+    }
+    if (status != 0) {
+        detail::log_line("reprise: rm: nothing removed (" + std::to_string(ids.size() - removals.size()) + " of " +
+                         std::to_string(ids.size()) + " jobs cannot be)");
+        return status;
+    }
+    for (Removal& r : removals) std::cout << "reprise rm: removed " << commit_removal(registry, r) << "\n";
     return 0;
 }
 
-int inspect(const std::string& target) {
+int prune_jobs(const PruneRequest& request) {
+    const Registry registry(Registry::default_root());
+    const std::int64_t now = now_seconds();
+    const std::string verb = request.dry_run ? "would remove " : "removed ";
+    std::size_t count = 0, kept = 0;
+    for (long id : registry.ids()) {
+        const std::string what = "prune: job " + std::to_string(id);
+        try {
+            const Observation o = observe(registry, id);
+            if (o.kind != Kind::finished && o.kind != Kind::failed && o.kind != Kind::dead) continue;
+            // A run that vanished recorded no end: its start is the last that is known of it.
+            const std::int64_t when = o.job.run.ended > 0 ? o.job.run.ended : o.job.run.started;
+            if (static_cast<double>(now - when) < request.older_than) continue;
+            if (o.restartable() && !request.restartable) {
+                ++kept;
+                continue;
+            }
+            std::string text = job_word(id) + " (" + o.job.name + ", " + o.status_line() + ", ended " +
+                               format_time(when) + ")";
+            if (!request.dry_run) {
+                Removal r = prepare_removal(registry, id, "prune " + std::to_string(id));
+                commit_removal(registry, r);
+            }
+            std::cout << "reprise prune: " << verb << text << "\n";
+            ++count;
+        } catch (const NoSuchJob&) {
+            // removed meanwhile
+        } catch (const std::exception& e) {
+            // A corrupt or unsafe entry is not pruned (`reprise rm` removes it); a job
+            // that started again meanwhile neither.
+            std::cout.flush();
+            detail::log_line("reprise: " + what + ": kept: " + without_prefix(e.what()));
+        }
+    }
+    if (count == 0)
+        std::cout << "reprise prune: no job to remove (none finished, failed or dead " << format_duration(request.older_than)
+                  << " ago or more)\n";
+    if (kept > 0)
+        std::cout << "reprise prune: kept " << kept << " restartable job" << (kept == 1 ? "" : "s")
+                  << " (--restartable removes them too)\n";
+    return 0;
+}
+
+int inspect(const std::string& target, bool json) {
     struct stat st {};
+    auto print_document = [](const nlohmann::json& checkpoints) {
+        print_json(document({{"checkpoints", checkpoints}}));
+        for (const auto& c : checkpoints)
+            if (!c.at("valid").get<bool>()) return 1;
+        return 0;
+    };
     if (::stat(target.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode))
             throw Error("reprise: inspect " + target + ": a directory; give a checkpoint file or a job id");
+        if (json) return print_document(nlohmann::json::array({inspect_file_json(target)}));
         return inspect_file(target);
     }
     const int err = errno;
@@ -902,7 +1166,12 @@ int inspect(const std::string& target) {
     const std::vector<Generation> gens = generations(registry, job);
     if (gens.empty())
         throw Error("reprise: inspect " + target + ": " + job_word(job.id) + " has no checkpoint in " +
-                    registry.checkpoints(job.id));
+                    checkpoint_directory(registry, job));
+    if (json) {
+        nlohmann::json checkpoints = nlohmann::json::array();
+        for (auto g = gens.rbegin(); g != gens.rend(); ++g) checkpoints.push_back(inspect_file_json(g->path));
+        return print_document(checkpoints);
+    }
     int status = 0;
     for (auto g = gens.rbegin(); g != gens.rend(); ++g) {
         if (g != gens.rbegin()) std::cout << "\n";

@@ -18,6 +18,9 @@ struct StartRequest {
     std::string name;                 ///< checkpoint name; empty: the program's file name
     double every = 0;                 ///< seconds between automatic checkpoints; 0: none
     bool detach = false;
+    std::vector<std::string> env;     ///< --env specs: NAME or NAME=VALUE (job_environment.hpp)
+    std::string dir;                  ///< --dir: the checkpoint directory; empty: REPRISE_DIR if
+                                      ///< set, else the entry's checkpoints/
 };
 
 /// Starts a new job: id, record, then the program, attached or detached.
@@ -25,17 +28,25 @@ struct StartRequest {
 ///          on to the caller); detached: 0 once the program runs.
 int start_job(const StartRequest& request);
 
-/// One line per job. @returns 1 when an entry could not be read (after listing the rest).
-int list_jobs();
+/// One line per job, or with `json` one document (docs/manager.md, "Scripting").
+/// @returns 1 when an entry could not be read (after listing the rest).
+int list_jobs(bool json = false);
 
-/// Everything about one job.
-int show_info(long id);
+/// Everything about one job; with `json`, as a document.
+int show_info(long id, bool json = false);
 
 /// SIGUSR1, then waits until a generation saved after it is on disk, verified and durable.
 int checkpoint_job(long id, double timeout);
 
+/// `stop --force [--grace D]`: SIGTERM at once, SIGKILL to the program and its descendants
+/// when the job has not ended `grace` seconds later.
+struct ForceStop {
+    bool force = false;
+    double grace = 30;
+};
+
 /// SIGTERM (save and stop), then waits until the job has ended.
-int stop_job(long id, double timeout);
+int stop_job(long id, double timeout, const ForceStop& force = {});
 
 /// Runs a job that is not running again, from its newest checkpoint (REPRISE_JOB names the
 /// job, so the library restores whenever one of it exists).
@@ -44,9 +55,25 @@ int restart_job(long id, bool detach);
 /// Removes a job that is not running: its record, checkpoints and log.
 int remove_job(long id);
 
-/// The header, variables and validity of a checkpoint file, or of every generation of a job.
-/// @returns 1 when a file is not a valid checkpoint.
-int inspect(const std::string& target);
+/// Removes several jobs, all or nothing: every id is checked (and its run lock taken)
+/// first; when one cannot be removed, none is, each problem is reported on stderr and the
+/// exit status is the first problem's (exit_status.hpp).
+int remove_jobs(const std::vector<long>& ids);
+
+/// `reprise prune`.
+struct PruneRequest {
+    double older_than = 0;    ///< seconds: a job whose run ended at least this long ago
+    bool dry_run = false;     ///< say what would be removed, remove nothing
+    bool restartable = false; ///< take restartable jobs too (else kept: they can resume)
+};
+
+/// Removes the jobs that finished, failed or died, whose last run ended at least
+/// `older_than` ago; never a running (or unknown) job, a restartable one only when asked.
+int prune_jobs(const PruneRequest& request);
+
+/// The header, variables and validity of a checkpoint file, or of every generation of a job;
+/// with `json`, as a document. @returns 1 when a file is not a valid checkpoint.
+int inspect(const std::string& target, bool json = false);
 
 } // namespace reprise::manager
 

@@ -6,6 +6,8 @@
 // registry (REPRISE_HOME). README.md, "The job manager", shows it at work.
 
 #include "commands.hpp"
+#include "exit_status.hpp"
+#include "job_environment.hpp"
 #include "registry.hpp"
 
 #include "reprise/detail/parse.hpp"
@@ -84,7 +86,11 @@ int main(int argc, char** argv) {
                "Durations (--every, --timeout): 90 or 1.5 (seconds), 90s, 30m, 1h, 2d; at most 3650d.\n"
                "A job that exited 0 is \"finished\" only when no checkpoint of it is left (finish()\n"
                "removes them); with one left it is \"stopped\" and `restart` resumes it.\n"
-               "`reprise COMMAND --help` describes each command.");
+               "The checkpoint directory of a job: start --dir DIR; else REPRISE_DIR when set; else\n"
+               "the job's entry in the registry. Both --dir and REPRISE_DIR naming different\n"
+               "directories is an error, and so is a restart with a REPRISE_DIR that is not the job's.\n"
+               "`reprise COMMAND --help` describes each command.\n" +
+               std::string(manager::exit_status_help()));
 
     manager::StartRequest start;
     std::string start_every;
@@ -100,17 +106,33 @@ int main(int argc, char** argv) {
     start_command->add_option("--name", start.name, "the checkpoint name (default: the program's file name)");
     start_command->add_flag("-d,--detach", start.detach,
                             "run in the background, output in the job's log (see `reprise info`)");
+    start_command
+        ->add_option("--env", start.env,
+                     "record NAME (its value here) or NAME=VALUE in the job's environment, replayed by\n"
+                     "restart (repeatable). Recorded without asking: " + manager::allow_list_text())
+        ->type_name("NAME[=VALUE]")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    start_command
+        ->add_option("--dir", start.dir,
+                     "the checkpoint directory (REPRISE_DIR of the program), created 0700 when missing;\n"
+                     "yours, writable by nobody else. Default: REPRISE_DIR when set, else the job's entry")
+        ->type_name("DIR");
     start_command->add_option("PROGRAM", start.command, "the program, then its arguments (after --)")
         ->required();
     start_command->positionals_at_end();
 
+    bool list_json = false;
     CLI::App* list_command = app.add_subcommand(
         "list", "One line per job: id, host, status, last checkpoint, command.");
+    list_command->add_flag("--json", list_json, "one JSON document instead (schema: docs/manager.md, \"Scripting\")");
 
     std::string info_id;
     CLI::App* info_command = app.add_subcommand(
         "info", "Everything about one job: host, command, status, generations, restarts...");
     add_id(info_command, info_id);
+    bool info_json = false;
+    info_command->add_flag("--json", info_json, "one JSON document instead (schema: docs/manager.md, \"Scripting\")");
 
     std::string checkpoint_id;
     std::string checkpoint_timeout = "120";
@@ -130,6 +152,15 @@ int main(int argc, char** argv) {
     add_id(stop_command, stop_id);
     stop_command->add_option("--timeout", stop_timeout, std::string("how long to wait (default 300s): ") + kDurationHelp)
         ->type_name("DURATION");
+    manager::ForceStop stop_force;
+    std::string stop_grace = "30";
+    stop_command->add_flag("--force", stop_force.force,
+                           "SIGTERM at once, even to a program without a Checkpointer; after the grace,\n"
+                           "SIGKILL to the program and its descendants");
+    stop_command
+        ->add_option("--grace", stop_grace,
+                     std::string("with --force, how long SIGTERM has before SIGKILL (default 30s): ") + kDurationHelp)
+        ->type_name("DURATION");
 
     std::string restart_id;
     bool restart_detach = false;
@@ -140,16 +171,32 @@ int main(int argc, char** argv) {
     add_id(restart_command, restart_id);
     restart_command->add_flag("-d,--detach", restart_detach, "run in the background, output in the job's log");
 
-    std::string rm_id;
-    CLI::App* rm_command =
-        app.add_subcommand("rm", "Remove a job that is not running: its record, checkpoints and log.");
-    add_id(rm_command, rm_id);
+    std::vector<std::string> rm_ids;
+    CLI::App* rm_command = app.add_subcommand(
+        "rm", "Remove jobs that are not running: their records, checkpoints and logs. All or\n"
+              "nothing: when one of the ids cannot be removed (no such job, running), none is.");
+    rm_command->add_option("ID", rm_ids, "the jobs' ids, as `reprise list` shows them")->required();
+
+    manager::PruneRequest prune;
+    std::string prune_older_than;
+    CLI::App* prune_command = app.add_subcommand(
+        "prune", "Remove the jobs that finished, failed or died, whose last run ended at least\n"
+                 "--older-than ago. Never a running job; a restartable one only with --restartable.");
+    prune_command
+        ->add_option("--older-than", prune_older_than, std::string("the age: ") + kDurationHelp + "; 0: any")
+        ->type_name("DURATION")
+        ->required();
+    prune_command->add_flag("-n,--dry-run", prune.dry_run, "say what would be removed, remove nothing");
+    prune_command->add_flag("--restartable", prune.restartable,
+                            "remove failed or dead jobs that could still resume from a checkpoint too");
 
     std::string inspect_target;
     CLI::App* inspect_command = app.add_subcommand(
         "inspect", "Show a checkpoint file's header, variables and sizes, and whether its checksums\n"
                    "are valid; given a job id, every generation of that job.");
     inspect_command->add_option("TARGET", inspect_target, "a checkpoint file, or a job id")->required();
+    bool inspect_json = false;
+    inspect_command->add_flag("--json", inspect_json, "one JSON document instead (schema: docs/manager.md, \"Scripting\")");
 
     try {
         app.parse(argc, argv);
@@ -164,11 +211,19 @@ int main(int argc, char** argv) {
     for (const CLI::App* sub : app.get_subcommands()) command_name = sub->get_name();
     long id = 0;
     double timeout = 0;
+    std::vector<long> rm_job_ids;
     try {
         for (const auto& [command, text] : {std::pair<CLI::App*, const std::string*>{info_command, &info_id},
                                             {checkpoint_command, &checkpoint_id}, {stop_command, &stop_id},
-                                            {restart_command, &restart_id}, {rm_command, &rm_id}})
+                                            {restart_command, &restart_id}})
             if (*command) id = job_id(*text);
+        std::vector<long> rm_list;
+        if (*rm_command) {
+            for (const std::string& text : rm_ids) rm_list.push_back(job_id(text));
+            if (rm_list.size() == 1) id = rm_list.front();
+        }
+        rm_job_ids = rm_list;
+        if (*prune_command) prune.older_than = reprise::detail::parse_duration("--older-than", prune_older_than);
         if (*start_command) {
             if (*start_command->get_option("--every"))
                 start.every = reprise::detail::parse_duration("--every", start_every);
@@ -176,6 +231,11 @@ int main(int argc, char** argv) {
         }
         if (*checkpoint_command) timeout = positive_duration("--timeout", checkpoint_timeout);
         if (*stop_command) timeout = positive_duration("--timeout", stop_timeout);
+        if (*stop_command && *stop_command->get_option("--grace")) {
+            if (!stop_force.force)
+                reprise::detail::bad_value("--grace", stop_grace, "--grace only with --force");
+            stop_force.grace = reprise::detail::parse_duration("--grace", stop_grace);
+        }
     } catch (const reprise::Error& e) {
         std::string message = e.what();
         if (message.rfind("reprise: ", 0) == 0) message.erase(0, 9);
@@ -190,23 +250,24 @@ int main(int argc, char** argv) {
 
     try {
         if (*start_command) return manager::start_job(start);
-        if (*list_command) return manager::list_jobs();
-        if (*info_command) return manager::show_info(id);
+        if (*list_command) return manager::list_jobs(list_json);
+        if (*info_command) return manager::show_info(id, info_json);
         if (*checkpoint_command) return manager::checkpoint_job(id, timeout);
-        if (*stop_command) return manager::stop_job(id, timeout);
+        if (*stop_command) return manager::stop_job(id, timeout, stop_force);
         if (*restart_command) return manager::restart_job(id, restart_detach);
-        if (*rm_command) return manager::remove_job(id);
-        if (*inspect_command) return manager::inspect(inspect_target);
+        if (*rm_command) return manager::remove_jobs(rm_job_ids);
+        if (*prune_command) return manager::prune_jobs(prune);
+        if (*inspect_command) return manager::inspect(inspect_target, inspect_json);
     } catch (const manager::RegistryEntryError& e) {
         std::cout.flush();
         std::string message = e.what();
         if (message.rfind("reprise: ", 0) == 0) message.erase(0, 9);
         std::cerr << "reprise: " << what << ": " << message << "\n";
-        return 1;
+        return manager::exit_status_for(e);
     } catch (const reprise::Error& e) {
         std::cout.flush();
         std::cerr << e.what() << "\n";
-        return 1;
+        return manager::exit_status_for(e);
     } catch (const std::exception& e) {
         std::cout.flush();
         std::cerr << "reprise: " << e.what() << "\n";

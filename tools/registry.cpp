@@ -3,6 +3,7 @@
 
 #include "registry.hpp"
 
+#include "job_environment.hpp"
 #include "process.hpp"
 
 #include "reprise/detail/durable_file.hpp"
@@ -37,7 +38,8 @@ namespace {
 
 // The schema of job.json written; a reader also takes kOldestRecordFormat up to it.
 // Format 1 has no job_key (the program's job was JOB_ID=<id>): default_job_key() is its key.
-constexpr int kRecordFormat = 2;
+// Format 3 adds environment and checkpoint_dir (before: none recorded, the entry's checkpoints/).
+constexpr int kRecordFormat = 3;
 constexpr int kOldestRecordFormat = 1;
 
 // No record comes near this: a larger job.json is not one of ours.
@@ -109,6 +111,14 @@ FileHandle open_private_directory(int at, const std::string& name, const std::st
     return fd;
 }
 
+// The recorded environment as a JSON object, in the order it was recorded (nlohmann's
+// object sorts its keys; the order of variables does not matter to a program).
+nlohmann::json environment_object(const std::vector<std::pair<std::string, std::string>>& environment) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, value] : environment) out[name] = value;
+    return out;
+}
+
 nlohmann::json to_json(const Job& job) {
     const Run& r = job.run;
     return nlohmann::json{
@@ -134,6 +144,8 @@ nlohmann::json to_json(const Job& job) {
           {"exit_status", r.exit_status},
           {"signal", r.signal},
           {"error", r.error}}},
+        {"environment", environment_object(job.environment)},
+        {"checkpoint_dir", job.checkpoint_dir},
     };
 }
 
@@ -270,6 +282,22 @@ Job from_json(const nlohmann::json& j) {
         : static_cast<int>(detail::parse_unsigned(r.name("exit_status"), exit_status, 0, 255));
     job.run.signal = static_cast<int>(r.whole("signal", 0, 64));
     job.run.error = r.text("error");
+
+    if (format >= 3) {
+        const nlohmann::json& environment = f.value("environment");
+        if (!environment.is_object())
+            detail::bad_value("environment", environment.dump(), "a JSON object of strings");
+        for (const auto& [name, value] : environment.items()) {
+            if (!is_environment_name(name))
+                detail::bad_value("environment", name, "a variable name (letters, digits, '_', not first a digit)");
+            if (!value.is_string() || value.get<std::string>().find('\0') != std::string::npos)
+                detail::bad_value("environment." + name, value.dump(), "a JSON string without NUL");
+            job.environment.emplace_back(name, value.get<std::string>());
+        }
+        job.checkpoint_dir = f.text("checkpoint_dir");
+        if (!job.checkpoint_dir.empty() && (job.checkpoint_dir[0] != '/' || job.checkpoint_dir.size() > PATH_MAX))
+            detail::bad_value("checkpoint_dir", job.checkpoint_dir, "\"\" or an absolute directory path");
+    }
     return job;
 }
 
@@ -569,13 +597,31 @@ std::string default_job_key(long id) {
     return detail::job_key(detail::kGridEngine, std::to_string(id));
 }
 
+std::string checkpoint_directory(const Registry& registry, const Job& job) {
+    return job.checkpoint_dir.empty() ? registry.checkpoints(job.id) : job.checkpoint_dir;
+}
+
+void remove_checkpoint_files(const Job& job) {
+    if (job.checkpoint_dir.empty()) return;
+    const std::unique_ptr<detail::Directory> dir = detail::Directory::open_existing(job.checkpoint_dir);
+    if (!dir) return;
+    const detail::FileNames names = detail::FileNames::of(job.name, job.job_key);
+    for (const std::string& file : names_in(dir->fd(), job.checkpoint_dir)) {
+        const bool ours = file == names.lock() || names.generation_of(file) != 0 ||
+                          names.temporary_of(file) != 0 || names.commit_record_of(file) != 0 ||
+                          names.commit_record_temporary_of(file) != 0;
+        if (ours && ::unlinkat(dir->fd(), file.c_str(), 0) != 0 && errno != ENOENT)
+            throw_errno("removing", job.checkpoint_dir + "/" + file, errno);
+    }
+}
+
 std::string library_lock(const Registry& registry, const Job& job) {
-    return inspect::lock_path(registry.checkpoints(job.id), job.name, job.job_key);
+    return inspect::lock_path(checkpoint_directory(registry, job), job.name, job.job_key);
 }
 
 std::vector<Generation> generations(const Registry& registry, const Job& job) {
     registry.open_entry(job.id); // this user's and private: its checkpoints/ is too
-    return inspect::generations(registry.checkpoints(job.id), job.name, job.job_key);
+    return inspect::generations(checkpoint_directory(registry, job), job.name, job.job_key);
 }
 
 } // namespace reprise::manager

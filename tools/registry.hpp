@@ -29,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <sys/stat.h>
+#include <utility>
 #include <vector>
 
 namespace reprise::manager {
@@ -110,6 +111,12 @@ struct Job {
     std::int64_t created = 0;         ///< seconds since the epoch
     unsigned restarts = 0;            ///< how many times `reprise restart` ran it again
     Run run;                          ///< the current or last run
+    /// The environment recorded at `start` (format 3; empty before): the allow-listed
+    /// variables (job_environment.hpp) and those named by `--env`, replayed by `restart`.
+    std::vector<std::pair<std::string, std::string>> environment;
+    /// The job's checkpoint directory (REPRISE_DIR) chosen by `start --dir` or REPRISE_DIR,
+    /// absolute (format 3); "": the entry's checkpoints/.
+    std::string checkpoint_dir;
 };
 
 /// An open-file-description write lock, taken with the library's lock primitive
@@ -204,6 +211,16 @@ private:
 /// recorded by any version of the manager (older ones ran the program with JOB_ID=<id>)
 /// keep their names. A record that holds no key (format 1) has this one.
 std::string default_job_key(long id);
+
+/// The job's checkpoint directory: its recorded one (start --dir), else the entry's
+/// checkpoints/ (Registry::checkpoints).
+std::string checkpoint_directory(const Registry& registry, const Job& job);
+
+/// Removes the job's files (generations, temporary files, commit records, the library's
+/// lock) from a checkpoint directory chosen by `start --dir`, and nothing else there: the
+/// directory is the user's. Nothing happens for a job whose checkpoints are in its entry
+/// (Registry::remove takes them). @throws Error naming the file.
+void remove_checkpoint_files(const Job& job);
 
 /// The library's lock file of the job, held by the program while its Checkpointer lives.
 std::string library_lock(const Registry& registry, const Job& job);
