@@ -1109,7 +1109,7 @@ int prune_jobs(const PruneRequest& request) {
         const std::string what = "prune: job " + std::to_string(id);
         try {
             const Observation o = observe(registry, id);
-            if (o.kind != Kind::finished && o.kind != Kind::failed && o.kind != Kind::dead) continue;
+            if (o.kind == Kind::running || o.kind == Kind::unknown) continue;
             // A run that vanished recorded no end: its start is the last that is known of it.
             const std::int64_t when = o.job.run.ended > 0 ? o.job.run.ended : o.job.run.started;
             if (static_cast<double>(now - when) < request.older_than) continue;
@@ -1135,7 +1135,7 @@ int prune_jobs(const PruneRequest& request) {
         }
     }
     if (count == 0)
-        std::cout << "reprise prune: no job to remove (none finished, failed or dead " << format_duration(request.older_than)
+        std::cout << "reprise prune: no job to remove (none ended " << format_duration(request.older_than)
                   << " ago or more)\n";
     if (kept > 0)
         std::cout << "reprise prune: kept " << kept << " restartable job" << (kept == 1 ? "" : "s")

@@ -67,8 +67,9 @@ struct PruneRequest {
     bool restartable = false; ///< take restartable jobs too (else kept: they can resume)
 };
 
-/// Removes the jobs that finished, failed or died, whose last run ended at least
-/// `older_than` ago; never a running (or unknown) job, a restartable one only when asked.
+/// Removes the jobs that are not running whose last run ended at least `older_than` ago:
+/// finished, failed or dead ones; a restartable one (stopped, or failed or dead with a
+/// checkpoint) only when asked; never a running job, nor one whose state is unknown.
 int prune_jobs(const PruneRequest& request);
 
 /// The header, variables and validity of a checkpoint file, or of every generation of a job;

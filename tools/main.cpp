@@ -181,14 +181,15 @@ int main(int argc, char** argv) {
     std::string prune_older_than;
     CLI::App* prune_command = app.add_subcommand(
         "prune", "Remove the jobs that finished, failed or died, whose last run ended at least\n"
-                 "--older-than ago. Never a running job; a restartable one only with --restartable.");
+                 "--older-than ago. Never a running job; a restartable one (stopped, or with a\n"
+                 "checkpoint to resume from) only with --restartable.");
     prune_command
         ->add_option("--older-than", prune_older_than, std::string("the age: ") + kDurationHelp + "; 0: any")
         ->type_name("DURATION")
         ->required();
     prune_command->add_flag("-n,--dry-run", prune.dry_run, "say what would be removed, remove nothing");
     prune_command->add_flag("--restartable", prune.restartable,
-                            "remove failed or dead jobs that could still resume from a checkpoint too");
+                            "remove restartable jobs too (stopped ones, failed or dead ones with a checkpoint)");
 
     std::string inspect_target;
     CLI::App* inspect_command = app.add_subcommand(
