@@ -963,9 +963,10 @@ int restart_job(long id, bool detach) {
     // The program's REPRISE_DIR is the job's: a different one set here is not silently
     // overridden (nor used: the checkpoints are where the job has them).
     if (const std::optional<std::string> env_dir = detail::environment_value("REPRISE_DIR")) {
-        char resolved[PATH_MAX];
+        char resolved[PATH_MAX], own[PATH_MAX];
         const std::string dir = checkpoint_directory(registry, job);
-        if (!::realpath(env_dir->c_str(), resolved) || resolved != dir)
+        if (!::realpath(env_dir->c_str(), resolved) || !::realpath(dir.c_str(), own) ||
+            std::string(resolved) != own)
             throw CommandError(ExitStatus::usage,
                                "reprise: " + what + ": REPRISE_DIR='" + *env_dir + "' is set, but the checkpoints of " +
                                    job_word(id) + " are in " + dir + "; unset REPRISE_DIR (or set it to that)");

@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
         if (*stop_command) timeout = positive_duration("--timeout", stop_timeout);
         if (*stop_command && *stop_command->get_option("--grace")) {
             if (!stop_force.force)
-                reprise::detail::bad_value("--grace", stop_grace, "--grace only with --force");
+                throw reprise::Error("reprise: --grace is how long --force waits: give --force too");
             stop_force.grace = reprise::detail::parse_duration("--grace", stop_grace);
         }
     } catch (const reprise::Error& e) {

@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # --help everywhere.
-for command in "" start list info checkpoint stop restart rm inspect; do
+for command in "" start list info checkpoint stop restart rm prune inspect; do
     out=$("$reprise" $command --help) || fail "reprise $command --help failed"
     grep -q "^Usage: reprise" <<<"$out" || fail "reprise $command --help printed no usage"
 done
@@ -47,6 +47,16 @@ for junk in 0 0s -1 1e400 nan 5x ""; do
     expect_error "^reprise: checkpoint: --timeout='$(literal "$junk")': expected a duration" \
         "$reprise" checkpoint --timeout "$junk" 1
 done
+for junk in -1 nan 5x ""; do
+    expect_error "^reprise: stop: --grace='$(literal "$junk")': expected a duration" "$reprise" stop --force --grace "$junk" 1
+done
+for junk in -1 nan 5x "" 1e400; do
+    expect_error "^reprise: prune: --older-than='$(literal "$junk")': expected a duration" "$reprise" prune --older-than "$junk"
+done
+expect_error "^reprise: prune: --older-than is required" "$reprise" prune
+expect_error "^reprise: stop: --grace is how long --force waits" "$reprise" stop --grace 5 1
+expect_error "^reprise: rm: ID='x': expected a whole number" "$reprise" rm 1 x 2
+expect_error "^reprise: start: --env='A-B': expected NAME or NAME=VALUE" "$reprise" start --env A-B -- true
 expect_error "^reprise: start: --name='': expected a name of 1 to 255 printable characters" "$reprise" start --name "" -- true
 expect_error "^reprise: start: --name='a.x0ab': expected a name" "$reprise" start --name $'a\nb' -- true
 expect_error "creating directory /proc/no-registry" env REPRISE_HOME=/proc/no-registry "$reprise" list
