@@ -5,7 +5,8 @@
 
 // The subcommands of `reprise`. Each returns the process's exit status and throws
 // reprise::Error (message "reprise: <command> ...: why") for anything that went wrong;
-// main() prints it and exits 1.
+// main() prints it and exits with the status of its kind (exit_status.hpp: a
+// CommandError's, 3 for NoSuchJob, else 1).
 
 #include <string>
 #include <vector>

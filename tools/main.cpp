@@ -218,12 +218,10 @@ int main(int argc, char** argv) {
                                             {checkpoint_command, &checkpoint_id}, {stop_command, &stop_id},
                                             {restart_command, &restart_id}})
             if (*command) id = job_id(*text);
-        std::vector<long> rm_list;
         if (*rm_command) {
-            for (const std::string& text : rm_ids) rm_list.push_back(job_id(text));
-            if (rm_list.size() == 1) id = rm_list.front();
+            for (const std::string& text : rm_ids) rm_job_ids.push_back(job_id(text));
+            if (rm_job_ids.size() == 1) id = rm_job_ids.front(); // "rm 7: ..." in its errors
         }
-        rm_job_ids = rm_list;
         if (*prune_command) prune.older_than = reprise::detail::parse_duration("--older-than", prune_older_than);
         if (*start_command) {
             if (*start_command->get_option("--every"))
