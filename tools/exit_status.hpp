@@ -23,7 +23,7 @@ enum class ExitStatus : int {
     failure = 1,        ///< anything not below: I/O error, corrupt or unsafe entry, invalid checkpoint
     usage = 2,          ///< bad command line or value
     no_such_job = 3,    ///< the id is not in the registry
-    busy = 4,           ///< the job runs (here or on another host): rm, restart, prune refuse it;
+    busy = 4,           ///< the job runs (here or on another host): rm, restart refuse it;
                         ///< or it runs on another host, where signals cannot reach it
     not_running = 5,    ///< checkpoint, stop: the job is not running
     not_restartable = 6,///< restart: the job finished (nothing to resume)
@@ -51,12 +51,17 @@ inline int exit_status_for(const std::exception& e) {
 
 /// The table as `reprise --help` prints it.
 inline const char* exit_status_help() {
-    return "Exit statuses: 0 done; 1 any other error (I/O, corrupt or unsafe registry entry,\n"
-           "invalid checkpoint); 2 usage error; 3 no such job; 4 the job is running (rm,\n"
-           "restart, prune refuse it) or runs on another host; 5 the job is not running\n"
-           "(checkpoint, stop); 6 not restartable (it finished); 7 timeout; 8 the checkpoint\n"
-           "failed (the job ended before saving, or the new file is invalid). An attached\n"
-           "start or restart exits as its program did once the program runs.";
+    return "Exit statuses:\n"
+           "  0  done\n"
+           "  1  any other error (I/O, corrupt or unsafe registry entry, invalid checkpoint)\n"
+           "  2  usage error\n"
+           "  3  no such job\n"
+           "  4  the job is running (rm, restart refuse it), or runs on another host\n"
+           "  5  the job is not running (checkpoint, stop)\n"
+           "  6  not restartable: it finished (restart)\n"
+           "  7  timeout (checkpoint, stop)\n"
+           "  8  the checkpoint failed: the job ended before saving, or the new file is invalid\n"
+           "An attached start or restart exits as its program did, once the program runs.";
 }
 
 } // namespace reprise::manager

@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
                "shared by several hosts. It must be yours: a registry directory, job directory or\n"
                "job record that another user owns, or that group or others may write, is refused\n"
                "(`chmod go-w PATH`), since `restart` runs the command a record holds.\n"
-               "Durations (--every, --timeout): 90 or 1.5 (seconds), 90s, 30m, 1h, 2d; at most 3650d.\n"
+               "Durations (--every, --timeout, --grace, --older-than): 90 or 1.5 (seconds), 90s, 30m,\n"
+               "1h, 2d; at most 3650d.\n"
                "A job that exited 0 is \"finished\" only when no checkpoint of it is left (finish()\n"
                "removes them); with one left it is \"stopped\" and `restart` resumes it.\n"
                "The checkpoint directory of a job: start --dir DIR; else REPRISE_DIR when set; else\n"
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     start_command
         ->add_option("--env", start.env,
                      "record NAME (its value here) or NAME=VALUE in the job's environment, replayed by\n"
-                     "restart (repeatable). Recorded without asking: " + manager::allow_list_text())
+                     "restart (repeatable). Recorded without asking:\n" + manager::allow_list_text())
         ->type_name("NAME[=VALUE]")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

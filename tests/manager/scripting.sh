@@ -82,6 +82,12 @@ note "ok: --json of list, info and inspect follow the schema"
 
 # ---- exit statuses --------------------------------------------------------------------
 
+# The table is in --help, as scripts' authors read it.
+help=$("$reprise" --help)
+for line in "  2  usage error" "  3  no such job" "  4  the job is running" "  5  the job is not running" \
+            "  6  not restartable" "  7  timeout" "  8  the checkpoint failed"; do
+    grep -qF -- "$line" <<<"$help" || fail "reprise --help lacks the exit status line '$line'"
+done
 expect_status 2 "$reprise" info abc
 expect_status 2 "$reprise" frobnicate
 expect_status 2 "$reprise" stop --grace 5 "$running"
