@@ -643,6 +643,12 @@ int inspect_file(const std::string& target) {
     return 0;
 }
 
+// The supervisor records the end of a run, then lets go of the run lock: `stop` returns
+// once it has, so that an `rm` or `restart` right after it finds the job free.
+bool supervisor_holds_lock(const Registry& registry, long id) {
+    return inspect::read_lock_file(registry.run_lock(id)).state == inspect::LockState::held;
+}
+
 // `stop --force`: no waiting for the program's Checkpointer (a program without one is
 // ended by SIGTERM's default action, or not at all when it ignores it), SIGTERM at once,
 // and after `grace` SIGKILL to the program and its descendants (force_stop.hpp). The
@@ -670,7 +676,7 @@ int force_stop(const Registry& registry, long id, const std::string& what, doubl
     bool killed = false;
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const Observation now = observe(registry, id);
-        if (now.kind != Kind::running) {
+        if (now.kind != Kind::running && !supervisor_holds_lock(registry, id)) {
             std::cout << "reprise stop: " << job_word(id) << " " << now.status_line()
                       << "; newest checkpoint: " << now.newest();
             if (now.restartable()) std::cout << "; `reprise restart " << id << "` resumes it";
@@ -931,7 +937,7 @@ int stop_job(long id, double timeout, const ForceStop& force) {
     if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), SIGTERM);
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const Observation after = observe(registry, id);
-        if (after.kind != Kind::running) {
+        if (after.kind != Kind::running && !supervisor_holds_lock(registry, id)) {
             std::cout << "reprise stop: " << job_word(id) << " " << after.status_line()
                       << "; newest checkpoint: " << after.newest();
             if (after.restartable()) std::cout << "; `reprise restart " << id << "` resumes it";

@@ -132,6 +132,20 @@ list_says "$old" "stopped by SIGTERM, restartable" || fail "a format-2 record: $
 wait_for 60 "job $old to resume" grep -q "resumed at" "$REPRISE_HOME/jobs/$old/output.log"
 grep -q '"format": 3' "$record" || fail "the restart did not write format 3"
 "$reprise" stop "$old" >/dev/null || fail "stop of job $old failed"
+# Format 1 (no job_key either: the key is the one the manager always gave, sge-<id>).
+sed -i -e '/"checkpoint_dir": /d' -e '/"environment": /d' -e '/"job_key": /d' -e 's/"format": 3/"format": 1/' "$record"
+list_says "$old" "stopped by SIGTERM, restartable" || fail "a format-1 record: $(list_line "$old")"
+[[ $("$reprise" info --json "$old" | "$json_check" info job.generations.0.path) == */heat2d.sge-$old.*.ckpt ]] ||
+    fail "a format-1 record's checkpoints are not found"
+# Format 3's new fields are read as strictly as the others.
+sed -i 's/"format": 1/"format": 3/; s/^\(  "cwd": .*\)$/\1\n  "checkpoint_dir": "relative",\n  "environment": {},\n  "job_key": "sge-'"$old"'",/' "$record"
+expect_error "checkpoint_dir='relative': expected \"\" or an absolute directory path" "$reprise" info "$old"
+sed -i 's/"checkpoint_dir": "relative"/"checkpoint_dir": ""/; s/"environment": {}/"environment": {"1BAD": "x"}/' "$record"
+expect_error "environment='1BAD': expected a variable name" "$reprise" info "$old"
+sed -i 's/"environment": {"1BAD": "x"}/"environment": {"GOOD": 5}/' "$record"
+expect_error "environment.GOOD='5': expected a JSON string" "$reprise" info "$old"
+sed -i 's/"environment": {"GOOD": 5}/"environment": {"GOOD": "5"}/' "$record"
+[[ $(job_field "$old" Environment) == "GOOD=5" ]] || fail "format 3 by hand: $(job_field "$old" Environment)"
 # A format from the future is refused, by name.
 sed -i 's/"format": 3/"format": 4/' "$record"
 expect_error "format='4': expected a whole number from 1 to 3" "$reprise" info "$old"
