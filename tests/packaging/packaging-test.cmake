@@ -170,6 +170,11 @@ if(STEP STREQUAL "install")
   run("${CMAKE_COMMAND}" --install "${build}" --config Release --prefix "${prefix}")
 
   check_installed("${prefix}" "${build}")
+  # The job manager comes with its bash completion, where bash-completion looks for it by
+  # the command's name.
+  if(EXISTS "${prefix}/bin/reprise" AND NOT EXISTS "${prefix}/share/bash-completion/completions/reprise")
+    message(FATAL_ERROR "packaging: bin/reprise installed without share/bash-completion/completions/reprise")
+  endif()
 
 elseif(STEP STREQUAL "find_package")
   if(NOT EXISTS "${prefix}/share/cmake/reprise/repriseConfig.cmake")
@@ -195,8 +200,8 @@ elseif(STEP STREQUAL "install_headers")
   run("${CMAKE_COMMAND}" --install "${build}" --config Release --prefix "${headers_prefix}"
       --component reprise_development)
   check_installed("${headers_prefix}" "${build}")
-  if(EXISTS "${headers_prefix}/bin")
-    message(FATAL_ERROR "packaging: the component reprise_development installed a program")
+  if(EXISTS "${headers_prefix}/bin" OR EXISTS "${headers_prefix}/share/bash-completion")
+    message(FATAL_ERROR "packaging: the component reprise_development installed a program or its completion")
   endif()
 
   # Configured without the job manager, a plain `cmake --install` needs no build either.
@@ -209,6 +214,9 @@ elseif(STEP STREQUAL "install_headers")
       -DREPRISE_INSTALL=ON)
   run("${CMAKE_COMMAND}" --install "${build_notools}" --config Release --prefix "${notools_prefix}")
   check_installed("${notools_prefix}" "${build_notools}")
+  if(EXISTS "${notools_prefix}/share/bash-completion")
+    message(FATAL_ERROR "packaging: configured without the job manager, its bash completion was installed")
+  endif()
 
   # A consumer finds the headers-only install and runs.
   set(prefix "${headers_prefix}")
