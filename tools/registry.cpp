@@ -3,6 +3,7 @@
 
 #include "registry.hpp"
 
+#include "launcher.hpp"
 #include "process.hpp"
 
 #include "reprise/detail/durable_file.hpp"
@@ -570,11 +571,13 @@ std::string default_job_key(long id) {
 }
 
 std::string library_lock(const Registry& registry, const Job& job) {
+    if (is_mpi_job(job)) return rank_lock(registry, job, 0);
     return inspect::lock_path(registry.checkpoints(job.id), job.name, job.job_key);
 }
 
 std::vector<Generation> generations(const Registry& registry, const Job& job) {
     registry.open_entry(job.id); // this user's and private: its checkpoints/ is too
+    if (is_mpi_job(job)) return inspect::committed_generations(registry.checkpoints(job.id), job.name, job.job_key);
     return inspect::generations(registry.checkpoints(job.id), job.name, job.job_key);
 }
 

@@ -205,11 +205,14 @@ private:
 /// keep their names. A record that holds no key (format 1) has this one.
 std::string default_job_key(long id);
 
-/// The library's lock file of the job, held by the program while its Checkpointer lives.
+/// The library's lock file of the job, held by the program while its Checkpointer lives
+/// (of an MPI job, rank 0's: launcher.hpp).
 std::string library_lock(const Registry& registry, const Job& job);
 
 /// The job's complete checkpoint files (regular files of this user's named as the library
-/// names them), oldest first, once its entry is checked (Registry::open_entry).
+/// names them), oldest first, once its entry is checked (Registry::open_entry); of an MPI
+/// job, its committed generations (inspect::committed_generations: the commit records that
+/// bind every rank's file).
 /// @throws NoSuchJob, UnsafeEntry, or Error when the directory exists but cannot be listed.
 std::vector<Generation> generations(const Registry& registry, const Job& job);
 
