@@ -88,6 +88,10 @@ resumed_step() {
     echo "$steps_seen"
 }
 
+# A launcher whose program cannot be told needs --name (nothing is started).
+expect_error "cannot tell which program mpirun runs .*--name" "$reprise" start -d -- mpirun -np "$ranks" --mca btl self
+[[ ! -e $REPRISE_HOME/jobs/1 ]] || fail "a refused start left a job"
+
 # ---- start, two checkpoints, stop ----------------------------------------------------------
 id=$(start_detached -- mpirun -np "$ranks" "$heat2d" "$steps" "${program[@]}" --pace 0.0002)
 [[ $id == 1 ]] || fail "the first job of a fresh registry is not job 1: '$id'"
