@@ -27,7 +27,7 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 
-steps=10000
+steps=6000
 program=(--size 128)
 # The reference, uninterrupted and unpaced, meanwhile, in a directory of its own.
 REPRISE_DIR=$work/reference timeout -k 5 200 mpirun -np "$ranks" "$heat2d" "$steps" "${program[@]}" \
@@ -93,13 +93,13 @@ expect_error "cannot tell which program mpirun runs .*--name" "$reprise" start -
 [[ ! -e $REPRISE_HOME/jobs/1 ]] || fail "a refused start left a job"
 
 # ---- start, two checkpoints, stop ----------------------------------------------------------
-id=$(start_detached -- mpirun -np "$ranks" "$heat2d" "$steps" "${program[@]}" --pace 0.0002)
+id=$(start_detached -- mpirun -np "$ranks" "$heat2d" "$steps" "${program[@]}" --pace 0.0005)
 [[ $id == 1 ]] || fail "the first job of a fresh registry is not job 1: '$id'"
+hold 1
 [[ $(job_field "$id" Name) == heat2d_mpi ]] ||
     fail "the checkpoint name is '$(job_field "$id" Name)', not the program's (heat2d_mpi)"
 [[ $(job_field "$id" 'MPI ranks') == "$ranks (launcher mpirun)" ]] ||
     fail "info shows MPI ranks '$(job_field "$id" 'MPI ranks')', not $ranks"
-hold 1
 list_says "$id" running || fail "the MPI job just started is not listed as running"
 
 first=$(checkpoint)
