@@ -445,3 +445,123 @@ TEST_CASE("a tool gets the library's default stop exit status from the inspectio
     CHECK(reprise::inspect::default_stop_exit_status() == reprise::Options().exit_status);
     CHECK(reprise::inspect::kMaxGeneration == kMaxGeneration);
 }
+
+// ---- inspect: MPI commit records ----------------------------------------------------------
+
+namespace {
+
+// Generations 1 and 2 of `ranks` rank files of checkpoint "heat" (as reprise::mpi names
+// them), each committed by a record as rank 0 writes it.
+void commit_two_generations(const TempDir& dir, int ranks) {
+    for (int r = 0; r < ranks; ++r) save_int(dir.path(), 10 + r, reprise::inspect::rank_name("heat", r), 2);
+    const auto directory = reprise::detail::Directory::open_existing(dir.path());
+    REQUIRE(directory);
+    for (std::uint64_t g = 1; g <= 2; ++g) {
+        reprise::detail::CommitRecord record;
+        record.generation = g;
+        record.ranks = static_cast<std::uint32_t>(ranks);
+        record.job_key = "local";
+        record.name = "heat";
+        for (int r = 0; r < ranks; ++r) {
+            reprise::detail::FileDigest digest;
+            std::string why;
+            REQUIRE(reprise::detail::read_file_digest(
+                *directory, FileNames::of(reprise::inspect::rank_name("heat", r), "local").generation(g), digest, why));
+            record.files.push_back(digest);
+        }
+        reprise::detail::write_commit_record(*directory, FileNames::of("heat", "local").commit_record(g), record);
+    }
+}
+
+} // namespace
+
+TEST_CASE("inspect reads an MPI commit record and checks that it binds every rank's file", "[inspect][mpi]") {
+    clear_environment();
+    TempDir dir;
+    commit_two_generations(dir, 2);
+    const FileNames names = FileNames::of("heat", "local");
+    CHECK(reprise::inspect::rank_name("heat", 1) == "heat.rank1");
+
+    const reprise::inspect::Commit c = reprise::inspect::read_commit(dir / names.commit_record(2),
+                                                                     reprise::inspect::Verify::whole_file);
+    INFO(c.why);
+    REQUIRE(c.is_record);
+    REQUIRE(c.valid);
+    CHECK(c.bound());
+    CHECK(c.generation == 2);
+    CHECK(c.ranks == 2);
+    CHECK(c.job_key == "local");
+    CHECK(c.name == "heat");
+    REQUIRE(c.files.size() == 2);
+    std::uint64_t total = 0;
+    for (const auto& f : c.files) {
+        CHECK(f.path == dir / FileNames::of(reprise::inspect::rank_name("heat", f.rank), "local").generation(2));
+        struct stat st {};
+        REQUIRE(::stat(f.path.c_str(), &st) == 0);
+        CHECK(f.size == static_cast<std::uint64_t>(st.st_size));
+        total += f.size;
+    }
+    CHECK(c.total_size() == total);
+
+    const auto gens = reprise::inspect::committed_generations(dir.path(), "heat", "local");
+    REQUIRE(numbers(gens) == std::vector<std::uint64_t>{1, 2});
+    CHECK(gens[1].ranks == 2);
+    CHECK(gens[1].file == names.commit_record(2));
+    CHECK(gens[1].size == total);
+    CHECK(reprise::inspect::committed_generations(dir.path(), "heat", "sge-1").empty());
+    CHECK(reprise::inspect::committed_generations(dir / "missing", "heat", "local").empty());
+    // A rank's own files are still its generations, under its own name.
+    CHECK(numbers(reprise::inspect::generations(dir.path(), reprise::inspect::rank_name("heat", 0), "local")) ==
+          std::vector<std::uint64_t>{1, 2});
+
+    // A checkpoint file is no commit record.
+    const reprise::inspect::Commit not_record = reprise::inspect::read_commit(c.files[0].path);
+    CHECK(!not_record.is_record);
+    CHECK(!not_record.valid);
+}
+
+TEST_CASE("a commit record whose rank file is damaged or missing binds nothing, and a damaged record is said so", "[inspect][mpi]") {
+    clear_environment();
+    TempDir dir;
+    commit_two_generations(dir, 2);
+    const FileNames names = FileNames::of("heat", "local");
+    const std::string rank1 = dir / FileNames::of("heat.rank1", "local").generation(2);
+
+    SECTION("a flipped payload byte: the header-level check passes, the whole-file one does not") {
+        const reprise::inspect::Checkpoint before = reprise::inspect::read_checkpoint(rank1);
+        REQUIRE(before.valid);
+        REQUIRE(before.payload_size > 0);
+        std::string bytes = read_file(rank1);
+        bytes[before.payload_offset] ^= 0x5a;
+        write_file(rank1, bytes);
+        CHECK(reprise::inspect::read_commit(dir / names.commit_record(2)).bound());
+        const auto whole = reprise::inspect::read_commit(dir / names.commit_record(2), reprise::inspect::Verify::whole_file);
+        CHECK(whole.valid);
+        CHECK(!whole.bound());
+        CHECK(whole.files[0].bound);
+        CHECK(!whole.files[1].bound);
+        CHECK(!whole.files[1].why.empty());
+        CHECK(numbers(reprise::inspect::committed_generations(dir.path(), "heat", "local",
+                                                              reprise::inspect::Verify::whole_file)) ==
+              std::vector<std::uint64_t>{1});
+    }
+    SECTION("a missing rank file") {
+        REQUIRE(::unlink(rank1.c_str()) == 0);
+        const auto c = reprise::inspect::read_commit(dir / names.commit_record(2));
+        CHECK(c.valid);
+        CHECK(!c.bound());
+        CHECK(numbers(reprise::inspect::committed_generations(dir.path(), "heat", "local")) ==
+              std::vector<std::uint64_t>{1});
+    }
+    SECTION("a truncated record") {
+        const std::string record = dir / names.commit_record(2);
+        const std::string bytes = read_file(record);
+        write_file(record, bytes.substr(0, bytes.size() / 2));
+        const auto c = reprise::inspect::read_commit(record);
+        CHECK(c.is_record);
+        CHECK(!c.valid);
+        CHECK(!c.why.empty());
+        CHECK(numbers(reprise::inspect::committed_generations(dir.path(), "heat", "local")) ==
+              std::vector<std::uint64_t>{1});
+    }
+}

@@ -7,6 +7,7 @@
 #include "force_stop.hpp"
 #include "job_environment.hpp"
 #include "json_output.hpp"
+#include "launcher.hpp"
 #include "process.hpp"
 #include "registry.hpp"
 
@@ -122,7 +123,8 @@ struct Observation {
         if (generations.empty()) return "none";
         const Generation& g = generations.back();
         return "generation " + std::to_string(g.number) + " of " + format_time(g.mtime) + " (" +
-               detail::human_bytes(g.size) + ")";
+               detail::human_bytes(g.size) +
+               (g.ranks > 0 ? ", " + std::to_string(g.ranks) + " ranks" : std::string()) + ")";
     }
 };
 
@@ -159,6 +161,12 @@ void classify_ended(Observation& o) {
     } else if (run.exit_status == inspect::default_stop_exit_status() && checkpointed) {
         o.kind = Kind::stopped; // REPRISE_ON_STOP=exit
         o.status = "stopped (exit status " + std::to_string(run.exit_status) + ")";
+    } else if (const int sig = launcher_stop_signal(o.job, run.exit_status); sig != 0 && checkpointed) {
+        // An MPI launcher exits 128+N when a rank ended by the stop signal N that reprise
+        // re-raised once every rank had saved and the commit was complete.
+        o.kind = Kind::stopped;
+        o.status = "stopped by " + signal_name(sig) + " (" + launcher_of(o.job.command)->launcher +
+                   " exit status " + std::to_string(run.exit_status) + ")";
     } else {
         o.kind = Kind::failed;
         o.status = "failed (exit status " + std::to_string(run.exit_status) + ")";
@@ -239,6 +247,10 @@ JobSummary summary_of(const Registry& registry, const Observation& o) {
     s.generations = o.generations;
     s.checkpoint_dir = checkpoint_directory(registry, o.job);
     s.output = o.job.run.detached ? registry.log(o.job.id) : std::string();
+    if (const std::optional<LauncherCommand> launcher = launcher_of(o.job.command)) {
+        s.launcher = launcher->launcher;
+        s.ranks = o.generations.empty() ? launcher->ranks : o.generations.back().ranks;
+    }
     return s;
 }
 
@@ -388,7 +400,7 @@ int run_attached(const Registry& registry, Job& job, std::unique_ptr<HeldLock> l
         } catch (const std::exception& e) { // the program runs: wait for it all the same
             detail::log_line(std::string(e.what()) + " (the job runs; its record is behind)");
         }
-        status = wait_forwarding(pid, block, true);
+        status = wait_forwarding(pid, block, true, stop_signal(job));
         try {
             record_end(registry, job, status);
         } catch (const std::exception& e) {
@@ -445,7 +457,7 @@ int supervise(const Registry& registry, Job& job, std::unique_ptr<HeldLock> lock
             detail::log_line(std::string(e.what()) + " (the job runs; its record is behind)");
         }
         tell("ok " + std::to_string(pid));
-        const int status = wait_forwarding(pid, block, false);
+        const int status = wait_forwarding(pid, block, false, stop_signal(job));
         record_end(registry, job, status);
         lock.reset();
         detail::log_line("reprise: " + ended_message(registry, job.id));
@@ -554,8 +566,11 @@ Observation wait_until_ready(const Registry& registry, long id, const std::strin
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         Observation o = observe(registry, id);
         require_running_here(o, what);
+        std::string waiting_for = library_lock(registry, o.job);
         if (o.job.run.pid != 0) {
-            if (inspect::read_lock_file(library_lock(registry, o.job)).held()) return o;
+            if (is_mpi_job(o.job) ? ranks_ready(registry, o.job, waiting_for)
+                                  : inspect::read_lock_file(waiting_for).held())
+                return o;
             if (!is_alive(o.job.run.pid, o.job.run.pid_start)) {
                 const Observation after = observe(registry, id);
                 throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + after.status_line());
@@ -564,7 +579,7 @@ Observation wait_until_ready(const Registry& registry, long id, const std::strin
         if (SteadyClock::now() > deadline)
             throw CommandError(ExitStatus::timeout, "reprise: " + what + ": the program of " + job_word(id) + " (pid " +
                         std::to_string(o.job.run.pid) + ") has not created its reprise::Checkpointer within " +
-                        format_duration(timeout) + " (" + library_lock(registry, o.job) +
+                        format_duration(timeout) + " (" + waiting_for +
                         " is not locked); a program that does not use reprise would be killed by the "
                         "signal, so none was sent");
         pause_for(pause);
@@ -586,6 +601,58 @@ std::string format_time_ns(std::uint64_t ns) {
     return space == std::string::npos ? text : text.insert(space, millis);
 }
 
+// An MPI job: SIGUSR1 to its launcher, which passes it on to every rank; the ranks agree
+// on it, each saves its own file, and rank 0 writes the commit record that binds them.
+// Done when a record newer than the newest committed before is there, rank 0's file of it
+// was written after the request, and every rank's file verifies in full.
+int checkpoint_committed(const Registry& registry, const Observation& o, const std::string& what,
+                         SteadyClock::time_point deadline, double timeout) {
+    const long id = o.job.id;
+    const Run& run = o.job.run;
+    const std::vector<Generation> before_list = generations(registry, o.job);
+    const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
+    const std::uint64_t asked = now_ns();
+    if (!is_alive(run.pid, run.pid_start) || ::kill(static_cast<pid_t>(run.pid), SIGUSR1) != 0)
+        throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
+    const std::string dir = checkpoint_directory(registry, o.job);
+    std::string last_why;
+    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
+        const std::vector<Generation> now = generations(registry, o.job);
+        for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
+            const inspect::Commit commit = inspect::read_commit(g->path, inspect::Verify::whole_file);
+            if (!commit.bound()) {
+                // Superseded meanwhile (two saves later a rank file is recycled), or
+                // damaged: said at the deadline if no other generation comes.
+                for (const auto& f : commit.files)
+                    if (!f.bound) last_why = f.path + ": " + f.why;
+                if (!commit.valid) last_why = commit.path + ": " + commit.why;
+                continue;
+            }
+            const inspect::Checkpoint rank0 =
+                inspect::read_checkpoint(commit.files.front().path, inspect::Verify::header_only);
+            // A save that began before the request holds older state: wait for the next.
+            if (!rank0.valid || rank0.time_ns < asked) continue;
+            if (const auto directory = detail::Directory::open_existing(dir)) directory->sync();
+            std::cout << "reprise checkpoint: job " << id << ": generation " << commit.generation
+                      << " committed by " << commit.ranks << " ranks ("
+                      << detail::human_bytes(commit.total_size()) << ", checksums valid) saved at "
+                      << format_time_ns(rank0.time_ns) << ": " << commit.path << "\n";
+            return 0;
+        }
+        if (!is_alive(run.pid, run.pid_start))
+            throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": " + job_word(id) + " ended before it committed a new checkpoint: " +
+                        observe(registry, id).status_line());
+        if (SteadyClock::now() > deadline)
+            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": no new commit record in " + dir + " within " +
+                        format_duration(timeout) + " of SIGUSR1 to " + o.job.command.front() + " (pid " +
+                        std::to_string(run.pid) + ") on " + run.host +
+                        (last_why.empty() ? std::string() : "; the newest one does not verify: " + last_why) +
+                        "; the ranks save at their next maybe_save(): do they call it often? (--timeout "
+                        "waits longer)");
+        pause_for(pause);
+    }
+}
+
 // ---- inspect -------------------------------------------------------------------------------
 
 // `inspect --json`: the checkpoint object of the file (json_output.hpp).
@@ -596,7 +663,38 @@ nlohmann::json inspect_file_json(const std::string& target) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
     if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
+    if (const inspect::Commit commit = inspect::read_commit(path.string(), inspect::Verify::whole_file);
+        commit.is_record)
+        return commit_json(commit);
     return checkpoint_json(inspect::read_checkpoint(path.string()), static_cast<std::uint64_t>(st.st_size));
+}
+
+// An MPI commit record (inspect::read_commit) and the rank files it binds.
+int inspect_commit(const inspect::Commit& c) {
+    std::cout << "File        : " << c.path << "\n"
+              << "Size        : " << c.file_size << " bytes (" << detail::human_bytes(c.file_size) << ")\n"
+              << "Kind        : MPI commit record\n"
+              << "Valid       : "
+              << (!c.valid    ? "no: " + c.why
+                  : c.bound() ? std::string("yes: its checksum matches, and every rank's file is the one it "
+                                            "committed, checksums valid")
+                              : std::string("the record is intact, but not every rank's file is the one it "
+                                            "committed (below): this generation cannot be restored"))
+              << "\n";
+    if (!c.valid) return 1;
+    std::cout << "Generation  : " << c.generation << "\n";
+    if (!c.files.empty() && c.files.front().bound) {
+        const inspect::Checkpoint rank0 = inspect::read_checkpoint(c.files.front().path, inspect::Verify::header_only);
+        if (rank0.valid)
+            std::cout << "Saved at    : " << format_time_ns(rank0.time_ns) << " (rank 0's file)\n";
+    }
+    std::cout << "Job         : " << c.job_key << "\n"
+              << "Checkpoint  : " << c.name << "\n"
+              << "Ranks       : " << c.ranks << ", " << detail::human_bytes(c.total_size()) << " in all\n";
+    for (const inspect::RankFile& f : c.files)
+        std::cout << "  rank " << f.rank << "  " << f.path << "  " << detail::human_bytes(f.size) << "  "
+                  << (f.bound ? std::string("valid") : "not valid: " + f.why) << "\n";
+    return c.bound() ? 0 : 1;
 }
 
 int inspect_file(const std::string& target) {
@@ -606,6 +704,9 @@ int inspect_file(const std::string& target) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
     if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
+    if (const inspect::Commit commit = inspect::read_commit(path.string(), inspect::Verify::whole_file);
+        commit.is_record)
+        return inspect_commit(commit);
 
     const inspect::Checkpoint c = inspect::read_checkpoint(path.string());
 
@@ -747,10 +848,18 @@ int start_job(const StartRequest& request) {
     // a record that every later command would refuse.
     if (!(request.every >= 0 && request.every <= detail::kMaxDurationSeconds))
         throw Error("reprise: start: --every out of range: " + std::to_string(request.every) + " s");
+    // Under an MPI launcher, the checkpoint is the ranks' program's (launcher.hpp).
+    const std::optional<LauncherCommand> launcher = launcher_of(request.command);
+    if (launcher && launcher->program.empty() && request.name.empty())
+        throw CommandError(ExitStatus::usage, "reprise: start: cannot tell which program " + launcher->launcher + " runs in `" +
+                    format_command(request.command) + "`; give the checkpoint name with --name");
     const std::string name =
-        request.name.empty() ? boost::filesystem::path(program).filename().string() : request.name;
-    detail::check_identifier(request.name.empty() ? "the program's file name (--name sets another)"
-                                                  : "--name",
+        !request.name.empty() ? request.name
+                              : boost::filesystem::path(launcher ? launcher->program : program).filename().string();
+    detail::check_identifier(!request.name.empty() ? "--name"
+                             : launcher ? "the file name of the program that " + launcher->launcher +
+                                              " runs (--name sets another)"
+                                        : std::string("the program's file name (--name sets another)"),
                              name);
 
     const Registry registry(Registry::default_root());
@@ -790,7 +899,11 @@ int list_jobs(bool json) {
             }
             std::string checkpoint = "-";
             if (!o.generations.empty())
-                checkpoint = "gen " + std::to_string(o.generations.back().number) + ", " +
+                checkpoint = "gen " + std::to_string(o.generations.back().number) +
+                             (o.generations.back().ranks > 0
+                                  ? " (" + std::to_string(o.generations.back().ranks) + " ranks)"
+                                  : std::string()) +
+                             ", " +
                              format_time(o.generations.back().mtime).substr(0, 19);
             rows.push_back({std::to_string(id), o.job.run.host, o.status_line(), checkpoint,
                             format_command(o.job.command)});
@@ -847,7 +960,14 @@ int show_info(long id, bool json) {
     std::cout << "Job id                  : " << job.id << "\n"
               << "Name                    : " << job.name << "\n"
               << "Host                    : " << job.run.host << "\n"
-              << "Command                 : " << format_command(job.command) << "\n"
+              << "Command                 : " << format_command(job.command) << "\n";
+    if (const std::optional<LauncherCommand> launcher = launcher_of(job.command)) {
+        const unsigned ranks = o.generations.empty() ? launcher->ranks : o.generations.back().ranks;
+        std::cout << "MPI ranks               : "
+                  << (ranks > 0 ? std::to_string(ranks) : std::string("not known before the first commit"))
+                  << " (launcher " << launcher->launcher << ")\n";
+    }
+    std::cout
               << "Working directory       : " << job.cwd << "\n"
               << "Created                 : " << format_time(job.created) << "\n"
               << "Last start              : " << format_time(job.run.started) << "\n";
@@ -882,6 +1002,7 @@ int checkpoint_job(long id, double timeout) {
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                     std::chrono::duration<double>(timeout));
     const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
+    if (is_mpi_job(o.job)) return checkpoint_committed(registry, o, what, deadline, timeout);
     const Run& run = o.job.run;
     const std::vector<Generation> before_list = generations(registry, o.job);
     const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
@@ -934,7 +1055,8 @@ int stop_job(long id, double timeout, const ForceStop& force) {
     if (force.force) return force_stop(registry, id, what, timeout, force.grace);
     const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
     const Run& run = o.job.run;
-    if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), SIGTERM);
+    const int stop = stop_signal(o.job); // SIGUSR2 for an MPI launcher (launcher.hpp)
+    if (is_alive(run.pid, run.pid_start)) ::kill(static_cast<pid_t>(run.pid), stop);
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const Observation after = observe(registry, id);
         if (after.kind != Kind::running && !supervisor_holds_lock(registry, id)) {
@@ -946,8 +1068,8 @@ int stop_job(long id, double timeout, const ForceStop& force) {
         }
         if (SteadyClock::now() > deadline)
             throw CommandError(ExitStatus::timeout, "reprise: " + what + ": " + job_word(id) + " (pid " + std::to_string(run.pid) +
-                        ") still runs " + format_duration(timeout) +
-                        " after SIGTERM; is it saving a large state? (--timeout waits longer)");
+                        ") still runs " + format_duration(timeout) + " after " + signal_name(stop) +
+                        "; is it saving a large state? (--timeout waits longer)");
         pause_for(pause);
     }
 }

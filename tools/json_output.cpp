@@ -12,7 +12,8 @@ namespace reprise::manager {
 namespace {
 
 nlohmann::json generation_json(const Generation& g) {
-    return {{"number", g.number}, {"path", g.path}, {"size", g.size}, {"mtime", g.mtime}};
+    return {{"number", g.number}, {"path", g.path}, {"size", g.size}, {"mtime", g.mtime},
+            {"ranks", g.ranks > 0 ? nlohmann::json(g.ranks) : nlohmann::json(nullptr)}};
 }
 
 template <class T>
@@ -52,13 +53,16 @@ nlohmann::json job_json(const JobSummary& s) {
         {"output", or_null(!s.output.empty(), s.output)},
         {"checkpoint_dir", s.checkpoint_dir},
         {"environment", environment},
+        {"mpi", s.launcher.empty() ? nlohmann::json(nullptr)
+                                   : nlohmann::json{{"launcher", s.launcher},
+                                                    {"ranks", or_null(s.ranks > 0, s.ranks)}}},
         {"generations", generations},
         {"last_checkpoint", s.generations.empty() ? nlohmann::json(nullptr) : generation_json(s.generations.back())},
     };
 }
 
 nlohmann::json checkpoint_json(const inspect::Checkpoint& c, std::uint64_t file_size) {
-    nlohmann::json out = {{"path", c.path}, {"size", file_size}, {"valid", c.valid},
+    nlohmann::json out = {{"kind", "checkpoint"}, {"path", c.path}, {"size", file_size}, {"valid", c.valid},
                           {"why", or_null(!c.valid, c.why)}};
     if (!c.valid) return out;
     nlohmann::json variables = nlohmann::json::array();
@@ -79,6 +83,33 @@ nlohmann::json checkpoint_json(const inspect::Checkpoint& c, std::uint64_t file_
                 {"payload_size", c.payload_size},
                 {"variables", variables},
                 {"parameters", parameters}});
+    return out;
+}
+
+nlohmann::json commit_json(const inspect::Commit& c) {
+    const bool restorable = c.bound();
+    std::string why = c.why;
+    if (c.valid && !restorable) {
+        why = "not every rank's file is the one the record committed";
+        for (const auto& f : c.files)
+            if (!f.bound) {
+                why += ": rank " + std::to_string(f.rank) + ": " + f.why;
+                break;
+            }
+    }
+    nlohmann::json out = {{"kind", "commit_record"}, {"path", c.path}, {"size", c.file_size},
+                          {"valid", restorable}, {"why", or_null(!restorable, why)}};
+    if (!c.valid) return out;
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : c.files)
+        files.push_back({{"rank", f.rank}, {"path", f.path}, {"size", f.size}, {"bound", f.bound},
+                         {"why", or_null(!f.bound, f.why)}});
+    out.update({{"generation", c.generation},
+                {"job_key", c.job_key},
+                {"name", c.name},
+                {"ranks", c.ranks},
+                {"total_size", c.total_size()},
+                {"files", files}});
     return out;
 }
 

@@ -31,6 +31,8 @@ struct JobSummary {
     std::vector<Generation> generations; ///< oldest first
     std::string checkpoint_dir;
     std::string output;                  ///< the log of a detached run; "" for the terminal
+    std::string launcher;                ///< an MPI job's launcher ("mpirun", "srun"); "" otherwise
+    unsigned ranks = 0;                  ///< an MPI job's ranks, when known (launcher.hpp)
 };
 
 /// A job object of the schema.
@@ -38,6 +40,10 @@ nlohmann::json job_json(const JobSummary& summary);
 
 /// A checkpoint object of the schema: `c` as read_checkpoint() found the file.
 nlohmann::json checkpoint_json(const inspect::Checkpoint& c, std::uint64_t file_size);
+
+/// A commit record object of the schema: `c` as read_commit() found the file. "valid" is
+/// true when the record is intact and binds every rank's file (the generation restores).
+nlohmann::json commit_json(const inspect::Commit& c);
 
 /// A document: {"schema": kJsonSchema} and `fields`.
 nlohmann::json document(nlohmann::json fields);

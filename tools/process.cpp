@@ -178,7 +178,7 @@ pid_t launch(const Launch& spec) {
                 (got == sizeof failure ? errno_text(failure.error) : std::string("failed")));
 }
 
-int wait_forwarding(pid_t child, const SignalBlock& block, bool attached) {
+int wait_forwarding(pid_t child, const SignalBlock& block, bool attached, int stop) {
     for (;;) {
         int status = 0;
         const pid_t done = ::waitpid(child, &status, WNOHANG);
@@ -193,7 +193,7 @@ int wait_forwarding(pid_t child, const SignalBlock& block, bool attached) {
         switch (sig) {
         case SIGTERM:
         case SIGHUP: // the terminal closed: the program saves and stops
-            ::kill(child, SIGTERM);
+            ::kill(child, stop);
             break;
         case SIGUSR1:
         case SIGUSR2:

@@ -74,10 +74,10 @@ struct Launch {
 pid_t launch(const Launch& spec);
 
 /// Waits for `child` to end and returns its wait status. Meanwhile TERM and HUP are passed
-/// on as TERM (save and stop), USR1 and USR2 as they are; INT and QUIT are passed on only
-/// when `attached` is false (a terminal sends them to the program itself). Needs a live
-/// SignalBlock.
-int wait_forwarding(pid_t child, const SignalBlock& block, bool attached);
+/// on as `stop` (save and stop: SIGTERM for a program, SIGUSR2 for an MPI launcher), USR1
+/// and USR2 as they are; INT and QUIT are passed on only when `attached` is false (a
+/// terminal sends them to the program itself). Needs a live SignalBlock.
+int wait_forwarding(pid_t child, const SignalBlock& block, bool attached, int stop = SIGTERM);
 
 /// True when `path` names an executable, or a name found in PATH as execvp would find it.
 bool is_executable(const std::string& program);

@@ -4,6 +4,7 @@
 #include "registry.hpp"
 
 #include "job_environment.hpp"
+#include "launcher.hpp"
 #include "process.hpp"
 
 #include "reprise/detail/durable_file.hpp"
@@ -24,6 +25,8 @@
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits>
+#include <optional>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -606,22 +609,38 @@ void remove_checkpoint_files(const Job& job) {
     const std::unique_ptr<detail::Directory> dir = detail::Directory::open_existing(job.checkpoint_dir);
     if (!dir) return;
     const detail::FileNames names = detail::FileNames::of(job.name, job.job_key);
+    // A file of checkpoint `checkpoint`'s (the job's own, or one rank's of an MPI job).
+    auto of_checkpoint = [&](const detail::FileNames& n, const std::string& file) {
+        return file == n.lock() || n.generation_of(file) != 0 || n.temporary_of(file) != 0;
+    };
+    // An MPI rank's files are named after "<name>.rank<r>" (inspect::rank_name).
+    auto of_a_rank = [&](const std::string& file) {
+        const std::string prefix = job.name + ".rank";
+        if (!is_mpi_job(job) || file.compare(0, prefix.size(), prefix) != 0) return false;
+        std::size_t end = prefix.size();
+        while (end < file.size() && file[end] >= '0' && file[end] <= '9') ++end;
+        const std::optional<std::uint64_t> rank = detail::decimal(file.substr(prefix.size(), end - prefix.size()));
+        return rank && *rank <= static_cast<std::uint64_t>(std::numeric_limits<int>::max()) &&
+               of_checkpoint(detail::FileNames::of(inspect::rank_name(job.name, static_cast<int>(*rank)), job.job_key), file);
+    };
     for (const std::string& file : names_in(dir->fd(), job.checkpoint_dir)) {
-        const bool ours = file == names.lock() || names.generation_of(file) != 0 ||
-                          names.temporary_of(file) != 0 || names.commit_record_of(file) != 0 ||
-                          names.commit_record_temporary_of(file) != 0;
+        const bool ours = of_checkpoint(names, file) || names.commit_record_of(file) != 0 ||
+                          names.commit_record_temporary_of(file) != 0 || of_a_rank(file);
         if (ours && ::unlinkat(dir->fd(), file.c_str(), 0) != 0 && errno != ENOENT)
             throw_errno("removing", job.checkpoint_dir + "/" + file, errno);
     }
 }
 
 std::string library_lock(const Registry& registry, const Job& job) {
+    if (is_mpi_job(job)) return rank_lock(registry, job, 0);
     return inspect::lock_path(checkpoint_directory(registry, job), job.name, job.job_key);
 }
 
 std::vector<Generation> generations(const Registry& registry, const Job& job) {
     registry.open_entry(job.id); // this user's and private: its checkpoints/ is too
-    return inspect::generations(checkpoint_directory(registry, job), job.name, job.job_key);
+    const std::string dir = checkpoint_directory(registry, job);
+    if (is_mpi_job(job)) return inspect::committed_generations(dir, job.name, job.job_key);
+    return inspect::generations(dir, job.name, job.job_key);
 }
 
 } // namespace reprise::manager

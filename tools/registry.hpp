@@ -222,11 +222,14 @@ std::string checkpoint_directory(const Registry& registry, const Job& job);
 /// (Registry::remove takes them). @throws Error naming the file.
 void remove_checkpoint_files(const Job& job);
 
-/// The library's lock file of the job, held by the program while its Checkpointer lives.
+/// The library's lock file of the job, held by the program while its Checkpointer lives
+/// (of an MPI job, rank 0's: launcher.hpp).
 std::string library_lock(const Registry& registry, const Job& job);
 
 /// The job's complete checkpoint files (regular files of this user's named as the library
-/// names them), oldest first, once its entry is checked (Registry::open_entry).
+/// names them), oldest first, once its entry is checked (Registry::open_entry); of an MPI
+/// job, its committed generations (inspect::committed_generations: the commit records that
+/// bind every rank's file).
 /// @throws NoSuchJob, UnsafeEntry, or Error when the directory exists but cannot be listed.
 std::vector<Generation> generations(const Registry& registry, const Job& job);
 

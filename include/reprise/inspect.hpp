@@ -16,7 +16,13 @@
 /// Files are named as reprise names them (`<name>.<job key>.<10 digits>.ckpt`,
 /// `<name>.<job key>.lock`: see reprise/detail/naming.hpp); ask these functions, never
 /// rebuild a name by hand.
+///
+/// An MPI job (reprise/mpi.hpp) has per rank its own checkpoint files and lock, under the
+/// checkpoint name rank_name(name, r), and its generations are those that a commit record
+/// `<name>.<job key>.<10 digits>.commit` binds: see committed_generations() and
+/// read_commit(), which need no MPI.
 
+#include "reprise/detail/commit_record.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format.hpp"
 #include "reprise/detail/lock.hpp"
@@ -55,6 +61,10 @@ struct Generation {
     std::string path;         ///< the directory's path, "/", the name
     std::uint64_t size = 0;   ///< bytes
     std::int64_t mtime = 0;   ///< last modification, seconds since the epoch
+    /// MPI (committed_generations()): the number of ranks whose files the commit record
+    /// binds, `file` and `path` the record's, `size` the sum of the rank files' sizes;
+    /// 0 for a generation of a single process (generations()).
+    std::uint32_t ranks = 0;
 };
 
 /// The generations of checkpoint `name` of job `job_key` (`Checkpointer::job_key()`, e.g.
@@ -281,6 +291,180 @@ inline Lock read_lock_file(const std::string& path) {
 inline Lock read_lock(const std::string& directory, const std::string& name,
                       const std::string& job_key) {
     return read_lock_file(lock_path(directory, name, job_key));
+}
+
+
+// ---- MPI: rank files and commit records ---------------------------------------------------
+
+/// The checkpoint name under which MPI rank `rank` of checkpoint `name` keeps its own files
+/// and lock (reprise::mpi::Checkpointer appends `.rank<r>`): pass it to generations(),
+/// lock_path() or read_lock() to see one rank's files. Thread-safe.
+inline std::string rank_name(const std::string& name, int rank) {
+    return name + detail::rank_suffix(rank);
+}
+
+/// One rank's file of a generation, as a commit record binds it.
+struct RankFile {
+    int rank = 0;
+    std::string path;       ///< where the rank's file of the generation is named (it may be missing)
+    std::uint64_t size = 0; ///< its size, as the record says
+    /// The file on disk is the one the record committed: its header checksum verified, and
+    /// its header checksum, payload checksum and size those the record holds for this rank
+    /// (with Verify::whole_file, its payload checksum verified too).
+    bool bound = false;
+    std::string why;        ///< when not bound: missing, damaged, or another file
+};
+
+/// What read_commit() found in a file.
+struct Commit {
+    std::string path;
+    /// The file begins as a commit record does (its magic number): false for any other
+    /// file, a checkpoint file among them (see read_checkpoint()).
+    bool is_record = false;
+    bool valid = false;     ///< an intact record: its checksum holds, a format this reader knows
+    std::string why;        ///< when not valid: why not
+    std::uint64_t file_size = 0;
+
+    // Only when valid:
+    std::uint64_t generation = 0;
+    std::uint32_t ranks = 0;   ///< how many ranks committed it
+    std::string job_key;       ///< the job, as in the rank files (`Checkpointer::job_key()`)
+    std::string name;          ///< the checkpoint's name, without a rank's `.rank<r>`
+    std::vector<RankFile> files; ///< one per rank, rank 0's first
+
+    /// Every rank's file is the one the record committed: the generation can be restored.
+    bool bound() const noexcept {
+        return valid && !files.empty() &&
+               std::all_of(files.begin(), files.end(), [](const RankFile& f) { return f.bound; });
+    }
+    /// The bytes of all the rank files, as the record says.
+    std::uint64_t total_size() const noexcept {
+        std::uint64_t n = 0;
+        for (const RankFile& f : files) n += f.size;
+        return n;
+    }
+};
+
+/// Reads the MPI commit record `path` (no link followed, no FIFO waited on) and checks
+/// each rank file it binds, in the same directory, as a restore does: the file named for
+/// that rank and generation, its header intact and its digest the record's (with
+/// Verify::whole_file, its payload checksum verified as well). A file that is not an intact
+/// record is `valid == false` with the reason in `why` (and `is_record` says whether it
+/// was one at all), never an exception. Whether the record belongs to a given job: compare
+/// `job_key` and `name`. @throws only std::bad_alloc. Thread-safe; not signal-safe.
+inline Commit read_commit(const std::string& path, Verify depth = Verify::header_only) {
+    Commit out;
+    out.path = path;
+    const auto slash = path.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+    const std::string file = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (file.empty() || file == "." || file == "..") {
+        out.why = "not a file name";
+        return out;
+    }
+    std::unique_ptr<detail::Directory> dir;
+    try {
+        dir = detail::Directory::open_existing(directory);
+    } catch (const Error& e) {
+        out.why = e.what();
+        return out;
+    }
+    if (!dir) {
+        out.why = "cannot open: no such directory: " + directory;
+        return out;
+    }
+    {
+        std::uint64_t size = 0;
+        detail::FileHandle handle = detail::open_regular(*dir, file, size, out.why);
+        if (handle.get() < 0) {
+            if (out.why.empty()) out.why = "cannot open: no such file";
+            return out;
+        }
+        out.file_size = size;
+        char magic[sizeof detail::kCommitMagic];
+        out.is_record = size >= sizeof magic &&
+                        detail::read_exact(handle.get(), magic, sizeof magic, 0).empty() &&
+                        std::equal(magic, magic + sizeof magic, detail::kCommitMagic);
+    }
+    if (!out.is_record) {
+        out.why = "not a reprise commit record (no magic number)";
+        return out;
+    }
+    detail::CommitRecord record;
+    if (detail::read_commit_record(*dir, file, record, out.why) != detail::RecordState::intact) {
+        if (out.why.empty()) out.why = "cannot open: no such file";
+        return out;
+    }
+    out.valid = true;
+    out.generation = record.generation;
+    out.ranks = record.ranks;
+    out.job_key = std::move(record.job_key);
+    out.name = std::move(record.name);
+    for (std::uint32_t r = 0; r < record.ranks; ++r) {
+        RankFile f;
+        f.rank = static_cast<int>(r);
+        f.size = record.files[r].size;
+        std::string rank_file;
+        try {
+            rank_file = detail::FileNames::of(rank_name(out.name, f.rank), out.job_key).generation(out.generation);
+        } catch (const Error& e) {
+            f.why = e.what();
+            out.files.push_back(std::move(f));
+            continue;
+        }
+        f.path = dir->path_of(rank_file);
+        detail::FileDigest digest;
+        if (!detail::read_file_digest(*dir, rank_file, digest, f.why)) {
+        } else if (digest != record.files[r]) {
+            f.why = "not the file that the record committed for rank " + std::to_string(r) +
+                    " (the file: " + digest.describe() + "; the record: " + record.files[r].describe() + ")";
+        } else if (depth == Verify::whole_file) {
+            detail::VerifiedCheckpoint checkpoint;
+            f.bound = detail::read_checkpoint(*dir, rank_file, checkpoint, f.why, detail::Verify::whole_file);
+        } else {
+            f.bound = true;
+        }
+        out.files.push_back(std::move(f));
+    }
+    return out;
+}
+
+/// The committed generations of MPI checkpoint `name` (without `.rank<r>`) of job `job_key`
+/// in `directory`, oldest first: those whose commit record, a regular file of this user's
+/// named as the library names it, is intact, names this job, this checkpoint and the
+/// generation its file name says, and binds every rank's file (read_commit() to `depth`).
+/// These are the generations an MPI restart chooses from. `path` and `file` are the
+/// record's, `mtime` its time, `size` the sum of the rank files, `ranks` their number.
+/// @returns none when `directory` does not exist (nothing is created).
+/// @throws Error naming the directory when it exists but cannot be opened or listed.
+/// Thread-safe; not signal-safe.
+inline std::vector<Generation> committed_generations(const std::string& directory, const std::string& name,
+                                                     const std::string& job_key,
+                                                     Verify depth = Verify::header_only) {
+    const std::unique_ptr<detail::Directory> dir = detail::Directory::open_existing(directory);
+    if (!dir) return {};
+    const detail::FileNames names = detail::FileNames::of(name, job_key);
+    std::vector<Generation> out;
+    for (const auto& found : detail::list_commit_records(*dir, names.stem, detail::kCommitSuffix)) {
+        struct stat st {};
+        if (detail::sys::fstatat(dir->fd(), found.second.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_uid != ::geteuid())
+            continue;
+        const Commit c = read_commit(dir->path_of(found.second), depth);
+        if (!c.bound() || c.generation != found.first || c.name != name || c.job_key != job_key) continue;
+        Generation g;
+        g.number = c.generation;
+        g.file = found.second;
+        g.path = c.path;
+        g.size = c.total_size();
+        g.mtime = static_cast<std::int64_t>(st.st_mtime);
+        g.ranks = c.ranks;
+        out.push_back(std::move(g));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Generation& a, const Generation& b) { return a.number < b.number; });
+    return out;
 }
 
 } // namespace reprise::inspect

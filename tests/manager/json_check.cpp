@@ -54,7 +54,8 @@ void check_fields(const json& o, const std::string& where, const std::map<std::s
 }
 
 void check_generation(const json& g, const std::string& where) {
-    check_fields(g, where, {{"number", integer}, {"path", string}, {"size", integer}, {"mtime", integer}});
+    check_fields(g, where,
+                 {{"number", integer}, {"path", string}, {"size", integer}, {"mtime", integer}, {"ranks", integer_or_null}});
 }
 
 void check_job(const json& j, const std::string& where) {
@@ -65,11 +66,33 @@ void check_job(const json& j, const std::string& where) {
                   {"supervisor_pid", integer_or_null}, {"exit_status", integer_or_null},
                   {"signal", string_or_null}, {"every", number}, {"restarts", integer}, {"detached", boolean},
                   {"output", string_or_null}, {"checkpoint_dir", string}, {"environment", object},
-                  {"generations", array}, {"last_checkpoint", object}});
+                  {"generations", array}, {"last_checkpoint", object}, {"mpi", object}});
+}
+
+// An MPI commit record (kind "commit_record"): its fields are present when the record is
+// intact ("generation" tells), whether or not every rank's file is bound ("valid").
+void check_commit_record(const json& c, const std::string& where) {
+    std::map<std::string, Type> fields{
+        {"kind", string}, {"path", string}, {"size", integer}, {"valid", boolean}, {"why", string_or_null}};
+    if (c.contains("generation"))
+        fields.insert({{"generation", integer}, {"job_key", string}, {"name", string}, {"ranks", integer},
+                       {"total_size", integer}, {"files", array}});
+    check_fields(c, where, fields);
+    if (c.at("valid").get<bool>() == c.at("why").is_string()) fail(where + ".why", "null exactly when valid");
+    if (c.at("valid").get<bool>() && !c.contains("generation")) fail(where, "valid but without its fields");
+    if (!c.contains("generation")) return;
+    if (c.at("files").size() != c.at("ranks").get<std::size_t>()) fail(where + ".files", "not one per rank");
+    for (std::size_t i = 0; i < c.at("files").size(); ++i)
+        check_fields(c.at("files")[i], where + ".files." + std::to_string(i),
+                     {{"rank", integer}, {"path", string}, {"size", integer}, {"bound", boolean}, {"why", string_or_null}});
 }
 
 void check_checkpoint(const json& c, const std::string& where) {
-    std::map<std::string, Type> fields{{"path", string}, {"size", integer}, {"valid", boolean}, {"why", string_or_null}};
+    if (!c.is_object() || !c.contains("kind") || !c.at("kind").is_string()) fail(where, "no string \"kind\"");
+    if (c.at("kind") == "commit_record") return check_commit_record(c, where);
+    if (c.at("kind") != "checkpoint") fail(where + ".kind", "not a documented kind: " + c.at("kind").dump());
+    std::map<std::string, Type> fields{
+        {"kind", string}, {"path", string}, {"size", integer}, {"valid", boolean}, {"why", string_or_null}};
     if (c.value("valid", false)) {
         fields.insert({{"format_version", integer}, {"generation", integer}, {"saved_at_ns", integer},
                        {"pid", integer}, {"host", string}, {"job_key", string}, {"name", string},
@@ -91,6 +114,10 @@ void check_job_deep(json j, const std::string& where) {
     const json last = j.at("last_checkpoint");
     if (!last.is_null()) check_generation(last, where + ".last_checkpoint");
     j["last_checkpoint"] = json::object();
+    // mpi: null, or {"launcher": string, "ranks": integer or null}.
+    const json mpi = j.at("mpi");
+    if (!mpi.is_null()) check_fields(mpi, where + ".mpi", {{"launcher", string}, {"ranks", integer_or_null}});
+    j["mpi"] = json::object();
     check_job(j, where);
     static const std::vector<std::string> states{"running", "stopped", "finished", "failed", "dead", "unknown"};
     if (std::find(states.begin(), states.end(), j.at("state").get<std::string>()) == states.end())
