@@ -293,6 +293,14 @@ public:
             failure = group_.agree_on_failure(ok, error);
         }
         if (!failure.empty()) throw Error(failure, group_.failure_kind());
+        // Rank 0's line for all ranks, when this run's files were removed (a run that
+        // neither restored nor saved leaves an earlier run's, and says so on every rank).
+        if (group_.rank() == 0 && inner_->store().owns())
+            detail::log_event(LogKind::finished,
+                              "reprise: finished; removed the checkpoints of " + describe_job() +
+                                  " (" + std::to_string(group_.size()) + " ranks) from " +
+                                  inner_->store().directory().path(),
+                              true);
     }
 
     /// Local: the options in force on this rank (its name ends in `.rank<r>`).

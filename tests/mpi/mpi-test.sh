@@ -271,7 +271,8 @@ log-lines)
     [[ $(reprise_lines default "committed generation [0-9]+ of $ranks ranks \([0-9.]+ [KMG]?i?B in all, slowest rank [0-9]+: [0-9.]+ s, asked by save\(\)\) to $REPRISE_DIR/heat\.local\.[0-9]{10}\.commit\$") -eq $saves ]] ||
         fail "default: a commit line not of the documented form"
     [[ $(reprise_lines default 'saved generation') -eq 0 ]] || fail "default: ranks said their own saves"
-    [[ $(reprise_lines default 'finished') -eq 1 ]] || fail "default: not one finished line"
+    [[ $(reprise_lines default "finished; removed the checkpoints of job local of checkpoint 'heat' \\($ranks ranks\\) from ") -eq 1 ]] ||
+        fail "default: not one finished line for all ranks"
     [[ $(reprise_lines default) -eq $((saves + 1)) ]] ||
         fail "default: $(reprise_lines default) lines of reprise's for $saves saves and a finish"
 
@@ -280,7 +281,9 @@ log-lines)
     [[ $(reprise_lines all 'committed generation') -eq $saves ]] || fail "all: not one commit line per save"
     [[ $(reprise_lines all 'saved generation [0-9]+ \(.*, asked by save\(\)\) to ') -eq $((saves * ranks)) ]] ||
         fail "all: not one saved line per rank and save"
-    [[ $(reprise_lines all 'finished') -eq $ranks ]] || fail "all: not one finished line per rank"
+    [[ $(reprise_lines all "finished; removed the checkpoints of job local of checkpoint 'heat\\.rank") -eq $ranks ]] ||
+        fail "all: not one finished line per rank"
+    [[ $(reprise_lines all 'finished') -eq $((ranks + 1)) ]] || fail "all: not one finished line for all ranks"
 
     REPRISE_LOG=quiet run quiet "$prog_testing" "$steps" --save-every "$every"
     [[ $(rc_of quiet) -eq 0 ]] || fail "quiet: the run failed (status $(rc_of quiet))"

@@ -92,10 +92,10 @@ inline bool log_wanted(const LogConfig& c, LogKind kind, bool job_wide) {
     switch (kind) {
     case LogKind::saved:
     case LogKind::restored:
+    case LogKind::finished:
         return false; // rank 0 says it for all ranks
     case LogKind::saving:
     case LogKind::progress:
-    case LogKind::finished:
     case LogKind::stopping:
         return c.rank == 0;
     default:
