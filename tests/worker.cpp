@@ -6,8 +6,9 @@
 // the test sends before it answers is then always handled before the next poll
 // (signal(7): pending signals are delivered before read returns to user space).
 //
-//   worker sum N [--pause-every K] [--linger]
-//       sum of 1..N with "i" and "sum" tracked. Prints "start i= restored= gen=", then
+//   worker sum N [--pause-every K] [--linger] [--ballast MIB]
+//       sum of 1..N with "i" and "sum" tracked (and, with --ballast, a vector of MIB MiB,
+//       so that a save is large enough for the lines of a slow one: docs/logging.md). Prints "start i= restored= gen=", then
 //       "paused i=" every K iterations (and waits for a line), "saved gen= i= sum=" when a
 //       poll saved, "stop i= gen=" when a stop was requested with REPRISE_ON_STOP=return
 //       (then, with --linger, waits for a line before exiting 3), else "result sum=" and,
@@ -123,15 +124,19 @@ int run_sum(int argc, char** argv) {
     const unsigned long long n = std::stoull(argv[2]);
     unsigned long long pause_every = 0;
     bool linger = false;
+    std::vector<char> ballast;
     for (int a = 3; a < argc; ++a) {
         if (std::strcmp(argv[a], "--pause-every") == 0 && a + 1 < argc)
             pause_every = std::stoull(argv[++a]);
         else if (std::strcmp(argv[a], "--linger") == 0)
             linger = true;
+        else if (std::strcmp(argv[a], "--ballast") == 0 && a + 1 < argc)
+            ballast.assign(std::size_t(std::stoull(argv[++a])) << 20, 'b');
     }
     unsigned long long i = 1, sum = 0;
     reprise::Checkpointer ckpt;
     ckpt.track("i", i).track("sum", sum);
+    if (!ballast.empty()) ckpt.track("ballast", ballast);
     const bool restored = ckpt.restore();
     say("start i=" + std::to_string(i) + " restored=" + (restored ? "1" : "0") +
         " gen=" + std::to_string(ckpt.generation()));

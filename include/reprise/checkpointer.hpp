@@ -40,10 +40,18 @@ class SignalHandlers;   // signals.hpp
 // part appended to the name once the environment was applied, so that REPRISE_NAME
 // cannot erase it (".rank3": each rank its own files and lock); and saves always
 // synchronous (a background save cannot take part in a two-phase commit), with
-// `sync_note` said on stderr when the options asked for background ones ("" : nothing).
+// `sync_note` said on stderr when the options asked for background ones ("" : nothing);
+// `rank` says whose lines these are (docs/logging.md: rank 0 speaks for all by default).
 struct Coordinated {
     std::string suffix;
     std::string sync_note;
+    int rank = -1;
+};
+
+// The last restore of one process, for a coordination layer's line for all processes.
+struct LoadReport {
+    std::uint64_t bytes = 0;
+    double seconds = 0;
 };
 } // namespace detail
 
@@ -206,6 +214,7 @@ public:
 
     /// Asks for a save at the next `maybe_save()`, as SIGUSR1 does. Signal-safe.
     void request_save() noexcept {
+        detail::g_save_reasons.fetch_or(detail::kSaveByRequest, std::memory_order_relaxed);
         detail::g_pending.fetch_or(detail::kSaveRequested, std::memory_order_relaxed);
     }
 
@@ -224,9 +233,14 @@ public:
     const detail::JobIdentity& job() const noexcept { return job_; }
 
     /// For a coordination layer: a synchronous save as generation `g`, the number the
-    /// processes agreed on; then `store().confirm(g)` or `store().discard(g)`.
+    /// processes agreed on; then `store().confirm(g)` or `store().discard(g)`. `trigger`
+    /// says what asked for it, in the lines of a slow save ("SIGUSR1", "save()", ...).
+    /// Returns the file's size.
     /// @throws Error as save() does; nothing is left to discard then.
-    void save_as(std::uint64_t g);
+    std::uint64_t save_as(std::uint64_t g, const std::string& trigger = "save()");
+
+    /// For a coordination layer: the size and time of the last generation loaded.
+    detail::LoadReport last_load() const noexcept { return last_load_; }
 
     /// For a coordination layer: the restore policy's answer, `exists` saying whether a
     /// checkpoint of the job exists.
@@ -266,13 +280,19 @@ private:
 
     // A synchronous save's file: the payload streamed into it at its page-aligned offset,
     // checksummed on the way, no copy of the state in memory; then its tail and head.
-    std::uint64_t write_file(detail::FileSink& sink, std::uint64_t generation);
+    // `trigger` is what asked for the save, for the lines of a slow one.
+    std::uint64_t write_file(detail::FileSink& sink, std::uint64_t generation,
+                             const std::string& trigger);
+
+    // A synchronous save, asked for by `trigger` ("save()", "SIGUSR1", ...).
+    void save_for(const std::string& trigger);
 
     bool handle_requests();
 
     // A trigger in background mode: snapshot and hand over to the writer thread, or,
     // while one is still writing, remember the trigger (at most one save in flight).
-    bool save_in_background();
+    // `reasons`: the kSaveBy* bits of the request.
+    bool save_in_background(unsigned reasons);
 
     // Waits for the background save in flight, if any, and reports its failure.
     // Returns false when it failed.
@@ -297,6 +317,9 @@ private:
 
     static std::string program_name();
 
+    // "SIGTERM, to stop": what asked for the save of a stop, in its lines.
+    static std::string stop_trigger(int sig);
+
     // Before a process ends by a signal or exit: no thread may be left running.
     void release_for_exit() noexcept;
 
@@ -312,6 +335,8 @@ private:
     // Where a synchronous save gathers small values before they are written; kept.
     static constexpr std::size_t kSaveBufferSize = std::size_t(1) << 20;
     std::unique_ptr<char[]> save_buffer_;
+    std::uint64_t last_file_bytes_ = 0; // this run's last save, the estimate of the next
+    detail::LoadReport last_load_;
     bool finished_ = false;
     pid_t owner_pid_ = 0;        // the process that made this object (fork.hpp)
     bool stop_honoured_ = false; // a poll (or finish) acted on the stop signal

@@ -13,6 +13,7 @@
 #include "reprise/detail/mpi_group.hpp"
 #include "reprise/detail/mpi_records.hpp"
 #include "reprise/detail/log.hpp"
+#include "reprise/detail/restore_policy.hpp"
 #include "reprise/detail/store.hpp"
 
 #include <mpi.h>
@@ -20,6 +21,8 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -105,7 +108,7 @@ public:
                                                "under MPI; saving synchronously"
                                              : "";
                 inner_ = std::make_unique<reprise::Checkpointer>(
-                    std::move(options), detail::Coordinated{suffix_, note});
+                    std::move(options), detail::Coordinated{suffix_, note, group_.rank()});
             } catch (const std::exception& e) {
                 error = e.what();
                 group_.note(e);
@@ -249,7 +252,7 @@ public:
     ///         message of the first failing rank); every rank then keeps the last
     ///         committed generation, and the uncommitted one is removed.
     void save() {
-        const std::string failure = commit_collectively();
+        const std::string failure = commit_collectively("save()");
         if (!failure.empty()) throw Error(failure, group_.failure_kind());
     }
 
@@ -290,6 +293,14 @@ public:
             failure = group_.agree_on_failure(ok, error);
         }
         if (!failure.empty()) throw Error(failure, group_.failure_kind());
+        // Rank 0's line for all ranks, when this run's files were removed (a run that
+        // neither restored nor saved leaves an earlier run's, and says so on every rank).
+        if (group_.rank() == 0 && inner_->store().owns())
+            detail::log_event(LogKind::finished,
+                              "reprise: finished; removed the checkpoints of " + describe_job() +
+                                  " (" + std::to_string(group_.size()) + " ranks) from " +
+                                  inner_->store().directory().path(),
+                              true);
     }
 
     /// Local: the options in force on this rank (its name ends in `.rank<r>`).
@@ -509,6 +520,7 @@ private:
             int all_valid = valid ? 1 : 0;
             MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, group_.comm());
             if (all_valid) {
+                log_restored(c.generation);
                 if (c.generation != newest)
                     detail::log_line("reprise: warning: rank " + std::to_string(group_.rank()) +
                                      " restored the older generation " +
@@ -530,6 +542,65 @@ private:
     }
 
     std::string describe_job() const { return detail::describe_job(inner_->job_key(), name_); }
+
+    // Rank 0's one line for a restore of all ranks (docs/logging.md): the bytes of every
+    // rank, the slowest rank's time. A gather at restore, never in the poll.
+    void log_restored(std::uint64_t g) {
+        const detail::LoadReport mine = inner_->last_load();
+        unsigned long long sent[2] = {mine.bytes, static_cast<unsigned long long>(mine.seconds * 1e9)};
+        std::vector<unsigned long long> all(group_.rank() == 0 ? 2 * static_cast<std::size_t>(group_.size()) : 0);
+        MPI_Gather(sent, 2, MPI_UNSIGNED_LONG_LONG, all.data(), 2, MPI_UNSIGNED_LONG_LONG, 0,
+                   group_.comm());
+        if (group_.rank() != 0) return;
+        detail::log_event(LogKind::restored,
+                          "reprise: restored generation " + std::to_string(g) + " of " +
+                              std::to_string(group_.size()) + " ranks (" + totals(all) +
+                              ") from " + records_->path(g) +
+                              detail::how_to_start_afresh(inner_->options().restore, inner_->job()),
+                          true);
+    }
+
+    // "4.0 GiB in all, slowest rank 2: 1.234 s", from (bytes, nanoseconds) of each rank
+    // at [2r], [2r+1] of `v` (stride `stride`, the nanoseconds at `at + 1`).
+    std::string totals(const std::vector<unsigned long long>& v, std::size_t stride = 2,
+                       std::size_t at = 0) const {
+        unsigned long long bytes = 0, slowest = 0;
+        int who = 0;
+        for (int q = 0; q < group_.size(); ++q) {
+            const unsigned long long* r = &v[stride * static_cast<std::size_t>(q) + at];
+            bytes += r[0];
+            if (r[1] > slowest) {
+                slowest = r[1];
+                who = q;
+            }
+        }
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.3f s", static_cast<double>(slowest) / 1e9);
+        return detail::human_bytes(bytes) + " in all, slowest rank " + std::to_string(who) +
+               ": " + seconds;
+    }
+
+    // "SIGUSR1" (highest code wins the agreement's MPI_MAX: a signal says most), from the
+    // code a rank sends for its kSaveBy* bits.
+    static unsigned long long reason_code(unsigned reasons) {
+        if (reasons & detail::kSaveBySignal) return 4;
+        if (reasons & detail::kSaveByInterval) return 3;
+        if (reasons & detail::kSaveByRequest) return 2;
+        return 1;
+    }
+    static std::string trigger_of(unsigned long long code) {
+        switch (code) {
+        case 4: return "SIGUSR1";
+        case 3: return "the interval";
+        case 2: return "request_save()";
+        default: return "a request";
+        }
+    }
+    static std::string stop_trigger(int sig) {
+        const char* name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
+                         : sig == SIGUSR2 ? "SIGUSR2" : "a signal";
+        return std::string(name) + ", to stop";
+    }
 
     // Every K-th poll: act on the previous round's agreement, then start the next round.
     //
@@ -553,7 +624,10 @@ private:
             saved = act_on(received_, round_every_);
         }
         const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
-        sent_[0] = (requests & detail::kSaveRequested) ? 1ull : 0ull;
+        // Non-zero asks for a save; its value says what asked (reason_code).
+        sent_[0] = (requests & detail::kSaveRequested)
+                       ? reason_code(detail::g_save_reasons.exchange(0, std::memory_order_relaxed))
+                       : 0ull;
         sent_[1] = (requests & detail::kStopRequested) ? 1ull : 0ull;
         sent_[2] = static_cast<unsigned long long>(detail::g_stop_signal.load(std::memory_order_relaxed));
         sent_[3] = elapsed;
@@ -578,7 +652,8 @@ private:
         }
         bool saved = false;
         if (!finished_ && (stopping || v[0])) {
-            const std::string failure = commit_collectively();
+            const std::string failure = commit_collectively(
+                stopping ? stop_trigger(static_cast<int>(v[2])) : trigger_of(v[0]));
             saved = failure.empty();
             if (saved) {
                 // A save request that came since this round began is served by this save.
@@ -611,7 +686,8 @@ private:
     // file on one rank (an 18-digit number, issue 14) once drove the job's numbering past
     // what the next restart could read. Each rank writes its file of G, reads back its
     // digest, and rank 0 writes the record with every rank's digest (gathered).
-    std::string commit_collectively() {
+    // `trigger` says what asked for the save ("SIGUSR1", "save()", ...), in its lines.
+    std::string commit_collectively(const std::string& trigger) {
         if (finished_) return "reprise: save() after finish()";
         const std::uint64_t g = next_;
         next_ = g + 1; // tried: a failed save does not reuse its number in this run
@@ -622,8 +698,13 @@ private:
         bool saved = false, ok = false;
         std::string error;
         detail::FileDigest digest;
+        const auto start = std::chrono::steady_clock::now();
+        unsigned long long save_ns = 0;
         try {
-            inner_->save_as(g);
+            inner_->save_as(g, trigger);
+            save_ns = static_cast<unsigned long long>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now() - start).count());
             saved = true;
             const auto& dir = inner_->store().directory();
             const std::string name = inner_->store().file_name(g);
@@ -638,12 +719,14 @@ private:
         }
         std::string failure = group_.agree_on_failure(ok, error);
         if (failure.empty()) {
-            unsigned long long mine[3] = {digest.header_checksum, digest.payload_checksum,
-                                          digest.size};
-            const std::size_t gathered = 3 * static_cast<std::size_t>(group_.size());
+            // The digests for the record, and each rank's time for rank 0's line: one gather.
+            unsigned long long mine[4] = {digest.header_checksum, digest.payload_checksum,
+                                          digest.size, save_ns};
+            const std::size_t gathered = 4 * static_cast<std::size_t>(group_.size());
             std::vector<unsigned long long> all(group_.rank() == 0 ? gathered : 0);
-            MPI_Gather(mine, 3, MPI_UNSIGNED_LONG_LONG, all.data(), 3, MPI_UNSIGNED_LONG_LONG, 0,
+            MPI_Gather(mine, 4, MPI_UNSIGNED_LONG_LONG, all.data(), 4, MPI_UNSIGNED_LONG_LONG, 0,
                        group_.comm());
+            if (group_.rank() == 0) totals_ = totals(all, 4, 2);
             // Every rank has generation g on disk; it counts once the record says so.
             REPRISE_KILL_POINT("mpi-before-record");
             bool recorded = true;
@@ -663,7 +746,7 @@ private:
                     record.job_key = inner_->job_key();
                     record.name = name_;
                     for (int q = 0; q < group_.size(); ++q) {
-                        const unsigned long long* at = &all[3 * static_cast<std::size_t>(q)];
+                        const unsigned long long* at = &all[4 * static_cast<std::size_t>(q)];
                         record.files.push_back({at[0], at[1], at[2]});
                     }
                     detail::write_commit_record(dir, records_->names().commit_record(g),
@@ -683,9 +766,12 @@ private:
         REPRISE_KILL_POINT("mpi-after-record");
         inner_->store().confirm(g);
         committed_ = g;
-        if (group_.rank() == 0 && !inner_->options().quiet)
-            detail::log_line("reprise: committed generation " + std::to_string(g) + " of " +
-                             std::to_string(group_.size()) + " ranks to " + commit_record_path());
+        if (group_.rank() == 0)
+            detail::log_event(LogKind::saved,
+                              "reprise: committed generation " + std::to_string(g) + " of " +
+                                  std::to_string(group_.size()) + " ranks (" + totals_ +
+                                  ", asked by " + trigger + ") to " + commit_record_path(),
+                              true);
         return std::string();
     }
 
@@ -708,6 +794,7 @@ private:
     std::uint64_t round_every_ = 1;
     bool restore_called_ = false;
     bool finished_ = false;
+    std::string totals_; // rank 0: the bytes and slowest time of the save being committed
 };
 
 } // namespace mpi

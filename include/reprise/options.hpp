@@ -3,6 +3,8 @@
 #ifndef REPRISE_OPTIONS_HPP
 #define REPRISE_OPTIONS_HPP
 
+#include "reprise/log.hpp"
+
 #include <string>
 
 namespace reprise {
@@ -78,8 +80,9 @@ struct Options {
     /// Synchronous or background saves. Environment: `REPRISE_MODE`.
     SaveMode mode = SaveMode::sync;
 
-    /// Silence the one line per save and restore on stderr (errors and warnings are
-    /// always printed). Environment: `REPRISE_LOG=quiet` (or `normal`).
+    /// Silence the lines of saves, restores and `finish()` (errors, warnings, notes and
+    /// the stop line always print). Environment: `REPRISE_LOG=quiet` (`normal` and `all`
+    /// set it false). docs/logging.md lists every line.
     bool quiet = false;
 
     /// Install the USR1/USR2/TERM/INT handlers. Turn off for a program that handles these
@@ -95,6 +98,17 @@ struct Options {
     /// Slurm, "chain.3" elsewhere).
     /// Empty: the scheduler's id, or "local" by hand. Environment: `REPRISE_JOB`.
     std::string job;
+
+    /// Under MPI (reprise/mpi.hpp): every rank prints its own lines of saves, restores,
+    /// slow-save progress and stops; false (the default): rank 0 prints one line per event
+    /// for all ranks (total bytes, the slowest rank's time). No effect outside MPI.
+    /// Environment: `REPRISE_LOG=all` (true), `normal` or `quiet` (false).
+    bool log_every_rank = false;
+
+    /// Where reprise's lines go: empty (the default), to stderr, each line by one write(2);
+    /// set, every line (errors and warnings included) to this callback instead, e.g. into
+    /// the program's own logger. Which thread calls it, and what a throw does: `LogCallback`.
+    LogCallback log;
 };
 
 } // namespace reprise

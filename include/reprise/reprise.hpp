@@ -10,6 +10,7 @@
 #include "reprise/archive.hpp"
 #include "reprise/checkpointer.hpp"
 #include "reprise/error.hpp"
+#include "reprise/log.hpp"
 #include "reprise/options.hpp"
 #include "reprise/version.hpp"
 

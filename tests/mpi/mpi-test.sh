@@ -210,10 +210,10 @@ damage() {
 # commits <tag> <dir> <save every> [<ranks> [<commits>]]: a run of heat2d_mpi_testing in
 # <dir> (name from the environment) that saves every <save every> steps and loses rank 0
 # by SIGKILL just after its <commits>-th commit (default 2): generations 1 to <commits>
-# committed on every rank.
+# committed on every rank. Every rank says its own saves (REPRISE_LOG=all).
 commits() {
     local tag=$1 dir=$2 every=$3 n=${4:-$ranks} last=${5:-2} rc=0
-    REPRISE_DIR=$dir timeout -k 5 300 mpirun --oversubscribe -np "$n" \
+    REPRISE_LOG=all REPRISE_DIR=$dir timeout -k 5 300 mpirun --oversubscribe -np "$n" \
         sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then
                    export REPRISE_KILL_AT=mpi-after-record@'"$last"'; fi; exec "$0" "$@"' \
         "$prog_testing" "$steps" --save-every "$every" >"$tag.out" 2>"$tag.err" || rc=$?
@@ -255,7 +255,64 @@ resumed_at() {
         fail "$1: resumed at step $(sed -n 's/^resumed at step=//p' "$1.out"), not $2"
 }
 
+# reprise_lines <tag> [<pattern>]: how many of the run's stderr lines are reprise's (and
+# match the extended regular expression <pattern>, which follows "^reprise: ").
+reprise_lines() { grep -cE "^reprise: ${2:-}" "$1.err" || true; }
+
 case "$case_name" in
+log-lines)
+    # One line per event by default, rank 0's, for all ranks; every rank's own with
+    # REPRISE_LOG=all; none with quiet; a value not understood fails on every rank.
+    every=$((steps / 4))
+    run default "$prog_testing" "$steps" --save-every "$every"
+    [[ $(rc_of default) -eq 0 ]] || fail "default: the run failed (status $(rc_of default))"
+    saves=$(reprise_lines default 'committed generation')
+    ((saves >= 2)) || fail "default: $saves commits, expected one per --save-every"
+    [[ $(reprise_lines default "committed generation [0-9]+ of $ranks ranks \([0-9.]+ [KMG]?i?B in all, slowest rank [0-9]+: [0-9.]+ s, asked by save\(\)\) to $REPRISE_DIR/heat\.local\.[0-9]{10}\.commit\$") -eq $saves ]] ||
+        fail "default: a commit line not of the documented form"
+    [[ $(reprise_lines default 'saved generation') -eq 0 ]] || fail "default: ranks said their own saves"
+    [[ $(reprise_lines default "finished; removed the checkpoints of job local of checkpoint 'heat' \\($ranks ranks\\) from ") -eq 1 ]] ||
+        fail "default: not one finished line for all ranks"
+    [[ $(reprise_lines default) -eq $((saves + 1)) ]] ||
+        fail "default: $(reprise_lines default) lines of reprise's for $saves saves and a finish"
+
+    REPRISE_LOG=all run all "$prog_testing" "$steps" --save-every "$every"
+    [[ $(rc_of all) -eq 0 ]] || fail "all: the run failed (status $(rc_of all))"
+    [[ $(reprise_lines all 'committed generation') -eq $saves ]] || fail "all: not one commit line per save"
+    [[ $(reprise_lines all 'saved generation [0-9]+ \(.*, asked by save\(\)\) to ') -eq $((saves * ranks)) ]] ||
+        fail "all: not one saved line per rank and save"
+    [[ $(reprise_lines all "finished; removed the checkpoints of job local of checkpoint 'heat\\.rank") -eq $ranks ]] ||
+        fail "all: not one finished line per rank"
+    [[ $(reprise_lines all 'finished') -eq $((ranks + 1)) ]] || fail "all: not one finished line for all ranks"
+
+    REPRISE_LOG=quiet run quiet "$prog_testing" "$steps" --save-every "$every"
+    [[ $(rc_of quiet) -eq 0 ]] || fail "quiet: the run failed (status $(rc_of quiet))"
+    [[ $(reprise_lines quiet) -eq 0 ]] || fail "quiet: reprise printed lines"
+
+    REPRISE_LOG=loud run loud "$prog" "$steps"
+    [[ $(rc_of loud) -ne 0 && $(rc_of loud) -ne 124 ]] || fail "loud: status $(rc_of loud)"
+    [[ $(grep -c "REPRISE_LOG='loud'\|REPRISE_LOG=loud" loud.err) -eq $ranks ]] ||
+        fail "loud: not every rank named REPRISE_LOG"
+
+    # A restore: one line by default, the generation of all ranks, their bytes and the
+    # slowest rank's time; each rank's own besides with REPRISE_LOG=all.
+    commits killed "$REPRISE_DIR" "$every"
+    cp -a "$REPRISE_DIR" "$work/copy"
+    RESTARTED=1 run restart "$prog" "$steps"
+    expect_resumed restart
+    [[ $(reprise_lines restart 'restored generation') -eq 1 ]] || fail "restart: not one restored line"
+    [[ $(reprise_lines restart "restored generation 2 of $ranks ranks \([0-9.]+ [KMG]?i?B in all, slowest rank [0-9]+: [0-9.]+ s\) from $REPRISE_DIR/heat\.local\.0000000002\.commit") -eq 1 ]] ||
+        fail "restart: the restored line is not of the documented form"
+    rm -rf "$REPRISE_DIR" && mv "$work/copy" "$REPRISE_DIR"
+    RESTARTED=1 REPRISE_LOG=all run restart-all "$prog" "$steps"
+    expect_resumed restart-all
+    [[ $(reprise_lines restart-all 'restored generation 2 \(') -eq $ranks ]] ||
+        fail "restart-all: not one restored line per rank"
+    [[ $(reprise_lines restart-all 'restored generation 2 of ') -eq 1 ]] ||
+        fail "restart-all: not one restored line for all ranks"
+    echo "PASS: $ranks ranks: one line per event by default, one per rank with REPRISE_LOG=all, none with quiet"
+    ;;
+
 reference)
     echo "PASS: $ranks ranks, checksum $reference"
     ;;
@@ -264,7 +321,8 @@ usr1-one-rank)
     # USR1 to one rank commits generation 1 and the computation goes on (progress lines
     # after the commit); TERM then stops it at generation 2, and the restart from that
     # ends with the reference checksum: the checkpoint taken on the way changed nothing.
-    start run "$prog" "$open_ended"
+    # Every rank says its own save (REPRISE_LOG=all), rank 0 the commit.
+    REPRISE_LOG=all start run "$prog" "$open_ended"
     wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
     wait_for 60 has_progress run.out || fail "no progress line"
     pid=$(rank_pid run.err $((ranks - 1)))
@@ -293,7 +351,8 @@ usr1-one-rank)
     ;;
 
 term-one-rank | term-mpirun)
-    start run "$prog" "$open_ended"
+    # Every rank says it stops (REPRISE_LOG=all): whichever lives to say it.
+    REPRISE_LOG=all start run "$prog" "$open_ended"
     wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
     wait_for 60 has_progress run.out || fail "no progress line"
     if [[ "$case_name" == term-one-rank ]]; then
@@ -360,7 +419,7 @@ fallback-rank-file | fallback-record | fallback-none)
     # generations 1 (step 2000) and 2 (step 4000) are committed, on every rank. Each
     # variant starts from a copy of that directory, damages it, and restarts.
     save_every=$((steps / 4))
-    start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then
+    REPRISE_LOG=all start run sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 0 ]; then
                          export REPRISE_KILL_AT=mpi-after-record@2; fi; exec "$0" "$@"' \
         "$prog_testing" "$steps" --save-every "$save_every"
     finish_run run

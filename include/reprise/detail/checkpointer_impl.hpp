@@ -12,6 +12,7 @@
 #include "reprise/detail/fork.hpp"
 #include "reprise/detail/format_writer.hpp"
 #include "reprise/detail/log.hpp"
+#include "reprise/detail/progress.hpp"
 #include "reprise/detail/restore_policy.hpp"
 #include "reprise/detail/store.hpp"
 #include "reprise/detail/timer.hpp"
@@ -37,6 +38,7 @@ REPRISE_DECL Checkpointer::~Checkpointer() {
     }
     release();
     honour_unhandled_stop();
+    detail::reset_log_config();
 }
 
 REPRISE_DECL bool Checkpointer::restore() {
@@ -56,9 +58,10 @@ REPRISE_DECL bool Checkpointer::restore() {
     }
     if (!exists) {
         if (job_.restart_known && job_.restart)
-            detail::log_line("reprise: this run is a restart (" + job_.restart_reason +
-                             ") but " + store.directory().path() + " holds no checkpoint of " +
-                             store.describe_job() + ": starting fresh");
+            detail::log_event(LogKind::note, "reprise: this run is a restart (" + job_.restart_reason +
+                                           ") but " + store.directory().path() +
+                                           " holds no checkpoint of " + store.describe_job() +
+                                           ": starting fresh");
         return false;
     }
     std::string rejected;
@@ -70,10 +73,13 @@ REPRISE_DECL bool Checkpointer::restore() {
                 ErrorKind::corrupt);
 }
 
-REPRISE_DECL void Checkpointer::save() {
+REPRISE_DECL void Checkpointer::save() { save_for("save()"); }
+
+REPRISE_DECL void Checkpointer::save_for(const std::string& trigger) {
     detail::GenerationStore& store = store_for("save()");
     const std::uint64_t g = store.take_next();
-    store.commit(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
+    last_file_bytes_ = store.commit(
+        g, [&](detail::FileSink& sink) { return write_file(sink, g, trigger); }, trigger);
     timer_->rearm();
 }
 
@@ -104,11 +110,13 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
         options_ = std::move(options);
         detail::apply_environment(options_);
         detail::check_options(options_);
+        detail::set_log_config(
+            detail::LogConfig{options_.quiet, options_.log_every_rank, how.rank, options_.log});
         if (options_.name.empty()) options_.name = program_name();
         options_.name += how.suffix;
         if (!how.suffix.empty() && options_.mode == SaveMode::background) {
             options_.mode = SaveMode::sync;
-            if (!how.sync_note.empty()) detail::log_line(how.sync_note);
+            if (!how.sync_note.empty()) detail::log_event(LogKind::note, how.sync_note);
         }
         job_ = detail::job_from_environment(options_.job);
         host_ = detail::host_name();
@@ -123,15 +131,18 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
         timer_ = std::make_unique<detail::IntervalTimer>(options_.interval);
     } catch (...) {
         release();
+        detail::reset_log_config();
         throw;
     }
 }
 
 REPRISE_DECL detail::GenerationStore& Checkpointer::store() { return writer_->store(); }
 
-REPRISE_DECL void Checkpointer::save_as(std::uint64_t g) {
-    store_for("save()").save_as(g, [&](detail::FileSink& sink) { return write_file(sink, g); });
+REPRISE_DECL std::uint64_t Checkpointer::save_as(std::uint64_t g, const std::string& trigger) {
+    last_file_bytes_ = store_for("save()").save_as(
+        g, [&](detail::FileSink& sink) { return write_file(sink, g, trigger); }, trigger);
     timer_->rearm();
+    return last_file_bytes_;
 }
 
 REPRISE_DECL bool Checkpointer::restore_wanted(bool exists) const noexcept {
@@ -159,11 +170,11 @@ REPRISE_DECL void Checkpointer::stop(bool saved) {
     case StopAction::return_to_caller:
         return;
     case StopAction::exit:
-        detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
+        detail::log_event(LogKind::stopping, what + ", exit status " + std::to_string(options_.exit_status));
         release_for_exit();
         std::exit(options_.exit_status);
     case StopAction::reraise:
-        detail::log_line(what);
+        detail::log_event(LogKind::stopping, what);
         release_for_exit();
         // A death by signal flushes no stdio buffer: the program's redirected output
         // would end without its last lines.
@@ -192,15 +203,16 @@ REPRISE_DECL bool Checkpointer::load_generation(std::uint64_t g, std::string& re
         return false;
     }
     store.restored(g);
+    const double seconds = detail::seconds_since(start);
+    last_load_ = detail::LoadReport{file.file_size, seconds};
     if (!rejected.empty())
         detail::log_line("reprise: warning: restoring the older generation " +
                          std::to_string(g) + "; rejected:" + rejected);
-    if (!options_.quiet)
-        detail::log_line("reprise: restored generation " + std::to_string(g) + " (" +
-                         detail::human_bytes(file.file_size) + ", " +
-                         detail::human_rate(file.file_size, detail::seconds_since(start)) +
-                         ") from " + path + variables_.restore_note() +
-                         detail::how_to_start_afresh(options_.restore, job_));
+    detail::log_event(LogKind::restored,
+                "reprise: restored generation " + std::to_string(g) + " (" +
+                    detail::human_bytes(file.file_size) + ", " +
+                    detail::human_rate(file.file_size, seconds) + ") from " + path +
+                    variables_.restore_note() + detail::how_to_start_afresh(options_.restore, job_));
     return true;
 }
 
@@ -220,11 +232,15 @@ REPRISE_DECL detail::Header Checkpointer::new_header(std::uint64_t generation) c
     return header;
 }
 
-REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std::uint64_t generation) {
+REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std::uint64_t generation,
+                                                 const std::string& trigger) {
     detail::Header header = new_header(generation);
     const std::uint64_t payload_offset = detail::payload_offset_for(header);
     if (!save_buffer_) save_buffer_.reset(new char[kSaveBufferSize]);
     detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize);
+    detail::SaveProgress progress(generation, trigger, writer_->path_of(generation), 0,
+                                  last_file_bytes_);
+    payload.watch(&progress);
     variables_.serialize(payload, header);
     const std::uint64_t payload_size = payload.size();
     const std::uint64_t checksum = payload.finish();
@@ -234,16 +250,18 @@ REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std:
 REPRISE_DECL bool Checkpointer::handle_requests() {
     const unsigned requests = detail::g_pending.exchange(0, std::memory_order_acquire);
     if (requests == 0) return false;
+    const unsigned reasons = detail::g_save_reasons.exchange(0, std::memory_order_relaxed);
     if (writer_->ended()) wait_for_writer();
     bool saved = false;
     const bool stopping = (requests & detail::kStopRequested) != 0;
     if (!finished_ && (stopping || (requests & detail::kSaveRequested))) {
         try {
             if (options_.mode == SaveMode::background && !stopping) {
-                saved = save_in_background();
+                saved = save_in_background(reasons);
             } else {
                 // A stop waits for the save in flight, then saves durably itself.
-                save();
+                save_for(stopping ? stop_trigger(detail::g_stop_signal.load())
+                                  : detail::describe_save_reasons(reasons));
                 saved = true;
             }
         } catch (const std::exception& e) {
@@ -256,13 +274,18 @@ REPRISE_DECL bool Checkpointer::handle_requests() {
     return saved;
 }
 
-REPRISE_DECL bool Checkpointer::save_in_background() {
-    if (writer_->defer_if_busy()) return false;
+REPRISE_DECL bool Checkpointer::save_in_background(unsigned reasons) {
+    if (writer_->defer_if_busy()) {
+        // Said by the save the writer re-posts when it ends.
+        detail::g_save_reasons.fetch_or(reasons, std::memory_order_relaxed);
+        return false;
+    }
     wait_for_writer();
     const std::uint64_t g = writer_->store().take_next();
     detail::Header header = new_header(g);
     writer_->take_snapshot([&](auto& sink) { variables_.serialize(sink, header); });
-    writer_->launch(g, std::move(header), [this] { timer_->rearm(); });
+    writer_->launch(g, std::move(header), detail::describe_save_reasons(reasons),
+                    [this] { timer_->rearm(); });
     return true;
 }
 
@@ -284,10 +307,10 @@ REPRISE_DECL void Checkpointer::honour_unhandled_stop() {
     const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
                              " that arrived after the last poll";
     if (options_.on_stop == StopAction::exit) {
-        detail::log_line(what + ", exit status " + std::to_string(options_.exit_status));
+        detail::log_event(LogKind::stopping, what + ", exit status " + std::to_string(options_.exit_status));
         std::exit(options_.exit_status);
     }
-    detail::log_line(what);
+    detail::log_event(LogKind::stopping, what);
     detail::flush_standard_streams();
     detail::die_by_signal(sig);
 }
@@ -321,6 +344,10 @@ REPRISE_DECL const char* Checkpointer::signal_name(int sig) {
     case SIGUSR2: return "SIGUSR2";
     default: return "a signal";
     }
+}
+
+REPRISE_DECL std::string Checkpointer::stop_trigger(int sig) {
+    return std::string(signal_name(sig)) + ", to stop";
 }
 
 REPRISE_DECL std::string Checkpointer::program_name() {

@@ -54,9 +54,14 @@ inline void apply_environment(Options& o) {
                                         {{"sync", SaveMode::sync},
                                          {"background", SaveMode::background}},
                                         "sync or background");
-    if (auto v = environment_value("REPRISE_LOG"))
-        o.quiet = parse_choice<bool>("REPRISE_LOG", *v, {{"quiet", true}, {"normal", false}},
-                                     "quiet or normal");
+    if (auto v = environment_value("REPRISE_LOG")) {
+        enum class Level { quiet, normal, all };
+        const Level level = parse_choice<Level>(
+            "REPRISE_LOG", *v, {{"quiet", Level::quiet}, {"normal", Level::normal}, {"all", Level::all}},
+            "quiet, normal or all");
+        o.quiet = level == Level::quiet;
+        o.log_every_rank = level == Level::all;
+    }
     if (auto v = environment_value("REPRISE_SIGNALS"))
         o.handle_signals =
             parse_choice<bool>("REPRISE_SIGNALS", *v, {{"1", true}, {"0", false}}, "1 or 0");

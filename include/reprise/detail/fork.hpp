@@ -32,6 +32,7 @@ inline void in_forked_child() noexcept {
     if (fd >= 0) ::close(fd);
     if (SignalHandlers* handlers = g_signal_handlers.exchange(nullptr)) handlers->restore();
     g_pending.store(0);
+    g_save_reasons.store(0);
     g_stop_signal.store(0);
     g_instance_alive.store(false);
 }

@@ -15,6 +15,7 @@
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_layout.hpp"
 #include "reprise/detail/parallel.hpp"
+#include "reprise/detail/progress.hpp"
 #include "reprise/error.hpp"
 
 #include <algorithm>
@@ -84,6 +85,13 @@ public:
         emit(data, n);
     }
 
+    // A slow save reports through `progress` (nullptr: not watched): told every
+    // SaveProgress::kCheckBytes of payload, one comparison per piece written.
+    void watch(SaveProgress* progress) noexcept {
+        progress_ = progress;
+        next_check_ = written_ + SaveProgress::kCheckBytes;
+    }
+
 private:
     // Hashed and written in pieces that stay in the processor's cache between the two.
     static constexpr std::size_t kPiece = std::size_t(256) << 10;
@@ -120,6 +128,10 @@ private:
             written_ += piece;
             data += piece;
             n -= piece;
+            if (written_ >= next_check_) {
+                next_check_ = written_ + SaveProgress::kCheckBytes;
+                if (progress_) progress_->at(written_ - start_);
+            }
         }
     }
 
@@ -129,6 +141,8 @@ private:
     char* buffer_;
     std::size_t capacity_;
     XXH3_state_t* state_;
+    SaveProgress* progress_ = nullptr;
+    std::uint64_t next_check_ = UINT64_MAX;
 };
 
 // The snapshot of a background save: the payload serialized into memory, which a writer

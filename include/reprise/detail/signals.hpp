@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <pthread.h>
+#include <string>
 
 namespace reprise::detail {
 
@@ -20,11 +21,21 @@ enum : unsigned {
     kSaveFinished = 4u,  // a background save ended: its result is the next poll's to report
 };
 
+// What asked for a save (kSaveRequested), for the lines of a slow save and of a saved one
+// (docs/logging.md): set with kSaveRequested, taken by the poll that saves.
+enum : unsigned {
+    kSaveByRequest = 1u,  // request_save()
+    kSaveByInterval = 2u, // the interval timer
+    kSaveBySignal = 4u,   // SIGUSR1
+};
+
 // C++17 inline variables: one instance across all translation units.
 // What the next maybe_save() must do; zero on the fast path.
 inline std::atomic<unsigned> g_pending{0};
 // The first stop signal received; 0 while none. Sticky: stop_requested() reads it.
 inline std::atomic<int> g_stop_signal{0};
+// Why the pending save was asked for: kSaveBy* bits.
+inline std::atomic<unsigned> g_save_reasons{0};
 // Whether a Checkpointer is alive in this process.
 inline std::atomic<bool> g_instance_alive{false};
 
@@ -36,6 +47,7 @@ inline constexpr int kHandledSignals[] = {SIGUSR1, SIGUSR2, SIGTERM, SIGINT};
 inline void on_signal(int sig) noexcept {
     const int saved_errno = errno;
     if (sig == SIGUSR1) {
+        g_save_reasons.fetch_or(kSaveBySignal, std::memory_order_relaxed);
         g_pending.fetch_or(kSaveRequested, std::memory_order_relaxed);
     } else if (sig == SIGINT && g_stop_signal.load(std::memory_order_relaxed) != 0) {
         // A second Ctrl-C while a stop is pending: the person at the terminal insists.
@@ -97,6 +109,21 @@ private:
     struct sigaction previous_[kCount] {};
     bool installed_[kCount] = {};
 };
+
+// What asked for a save, in words, from kSaveBy* bits: "SIGUSR1", "the interval",
+// "request_save()", joined by " and "; "a request" when none is known.
+inline std::string describe_save_reasons(unsigned reasons) {
+    std::string what;
+    auto add = [&](unsigned bit, const char* words) {
+        if (!(reasons & bit)) return;
+        if (!what.empty()) what += " and ";
+        what += words;
+    };
+    add(kSaveBySignal, "SIGUSR1");
+    add(kSaveByInterval, "the interval");
+    add(kSaveByRequest, "request_save()");
+    return what.empty() ? std::string("a request") : what;
+}
 
 // Ends the process "killed by" `sig`: default disposition, signal unblocked, raised.
 [[noreturn]] inline void die_by_signal(int sig) noexcept {

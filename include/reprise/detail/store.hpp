@@ -165,8 +165,11 @@ public:
     // Writes generation `generation` through `write_file` (which writes the whole file into
     // the sink and returns its size), durably, then keeps the books: at most two complete
     // generations, the older ones removed by the cleaner thread. Returns the file's size.
+    // `trigger` ("SIGUSR1", "save()", ...; "" : not said) is what asked for the save, for
+    // its line (docs/logging.md).
     // @throws Error (operation, path, system error); the previous generation is kept.
-    std::uint64_t commit(std::uint64_t generation, FunctionRef<std::uint64_t(FileSink&)> write_file) {
+    std::uint64_t commit(std::uint64_t generation, FunctionRef<std::uint64_t(FileSink&)> write_file,
+                         const std::string& trigger = std::string()) {
         const std::string name = file_name(generation);
         const auto start = std::chrono::steady_clock::now();
         // The generation we keep as the fallback: our own last one, or, before our first
@@ -227,10 +230,12 @@ public:
         }
         last_generation_ = generation;
         owns_generations_ = true;
+        last_seconds_ = seconds_since(start);
         if (!id_.quiet)
-            log_line("reprise: saved generation " + std::to_string(generation) + " (" +
-                     human_bytes(bytes) + ", " + human_rate(bytes, seconds_since(start)) +
-                     ") to " + dir_->path_of(name));
+            log_event(LogKind::saved, "reprise: saved generation " + std::to_string(generation) + " (" +
+                                    human_bytes(bytes) + ", " + human_rate(bytes, last_seconds_) +
+                                    (trigger.empty() ? std::string() : ", asked by " + trigger) +
+                                    ") to " + dir_->path_of(name));
         return bytes;
     }
 
@@ -246,13 +251,18 @@ public:
     // or removes it like any generation other than the fallback. The generation kept as
     // the fallback while it is written is the last one committed; a generation of an
     // earlier run that this one did not restore is kept, too, until confirm(g).
-    // @throws Error as commit() does; nothing is left to discard then.
-    void save_as(std::uint64_t g, FunctionRef<std::uint64_t(FileSink&)> write_file) {
+    // Returns the file's size. @throws Error as commit() does; nothing is left to
+    // discard then.
+    std::uint64_t save_as(std::uint64_t g, FunctionRef<std::uint64_t(FileSink&)> write_file,
+                          const std::string& trigger = std::string()) {
         coordinated_ = true;
         committed_before_ = last_generation_.load();
         next_generation_ = g + 1;
-        commit(g, write_file);
+        return commit(g, write_file, trigger);
     }
+
+    // How long the last successful commit() took, in seconds.
+    double last_seconds() const noexcept { return last_seconds_; }
 
     // Every process has generation `g`: the generation of an earlier run that it
     // supersedes may go now.
@@ -302,7 +312,7 @@ public:
         dir_->remove(lock_->file_name());
         dir_->sync();
         if (!id_.quiet && owns_generations_)
-            log_line("reprise: finished; removed the checkpoints of " + describe_job() + " from " +
+            log_event(LogKind::finished, "reprise: finished; removed the checkpoints of " + describe_job() + " from " +
                      dir_->path());
     }
 
@@ -426,6 +436,7 @@ private:
     std::uint64_t fallback_ = 0;
     std::uint64_t superseded_ = 0;
     std::uint64_t committed_before_ = 0;
+    double last_seconds_ = 0; // of the last commit()
 };
 
 } // namespace reprise::detail

@@ -56,6 +56,7 @@ private:
         std::unique_lock<std::mutex> lock(mutex_);
         while (!quit_) {
             if (Clock::now() >= deadline_) {
+                g_save_reasons.fetch_or(kSaveByInterval, std::memory_order_relaxed);
                 g_pending.fetch_or(kSaveRequested, std::memory_order_relaxed);
                 deadline_ = Clock::time_point::max(); // until the save re-arms it
             }

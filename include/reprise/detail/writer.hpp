@@ -87,25 +87,30 @@ public:
     }
 
     // Starts the writer thread that commits the snapshot as `generation`, with `header`
-    // (made by the same serialization). `committed()` runs on the writer thread after a
-    // successful commit.
+    // (made by the same serialization). `trigger` is what asked for the save, for its
+    // lines (a slow one's progress is reported from the writer thread). `committed()`
+    // runs on the writer thread after a successful commit.
     template <class Committed>
-    void launch(std::uint64_t generation, Header header, Committed committed) {
+    void launch(std::uint64_t generation, Header header, std::string trigger, Committed committed) {
         join();
         done_.store(false);
         error_.clear();
         thread_ = with_signals_blocked([&] {
-            return std::thread([this, generation, header = std::move(header), committed] {
+            return std::thread([this, generation, header = std::move(header),
+                                trigger = std::move(trigger), committed] {
                 try {
+                    SaveProgress progress(generation, trigger, store_.path_of(generation),
+                                          snapshot_.size(), 0);
                     store_.commit(generation, [&](FileSink& sink) {
                         const std::uint64_t payload_offset = payload_offset_for(header);
                         PayloadSink payload(sink, payload_offset);
+                        payload.watch(&progress);
                         payload.write_block(snapshot_.data(),
                                             static_cast<std::size_t>(snapshot_.size()));
                         const std::uint64_t checksum = payload.finish();
                         return write_file_tail(sink, header, payload_offset, snapshot_.size(),
                                                checksum);
-                    });
+                    }, trigger);
                     committed();
                 } catch (const std::exception& e) {
                     error_ = e.what();
