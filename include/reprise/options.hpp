@@ -36,7 +36,9 @@ enum class StopAction {
     /// Put the job back in its scheduler's queue, then end as `reraise` does, so that a
     /// job script needs no trap. Under Slurm: `scontrol requeue` of this job
     /// (`SLURM_JOB_ID`, or `<SLURM_ARRAY_JOB_ID>_<SLURM_ARRAY_TASK_ID>` for an array task),
-    /// run by the poll, never by the signal handler; the job needs `--requeue` (or
+    /// run by the poll, never by the signal handler, and only while `scontrol show job`
+    /// says it is RUNNING (a `scancel` or the time limit itself ends it first: a cancelled
+    /// job stays cancelled; warn with `--signal=B:TERM@T`); the job needs `--requeue` (or
     /// `JobRequeue=1`). Under Grid Engine: `std::exit(99)`, Grid Engine's own "reschedule".
     /// Only after a successful save (and never after `finish()`): after a failed one the
     /// process ends as `reraise` does and the job stays out of the queue, so that a save

@@ -212,13 +212,8 @@ REPRISE_DECL void Checkpointer::requeue_before_stop(bool saved) {
             requeue_outcome_ += "; `" + requeue_.command() + "` resumes from it";
         return;
     }
-    if (requeue_.how != detail::RequeuePlan::How::scontrol) return;
-    const std::string failure = detail::run_command({"scontrol", "requeue", requeue_.job});
-    if (failure.empty())
-        requeue_outcome_ = "; requeued " + job + " (" + requeue_.command() + ")";
-    else
-        requeue_outcome_ = "; " + job + " is NOT requeued: `" + requeue_.command() + "` " +
-                           failure;
+    if (requeue_.how == detail::RequeuePlan::How::scontrol)
+        requeue_outcome_ = detail::requeue_slurm_job(requeue_);
 }
 
 REPRISE_DECL std::string Checkpointer::how_to_resume() const { return detail::how_to_resume(options_.restore, job_); }
