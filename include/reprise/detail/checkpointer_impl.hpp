@@ -212,8 +212,13 @@ REPRISE_DECL void Checkpointer::requeue_before_stop(bool saved) {
             requeue_outcome_ += "; `" + requeue_.command() + "` resumes from it";
         return;
     }
-    if (requeue_.how == detail::RequeuePlan::How::scontrol)
+    if (requeue_.how != detail::RequeuePlan::How::scontrol) return;
+    try {
         requeue_outcome_ = detail::requeue_slurm_job(requeue_);
+    } catch (const std::exception& e) {
+        // Under MPI the other ranks wait for this one: nothing may escape.
+        requeue_outcome_ = "; " + job + " is NOT requeued: " + e.what();
+    }
 }
 
 REPRISE_DECL std::string Checkpointer::how_to_resume() const { return detail::how_to_resume(options_.restore, job_); }
