@@ -13,6 +13,7 @@
 #include "reprise/archive.hpp"
 #include "reprise/detail/config.hpp"
 #include "reprise/detail/job.hpp"
+#include "reprise/detail/requeue.hpp"
 #include "reprise/detail/signals.hpp"
 #include "reprise/detail/unlikely.hpp"
 #include "reprise/detail/variables.hpp"
@@ -42,10 +43,13 @@ class SignalHandlers;   // signals.hpp
 // synchronous (a background save cannot take part in a two-phase commit), with
 // `sync_note` said on stderr when the options asked for background ones ("" : nothing);
 // `rank` says whose lines these are (docs/logging.md: rank 0 speaks for all by default).
+// `requeues`: whether this process is the one that asks the scheduler to requeue the
+// job under StopAction::requeue (rank 0 under MPI: once for the job, not once per rank).
 struct Coordinated {
     std::string suffix;
     std::string sync_note;
     int rank = -1;
+    bool requeues = true;
 };
 
 // The last restore of one process, for a coordination layer's line for all processes.
@@ -261,6 +265,13 @@ public:
     /// signal asked for (`saved`: whether it succeeded).
     void stop(bool saved);
 
+    /// For a coordination layer, under `StopAction::requeue`: asks the scheduler now to
+    /// requeue the job (in the process made with `Coordinated::requeues`; elsewhere does
+    /// nothing), so that the other processes can wait for it before they end; `stop()` then
+    /// reports the outcome and does not ask again. Never throws: a failure is reported by
+    /// `stop()`.
+    void requeue_before_stop(bool saved);
+
     /// For a coordination layer: finish() was called.
     bool finished() const noexcept { return finished_; }
 
@@ -340,6 +351,12 @@ private:
     bool finished_ = false;
     pid_t owner_pid_ = 0;        // the process that made this object (fork.hpp)
     bool stop_honoured_ = false; // a poll (or finish) acted on the stop signal
+    // StopAction::requeue: how (detail/requeue.hpp), whether this process asks (rank 0
+    // under MPI), and, once it asked, what stop() says about it.
+    detail::RequeuePlan requeue_;
+    bool requeues_ = true;
+    bool requeue_asked_ = false;
+    std::string requeue_outcome_;
 };
 
 } // namespace reprise

@@ -59,7 +59,8 @@ namespace mpi {
 /// Signals: a signal may reach one rank, every rank or only `mpirun`. Handlers only set
 /// flags; every K-th `maybe_save()` the ranks agree, by one small non-blocking reduction, on
 /// whether any rank was asked to save or stop (see `maybe_save()` for K). After the save a
-/// stop signal asked for, every rank applies `Options::on_stop`.
+/// stop signal asked for, every rank applies `Options::on_stop` (`StopAction::requeue`:
+/// rank 0 alone requeues the job, and every rank ends once it has).
 ///
 /// Saves are synchronous under MPI: `Options::mode = background` (or `REPRISE_MODE`) is
 /// accepted and carried out synchronously, said once on rank 0's stderr (a coordinated
@@ -108,7 +109,7 @@ public:
                                                "under MPI; saving synchronously"
                                              : "";
                 inner_ = std::make_unique<reprise::Checkpointer>(
-                    std::move(options), detail::Coordinated{suffix_, note, group_.rank()});
+                    std::move(options), detail::Coordinated{suffix_, note, group_.rank(), group_.rank() == 0});
             } catch (const std::exception& e) {
                 error = e.what();
                 group_.note(e);
@@ -441,11 +442,11 @@ private:
             const std::string pattern = inner_->store().directory().path_of(
                 records_->names().commit_record_pattern());
             if (group_.rank() == 0 && files)
-                detail::log_line("reprise: rank files of " + describe_job() + " but no commit "
+                detail::log_event(LogKind::note, "reprise: rank files of " + describe_job() + " but no commit "
                                  "record " + pattern + " (no save of theirs completed on "
                                  "every rank): starting fresh");
             else if (group_.rank() == 0 && job.restart_known && job.restart)
-                detail::log_line("reprise: this run is a restart (" + job.restart_reason +
+                detail::log_event(LogKind::note, "reprise: this run is a restart (" + job.restart_reason +
                                  ") but no commit record " + pattern + " exists: starting "
                                  "fresh");
             return false;
@@ -668,7 +669,16 @@ private:
                 }
             }
         }
-        if (stopping) inner_->stop(saved);
+        if (stopping) {
+            if (inner_->options().on_stop == StopAction::requeue) {
+                // StopAction::requeue: rank 0 alone asks Slurm, once for the job; the other
+                // ranks wait for it before they end, since a launcher (mpirun) that sees
+                // one rank die kills the others, which could cut rank 0's request short.
+                inner_->requeue_before_stop(saved);
+                MPI_Barrier(group_.comm());
+            }
+            inner_->stop(saved);
+        }
         return saved;
     }
 

@@ -24,7 +24,7 @@ enum class RestorePolicy {
 };
 
 /// What `maybe_save()` does after the save that a stop signal (TERM, INT, USR2) asked for.
-/// Environment: `REPRISE_ON_STOP` = `reraise` | `return` | `exit` | `exit:N`.
+/// Environment: `REPRISE_ON_STOP` = `reraise` | `return` | `exit` | `exit:N` | `requeue`.
 enum class StopAction {
     /// Restore the signal's default disposition and re-raise it: the process ends
     /// "killed by" that signal, which is what shells and schedulers expect.
@@ -35,6 +35,20 @@ enum class StopAction {
     /// `std::exit(Options::exit_status)`, e.g. 99, which Grid Engine treats as
     /// "reschedule this job".
     exit,
+    /// Put the job back in its scheduler's queue, then end as `reraise` does, so that a
+    /// job script needs no trap. Under Slurm: `scontrol requeue` of this job
+    /// (`SLURM_JOB_ID`, or `<SLURM_ARRAY_JOB_ID>_<SLURM_ARRAY_TASK_ID>` for an array task),
+    /// run by the poll, never by the signal handler, and only while `scontrol show job`
+    /// says it is RUNNING (a `scancel` or the time limit itself ends it first: a cancelled
+    /// job stays cancelled; warn with `--signal=B:TERM@T`); the job needs `--requeue` (or
+    /// `JobRequeue=1`). Under Grid Engine: `std::exit(99)`, Grid Engine's own "reschedule".
+    /// Only after a successful save (and never after `finish()`): after a failed one the
+    /// process ends as `reraise` does and the job stays out of the queue, so that a save
+    /// that keeps failing cannot requeue a job forever; a failed `scontrol` is reported on
+    /// stderr, and the process ends as `reraise` does too. With neither `SLURM_JOB_ID` nor
+    /// `JOB_ID` set the constructor throws (nothing could requeue the job).
+    /// Under MPI (reprise/mpi.hpp) rank 0 alone requeues, and every rank ends after it.
+    requeue,
 };
 
 /// How a save is carried out. Environment: `REPRISE_MODE` = `sync` | `background`.
@@ -70,7 +84,8 @@ struct Options {
     /// When `restore()` loads a checkpoint. Environment: `REPRISE_RESTORE`.
     RestorePolicy restore = RestorePolicy::automatic;
 
-    /// What happens after the save a stop signal asked for. Environment: `REPRISE_ON_STOP`.
+    /// What happens after the save a stop signal asked for. Environment: `REPRISE_ON_STOP`
+    /// (`requeue` for `StopAction::requeue`).
     StopAction on_stop = StopAction::reraise;
 
     /// Exit status for `StopAction::exit` (99: Grid Engine reschedules the job).

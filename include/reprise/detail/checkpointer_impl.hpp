@@ -112,6 +112,11 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
         detail::check_options(options_);
         detail::set_log_config(
             detail::LogConfig{options_.quiet, options_.log_every_rank, how.rank, options_.log});
+        if (options_.on_stop == StopAction::requeue)
+            requeue_ = detail::requeue_plan_from_environment(
+                detail::environment_value("REPRISE_ON_STOP") ? "REPRISE_ON_STOP=requeue"
+                                                             : "Options::on_stop = requeue");
+        requeues_ = how.requeues;
         if (options_.name.empty()) options_.name = program_name();
         options_.name += how.suffix;
         if (!how.suffix.empty() && options_.mode == SaveMode::background) {
@@ -173,6 +178,19 @@ REPRISE_DECL void Checkpointer::stop(bool saved) {
         detail::log_event(LogKind::stopping, what + ", exit status " + std::to_string(options_.exit_status));
         release_for_exit();
         std::exit(options_.exit_status);
+    case StopAction::requeue:
+        if (requeue_.how == detail::RequeuePlan::How::exit_99 && saved && !finished_) {
+            detail::log_event(LogKind::stopping, what + ", exit status " +
+                             std::to_string(detail::kGridEngineRequeueStatus) +
+                             " (Grid Engine requeues the job)");
+            release_for_exit();
+            std::exit(detail::kGridEngineRequeueStatus);
+        }
+        requeue_before_stop(saved);
+        detail::log_event(LogKind::stopping, what + requeue_outcome_);
+        release_for_exit();
+        detail::flush_standard_streams();
+        detail::die_by_signal(sig);
     case StopAction::reraise:
         detail::log_event(LogKind::stopping, what);
         release_for_exit();
@@ -180,6 +198,37 @@ REPRISE_DECL void Checkpointer::stop(bool saved) {
         // would end without its last lines.
         detail::flush_standard_streams();
         detail::die_by_signal(sig);
+    }
+}
+
+REPRISE_DECL void Checkpointer::requeue_before_stop(bool saved) {
+    if (options_.on_stop != StopAction::requeue || requeue_asked_) return;
+    requeue_asked_ = true;
+    if (!requeues_) return; // another process (MPI rank 0) asks for the job
+    const std::string job = requeue_.how == detail::RequeuePlan::How::scontrol
+                                ? "Slurm job " + requeue_.job
+                                : std::string("the job");
+    if (finished_) {
+        requeue_outcome_ = "; " + job + " is not requeued: finish() was called";
+        return;
+    }
+    if (!saved) {
+        // The previous generation is still valid, but a save that failed once (a full or
+        // read-only file system) would likely fail in the next run too: requeueing would
+        // loop, each run losing what it computed. The job stays out of the queue and
+        // the person who reads this decides.
+        requeue_outcome_ = "; " + job + " is not requeued after a failed save (" +
+                           writer_->store().kept_generation() + ")";
+        if (requeue_.how == detail::RequeuePlan::How::scontrol && writer_->last_generation() != 0)
+            requeue_outcome_ += "; `" + requeue_.command() + "` resumes from it";
+        return;
+    }
+    if (requeue_.how != detail::RequeuePlan::How::scontrol) return;
+    try {
+        requeue_outcome_ = detail::requeue_slurm_job(requeue_);
+    } catch (const std::exception& e) {
+        // Under MPI the other ranks wait for this one: nothing may escape.
+        requeue_outcome_ = "; " + job + " is NOT requeued: " + e.what();
     }
 }
 
@@ -304,8 +353,11 @@ REPRISE_DECL void Checkpointer::honour_unhandled_stop() {
         return;
     stop_honoured_ = true;
     uninstall_signal_handlers();
-    const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
-                             " that arrived after the last poll";
+    std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+                       " that arrived after the last poll";
+    // No save was made for this signal: a job whose computation may be over (finish(),
+    // or the end of main) must not run again from an older generation.
+    if (options_.on_stop == StopAction::requeue) what += "; the job is not requeued";
     if (options_.on_stop == StopAction::exit) {
         detail::log_event(LogKind::stopping, what + ", exit status " + std::to_string(options_.exit_status));
         std::exit(options_.exit_status);

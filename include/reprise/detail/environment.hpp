@@ -35,7 +35,8 @@ inline void apply_environment(Options& o) {
                                                  {"never", RestorePolicy::never}},
                                                 "auto, always or never");
     if (auto v = environment_value("REPRISE_ON_STOP")) {
-        constexpr const char* expected = "reraise, return, exit or exit:N (N from 0 to 255)";
+        constexpr const char* expected =
+            "reraise, return, exit, exit:N (N from 0 to 255) or requeue";
         if (v->rfind("exit:", 0) == 0) {
             const std::optional<std::uint64_t> status = decimal(std::string_view(*v).substr(5));
             if (!status || *status > 255) bad_value("REPRISE_ON_STOP", *v, expected);
@@ -45,7 +46,8 @@ inline void apply_environment(Options& o) {
             o.on_stop = parse_choice<StopAction>("REPRISE_ON_STOP", *v,
                                                  {{"reraise", StopAction::reraise},
                                                   {"return", StopAction::return_to_caller},
-                                                  {"exit", StopAction::exit}},
+                                                  {"exit", StopAction::exit},
+                                                  {"requeue", StopAction::requeue}},
                                                  expected);
         }
     }

@@ -302,7 +302,7 @@ public:
         finish_cleanup();
         remove_stale_temporaries(); // and scans this job's generations
         if (!owns_generations_ && !on_disk_.empty()) {
-            log_line("reprise: finished, but this run neither restored nor saved: left " +
+            log_event(LogKind::note, "reprise: finished, but this run neither restored nor saved: left " +
                      describe_generations() + " of an earlier run of " + describe_job() + " in " +
                      dir_->path() + " (" + how_to_resume + ")");
         } else {
