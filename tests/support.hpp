@@ -491,6 +491,42 @@ inline std::vector<std::string> all_lines(Child& child) {
     return lines;
 }
 
+// Reads the worker's next line, which must be there (not the end of its output).
+inline std::string next_line(Child& child) {
+    const std::string line = child.read_line();
+    if (line.empty())
+        throw std::runtime_error("the worker's output ended early; its stderr:\n" + child.stderr_text());
+    return line;
+}
+
+// Waits for the worker to end. Its stdin is closed first: a worker that should have died
+// but did not then runs on to its end, instead of waiting for the test forever.
+inline int wait_for_end(Child& child) {
+    child.close_stdin();
+    return child.wait();
+}
+
+// Answers every pause with "go" until the worker's output ends; returns the other lines.
+inline std::vector<std::string> run_to_end(Child& child) {
+    std::vector<std::string> lines;
+    for (;;) {
+        const std::string line = child.read_line();
+        if (line.empty()) return lines;
+        if (starts_with(line, "paused "))
+            child.send_line("go");
+        else
+            lines.push_back(line);
+    }
+}
+
+// The lines that begin with `prefix`.
+inline std::vector<std::string> starting_with(const std::vector<std::string>& lines, const std::string& prefix) {
+    std::vector<std::string> out;
+    for (const auto& l : lines)
+        if (starts_with(l, prefix)) out.push_back(l);
+    return out;
+}
+
 } // namespace reprise_test
 
 #endif

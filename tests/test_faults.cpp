@@ -165,7 +165,8 @@ struct Result {
     }
 };
 
-Result run_to_end(Child& child) {
+// Reads the worker's output to its end, then its wait status and its stderr.
+Result outcome_of(Child& child) {
     Result r;
     r.lines = all_lines(child);
     r.status = child.wait();
@@ -186,7 +187,7 @@ std::string restore_copy(const std::string& from, const std::string& scratch,
                                {{"REPRISE_NAME", "t"}, {"REPRISE_RESTORE", "always"},
                                 {"REPRISE_LOG", "quiet"}});
     child.close_stdin();
-    const Result r = run_to_end(child);
+    const Result r = outcome_of(child);
     return r.lines.empty() ? "no output: " + r.describe() : r.lines[0];
 }
 

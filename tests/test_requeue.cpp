@@ -79,19 +79,6 @@ Child start_sum(const TempDir& dir, Env env) {
     return Child(std::move(spec));
 }
 
-std::string next_line(Child& child) {
-    const std::string line = child.read_line();
-    if (line.empty())
-        throw std::runtime_error("the worker's output ended early; its stderr:\n" +
-                                 child.stderr_text());
-    return line;
-}
-
-int wait_for_end(Child& child) {
-    child.close_stdin();
-    return child.wait();
-}
-
 // Starts the worker with `env`, sends SIGTERM at its first pause and waits for it to end.
 // Returns its wait status; `paused` is the pause line, `err` its stderr.
 int stop_at_first_pause(const TempDir& dir, const Env& env, std::string& paused, std::string& err) {

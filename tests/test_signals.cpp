@@ -48,42 +48,6 @@ Child start_sum(const TempDir& dir, unsigned long long n, unsigned long long pau
     return start_mode("sum", dir, n, pause_every, std::move(env), extra);
 }
 
-// Reads the next line, which must be there (not the end of the child's output).
-std::string next_line(Child& child) {
-    const std::string line = child.read_line();
-    if (line.empty())
-        throw std::runtime_error("the worker's output ended early; its stderr:\n" +
-                                 child.stderr_text());
-    return line;
-}
-
-// Waits for the worker to end. Its stdin is closed first: a worker that should have died
-// but did not then runs on to its end, instead of waiting for the test forever.
-int wait_for_end(Child& child) {
-    child.close_stdin();
-    return child.wait();
-}
-
-// Answers every pause until the worker's output ends; returns the other lines.
-std::vector<std::string> run_to_end(Child& child) {
-    std::vector<std::string> lines;
-    for (;;) {
-        const std::string line = child.read_line();
-        if (line.empty()) return lines;
-        if (starts_with(line, "paused "))
-            child.send_line("go");
-        else
-            lines.push_back(line);
-    }
-}
-
-std::vector<std::string> starting_with(const std::vector<std::string>& lines, const std::string& prefix) {
-    std::vector<std::string> out;
-    for (const auto& l : lines)
-        if (starts_with(l, prefix)) out.push_back(l);
-    return out;
-}
-
 // A restart by hand (RESTARTED=1) without pauses: it must resume at `expected_i` and
 // finish with the whole sum, and finish() must leave the directory empty.
 void check_restart_resumes(const TempDir& dir, unsigned long long expected_i,

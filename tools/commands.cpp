@@ -655,18 +655,31 @@ int checkpoint_committed(const Registry& registry, const Observation& o, const s
 
 // ---- inspect -------------------------------------------------------------------------------
 
-// `inspect --json`: the checkpoint object of the file (json_output.hpp).
-nlohmann::json inspect_file_json(const std::string& target) {
+// A file given to `inspect`, by name or as a job's generation: its absolute path without
+// links, its size, and the MPI commit record it is, if it is one (else a checkpoint file,
+// or what read_checkpoint() will say it is not).
+struct InspectedFile {
+    std::string path;
+    std::uint64_t size = 0;
+    inspect::Commit commit; ///< commit.is_record: it is one
+};
+
+InspectedFile examine(const std::string& target) {
     boost::system::error_code ec;
     const auto path = boost::filesystem::canonical(target, ec);
     if (ec) throw Error("reprise: inspect " + target + ": " + ec.message());
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
     if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
-    if (const inspect::Commit commit = inspect::read_commit(path.string(), inspect::Verify::whole_file);
-        commit.is_record)
-        return commit_json(commit);
-    return checkpoint_json(inspect::read_checkpoint(path.string()), static_cast<std::uint64_t>(st.st_size));
+    return {path.string(), static_cast<std::uint64_t>(st.st_size),
+            inspect::read_commit(path.string(), inspect::Verify::whole_file)};
+}
+
+// `inspect --json`: the object of the file (json_output.hpp).
+nlohmann::json inspect_file_json(const std::string& target) {
+    const InspectedFile file = examine(target);
+    if (file.commit.is_record) return commit_json(file.commit);
+    return checkpoint_json(inspect::read_checkpoint(file.path), file.size);
 }
 
 // An MPI commit record (inspect::read_commit) and the rank files it binds.
@@ -698,20 +711,12 @@ int inspect_commit(const inspect::Commit& c) {
 }
 
 int inspect_file(const std::string& target) {
-    boost::system::error_code ec;
-    const auto path = boost::filesystem::canonical(target, ec);
-    if (ec) throw Error("reprise: inspect " + target + ": " + ec.message());
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw_errno("inspect:", path.string(), errno);
-    if (!S_ISREG(st.st_mode)) throw Error("reprise: inspect " + path.string() + ": not a regular file");
-    if (const inspect::Commit commit = inspect::read_commit(path.string(), inspect::Verify::whole_file);
-        commit.is_record)
-        return inspect_commit(commit);
+    const InspectedFile file = examine(target);
+    if (file.commit.is_record) return inspect_commit(file.commit);
 
-    const inspect::Checkpoint c = inspect::read_checkpoint(path.string());
-
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    std::cout << "File        : " << path.string() << "\n"
+    const inspect::Checkpoint c = inspect::read_checkpoint(file.path);
+    const std::uint64_t size = file.size;
+    std::cout << "File        : " << file.path << "\n"
               << "Size        : " << size << " bytes (" << detail::human_bytes(size) << ")\n"
               << "Valid       : "
               << (c.valid ? std::string("yes: header and payload checksums match") : "no: " + c.why) << "\n";

@@ -156,6 +156,36 @@ struct Checkpoint {
     std::vector<Parameter> parameters; ///< none before format version 2
 };
 
+} // namespace reprise::inspect
+
+namespace reprise::detail {
+
+// The directory of `path` (".": none named) opened as a restore opens its own, and the
+// file's name in it. nullptr with the reason in `why` when the name is no file's ("", ".",
+// "..") or the directory cannot be opened. @throws only std::bad_alloc.
+inline std::unique_ptr<Directory> open_directory_of(const std::string& path, std::string& file, std::string& why) {
+    const auto slash = path.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+    file = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (file.empty() || file == "." || file == "..") {
+        why = "not a file name";
+        return nullptr;
+    }
+    try {
+        std::unique_ptr<Directory> dir = Directory::open_existing(directory);
+        if (!dir) why = "cannot open: no such directory: " + directory;
+        return dir;
+    } catch (const Error& e) {
+        why = e.what();
+        return nullptr;
+    }
+}
+
+} // namespace reprise::detail
+
+namespace reprise::inspect {
+
 /// Opens the checkpoint file `path` (no link followed, no FIFO waited on) and reads and
 /// verifies it to `depth`, exactly as a restore does: a file that is not a regular file of
 /// this user's, that is truncated, corrupt, of an unknown format version or not a reprise
@@ -166,25 +196,9 @@ inline Checkpoint read_checkpoint(const std::string& path, Verify depth = Verify
     Checkpoint out;
     out.path = path;
     out.verified = depth;
-    const auto slash = path.rfind('/');
-    const std::string directory =
-        slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
-    const std::string file = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (file.empty() || file == "." || file == "..") {
-        out.why = "not a file name";
-        return out;
-    }
-    std::unique_ptr<detail::Directory> dir;
-    try {
-        dir = detail::Directory::open_existing(directory);
-    } catch (const Error& e) {
-        out.why = e.what();
-        return out;
-    }
-    if (!dir) {
-        out.why = "cannot open: no such directory: " + directory;
-        return out;
-    }
+    std::string file;
+    const std::unique_ptr<detail::Directory> dir = detail::open_directory_of(path, file, out.why);
+    if (!dir) return out;
     detail::VerifiedCheckpoint checkpoint;
     std::string why;
     if (!detail::read_checkpoint(*dir, file, checkpoint, why,
@@ -355,25 +369,9 @@ struct Commit {
 inline Commit read_commit(const std::string& path, Verify depth = Verify::header_only) {
     Commit out;
     out.path = path;
-    const auto slash = path.rfind('/');
-    const std::string directory =
-        slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
-    const std::string file = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (file.empty() || file == "." || file == "..") {
-        out.why = "not a file name";
-        return out;
-    }
-    std::unique_ptr<detail::Directory> dir;
-    try {
-        dir = detail::Directory::open_existing(directory);
-    } catch (const Error& e) {
-        out.why = e.what();
-        return out;
-    }
-    if (!dir) {
-        out.why = "cannot open: no such directory: " + directory;
-        return out;
-    }
+    std::string file;
+    const std::unique_ptr<detail::Directory> dir = detail::open_directory_of(path, file, out.why);
+    if (!dir) return out;
     {
         std::uint64_t size = 0;
         detail::FileHandle handle = detail::open_regular(*dir, file, size, out.why);
