@@ -601,56 +601,50 @@ std::string format_time_ns(std::uint64_t ns) {
     return space == std::string::npos ? text : text.insert(space, millis);
 }
 
-// An MPI job: SIGUSR1 to its launcher, which passes it on to every rank; the ranks agree
-// on it, each saves its own file, and rank 0 writes the commit record that binds them.
-// Done when a record newer than the newest committed before is there, rank 0's file of it
-// was written after the request, and every rank's file verifies in full.
-int checkpoint_committed(const Registry& registry, const Observation& o, const std::string& what,
-                         SteadyClock::time_point deadline, double timeout) {
-    const long id = o.job.id;
-    const Run& run = o.job.run;
-    const std::vector<Generation> before_list = generations(registry, o.job);
-    const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
-    const std::uint64_t asked = now_ns();
-    if (!is_alive(run.pid, run.pid_start) || ::kill(static_cast<pid_t>(run.pid), SIGUSR1) != 0)
-        throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
-    const std::string dir = checkpoint_directory(registry, o.job);
-    std::string last_why;
-    for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
-        const std::vector<Generation> now = generations(registry, o.job);
-        for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
-            const inspect::Commit commit = inspect::read_commit(g->path, inspect::Verify::whole_file);
-            if (!commit.bound()) {
-                // Superseded meanwhile (two saves later a rank file is recycled), or
-                // damaged: said at the deadline if no other generation comes.
-                for (const auto& f : commit.files)
-                    if (!f.bound) last_why = f.path + ": " + f.why;
-                if (!commit.valid) last_why = commit.path + ": " + commit.why;
-                continue;
-            }
-            const inspect::Checkpoint rank0 =
-                inspect::read_checkpoint(commit.files.front().path, inspect::Verify::header_only);
-            // A save that began before the request holds older state: wait for the next.
-            if (!rank0.valid || rank0.time_ns < asked) continue;
-            if (const auto directory = detail::Directory::open_existing(dir)) directory->sync();
-            std::cout << "reprise checkpoint: job " << id << ": generation " << commit.generation
-                      << " committed by " << commit.ranks << " ranks ("
-                      << detail::human_bytes(commit.total_size()) << ", checksums valid) saved at "
-                      << format_time_ns(rank0.time_ns) << ": " << commit.path << "\n";
-            return 0;
-        }
-        if (!is_alive(run.pid, run.pid_start))
-            throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": " + job_word(id) + " ended before it committed a new checkpoint: " +
-                        observe(registry, id).status_line());
-        if (SteadyClock::now() > deadline)
-            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": no new commit record in " + dir + " within " +
-                        format_duration(timeout) + " of SIGUSR1 to " + o.job.command.front() + " (pid " +
-                        std::to_string(run.pid) + ") on " + run.host +
-                        (last_why.empty() ? std::string() : "; the newest one does not verify: " + last_why) +
-                        "; the ranks save at their next maybe_save(): do they call it often? (--timeout "
-                        "waits longer)");
-        pause_for(pause);
+// `checkpoint` of an MPI job sees generation `g`, newer than the last before the request:
+// "" while it is not the one asked for (superseded meanwhile, damaged, or begun before the
+// request), else what `checkpoint` says of it. Its ranks agreed on SIGUSR1, which the
+// launcher passes on to every rank; each saved its own file, and rank 0 wrote the commit
+// record that binds them: done when the record binds every rank's file, verified in full,
+// and rank 0's file was written after the request.
+std::string commit_asked_for(const Generation& g, std::uint64_t asked, std::string& last_why) {
+    const inspect::Commit commit = inspect::read_commit(g.path, inspect::Verify::whole_file);
+    if (!commit.bound()) {
+        // Superseded meanwhile (two saves later a rank file is recycled), or damaged: said
+        // at the deadline if no other generation comes.
+        for (const auto& f : commit.files)
+            if (!f.bound) last_why = f.path + ": " + f.why;
+        if (!commit.valid) last_why = commit.path + ": " + commit.why;
+        return "";
     }
+    const inspect::Checkpoint rank0 = inspect::read_checkpoint(commit.files.front().path, inspect::Verify::header_only);
+    // A save that began before the request holds older state: wait for the next.
+    if (!rank0.valid || rank0.time_ns < asked) return "";
+    return "generation " + std::to_string(commit.generation) + " committed by " + std::to_string(commit.ranks) +
+           " ranks (" + detail::human_bytes(commit.total_size()) + ", checksums valid) saved at " +
+           format_time_ns(rank0.time_ns) + ": " + commit.path;
+}
+
+// The same for a single program's generation `g`. @throws CommandError (save_failed) for
+// an invalid new file that no later save superseded.
+std::string checkpoint_asked_for(const Registry& registry, const Job& job, const Generation& g, std::uint64_t asked,
+                                 const std::string& what) {
+    const inspect::Checkpoint checkpoint = inspect::read_checkpoint(g.path);
+    if (!checkpoint.valid) {
+        // Two saves later the library recycles a file: its blocks are overwritten under a
+        // temporary name. A generation that fast-moving saves have superseded meanwhile is
+        // no error; any other invalid new file is.
+        struct stat st {};
+        if (::stat(g.path.c_str(), &st) != 0 && errno == ENOENT) return "";
+        const std::vector<Generation> later = generations(registry, job);
+        if (!later.empty() && later.back().number > g.number + 1) return "";
+        throw CommandError(ExitStatus::save_failed,
+                           "reprise: " + what + ": the new generation " + g.path + " is not valid: " + checkpoint.why);
+    }
+    // A save that began before the request holds older state: wait for the next.
+    if (checkpoint.time_ns < asked) return "";
+    return "generation " + std::to_string(checkpoint.generation) + " (" + detail::human_bytes(checkpoint.file_size) +
+           ", checksums valid) saved at " + format_time_ns(checkpoint.time_ns) + ": " + g.path;
 }
 
 // ---- inspect -------------------------------------------------------------------------------
@@ -1007,47 +1001,45 @@ int checkpoint_job(long id, double timeout) {
     const auto deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                     std::chrono::duration<double>(timeout));
     const Observation o = wait_until_ready(registry, id, what, deadline, timeout);
-    if (is_mpi_job(o.job)) return checkpoint_committed(registry, o, what, deadline, timeout);
     const Run& run = o.job.run;
+    // An MPI launcher passes SIGUSR1 on to every rank (launcher.hpp).
+    const bool mpi = is_mpi_job(o.job);
     const std::vector<Generation> before_list = generations(registry, o.job);
     const std::uint64_t before = before_list.empty() ? 0 : before_list.back().number;
     const std::uint64_t asked = now_ns();
     if (!is_alive(run.pid, run.pid_start) || ::kill(static_cast<pid_t>(run.pid), SIGUSR1) != 0)
-        throw CommandError(ExitStatus::not_running, "reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
+        throw CommandError(ExitStatus::not_running,
+                           "reprise: " + what + ": " + job_word(id) + " ended: " + observe(registry, id).status_line());
 
     const std::string dir = checkpoint_directory(registry, o.job);
+    std::string last_why; // an MPI job's newest record that does not verify
     for (double pause = 0.01;; pause = std::min(pause * 2, 0.2)) {
         const std::vector<Generation> now = generations(registry, o.job);
         for (auto g = now.rbegin(); g != now.rend() && g->number > before; ++g) {
-            const inspect::Checkpoint checkpoint = inspect::read_checkpoint(g->path);
-            if (!checkpoint.valid) {
-                // Two saves later the library recycles a file: its blocks are overwritten
-                // under a temporary name. A generation that fast-moving saves have
-                // superseded meanwhile is no error; any other invalid new file is.
-                struct stat st {};
-                if (::stat(g->path.c_str(), &st) != 0 && errno == ENOENT) continue;
-                const std::vector<Generation> later = generations(registry, o.job);
-                if (!later.empty() && later.back().number > g->number + 1) continue;
-                throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": the new generation " + g->path + " is not valid: " +
-                            checkpoint.why);
-            }
-            // A save that began before the request holds older state: wait for the next.
-            if (checkpoint.time_ns < asked) continue;
+            const std::string done = mpi ? commit_asked_for(*g, asked, last_why)
+                                         : checkpoint_asked_for(registry, o.job, *g, asked, what);
+            if (done.empty()) continue;
             // The rename is durable once the directory is synced.
             if (const auto directory = detail::Directory::open_existing(dir)) directory->sync();
-            std::cout << "reprise checkpoint: job " << id << ": generation " << checkpoint.generation
-                      << " (" << detail::human_bytes(checkpoint.file_size) << ", checksums valid) saved at "
-                      << format_time_ns(checkpoint.time_ns) << ": " << g->path << "\n";
+            std::cout << "reprise checkpoint: job " << id << ": " << done << "\n";
             return 0;
         }
         if (!is_alive(run.pid, run.pid_start))
-            throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": " + job_word(id) + " ended before it saved a new checkpoint: " +
-                        observe(registry, id).status_line());
+            throw CommandError(ExitStatus::save_failed, "reprise: " + what + ": " + job_word(id) + " ended before it " +
+                                                            (mpi ? "committed" : "saved") +
+                                                            " a new checkpoint: " + observe(registry, id).status_line());
         if (SteadyClock::now() > deadline)
-            throw CommandError(ExitStatus::timeout, "reprise: " + what + ": no new checkpoint in " + dir + " within " +
-                        format_duration(timeout) + " of SIGUSR1 to pid " + std::to_string(run.pid) +
-                        " on " + run.host + "; the program saves at its next maybe_save(): does it call "
-                        "it often? (--timeout waits longer)");
+            throw CommandError(
+                ExitStatus::timeout,
+                "reprise: " + what + ": no new " + (mpi ? "commit record" : "checkpoint") + " in " + dir + " within " +
+                    format_duration(timeout) + " of SIGUSR1 to " +
+                    (mpi ? o.job.command.front() + " (pid " + std::to_string(run.pid) + ")"
+                         : "pid " + std::to_string(run.pid)) +
+                    " on " + run.host +
+                    (last_why.empty() ? std::string() : "; the newest one does not verify: " + last_why) +
+                    (mpi ? "; the ranks save at their next maybe_save(): do they call it often?"
+                         : "; the program saves at its next maybe_save(): does it call it often?") +
+                    " (--timeout waits longer)");
         pause_for(pause);
     }
 }
