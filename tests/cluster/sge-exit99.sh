@@ -15,15 +15,11 @@ ref=$(reference $steps $seed)
 submit -o "$work/job.out" -v REPRISE_DIR="$ckpt" \
        "$examples/sge/exit99.sge" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 8 JOB_ID="${job}0"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task prefix hand
 qrls "$job" >/dev/null
 
 out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 pid=$(program_pid "$out")
 [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == walk ]] ||
     die "pid '$pid' from the job's first line is not the walk"

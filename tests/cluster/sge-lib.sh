@@ -21,6 +21,17 @@ scheduler_diagnostics() {
 
 cancel_job() { qdel -f "$1"; }
 
+# look_alike_identity KIND JOB: sets `identity` to the variables of plant_look_alikes'
+# decoy KIND for Grid Engine job JOB: "task" is task 1 of an array job JOB, "other" is
+# Slurm's job JOB.
+look_alike_identity() {
+    case $1 in
+    task) identity=(JOB_ID="$2" SGE_TASK_ID=1) ;;
+    prefix) identity=(JOB_ID="${2}0") ;;
+    other) identity=(SLURM_JOB_ID="$2") ;;
+    esac
+}
+
 source "$(dirname "${BASH_SOURCE[0]}")/scenario.sh"
 
 command -v qsub >/dev/null || die "no qsub although the setup said ready"

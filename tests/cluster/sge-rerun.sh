@@ -15,11 +15,7 @@ ref=$(reference $steps $seed)
 submit -o "$work/job.out" -v REPRISE_DIR="$ckpt",REPRISE_INTERVAL=1 \
        "$examples/sge/rerun-notify.sge" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 8 JOB_ID="${job}0"
-plant_decoy 1000 9 SLURM_JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task prefix other hand
 qrls "$job" >/dev/null
 
 out=$work/job.out

@@ -19,6 +19,17 @@ scheduler_diagnostics() {
 
 cancel_job() { scancel --full "$1"; }
 
+# look_alike_identity KIND JOB: sets `identity` to the variables of plant_look_alikes'
+# decoy KIND for Slurm job JOB: "task" is task 1 of array job JOB (its own job id one
+# more), "other" is Grid Engine's job JOB.
+look_alike_identity() {
+    case $1 in
+    task) identity=(SLURM_JOB_ID=$(($2 + 1)) SLURM_ARRAY_JOB_ID="$2" SLURM_ARRAY_TASK_ID=1) ;;
+    prefix) identity=(SLURM_JOB_ID="${2}0") ;;
+    other) identity=(JOB_ID="$2") ;;
+    esac
+}
+
 source "$(dirname "${BASH_SOURCE[0]}")/scenario.sh"
 
 command -v sbatch >/dev/null || die "no sbatch although the setup said ready"

@@ -15,10 +15,7 @@ ref=$(reference $steps $seed)
 submit --output="$work/job.out" --export=ALL,REPRISE_DIR="$ckpt",REPRISE_INTERVAL=1 \
        "$examples/slurm/periodic.sbatch" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 SLURM_JOB_ID=$((job + 1)) SLURM_ARRAY_JOB_ID="$job" SLURM_ARRAY_TASK_ID=1
-plant_decoy 1000 8 SLURM_JOB_ID="${job}0"
-plant_decoy 1000 9 JOB_ID="$job"
-snapshot_decoys
+plant_look_alikes "$job" task prefix other
 scontrol release "$job"
 
 out=$work/job.out

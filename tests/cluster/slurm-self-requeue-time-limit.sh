@@ -22,14 +22,11 @@ submit --time=2 --signal=B:TERM@40 --output="$work/job.out" \
        --export=ALL,REPRISE_DIR="$ckpt" \
        "$examples/slurm/self-requeue.sbatch" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 SLURM_JOB_ID=$((job + 1)) SLURM_ARRAY_JOB_ID="$job" SLURM_ARRAY_TASK_ID=1
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task hand
 scontrol release "$job"
 
 out=$work/job.out
-wait_until 60 "the first run to start" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 wait_until 150 "the warning, the save and the self-requeue" \
     contains "$out" "^reprise: stopping on SIGTERM; requeued Slurm job $job \\(scontrol requeue $job\\)\$" ||
     die "job $job was not warned, or did not requeue itself"

@@ -17,15 +17,11 @@ ref=$(reference $steps $seed)
 submit --output="$work/job.out" --export=ALL,REPRISE_DIR="$ckpt" \
        "$examples/slurm/self-requeue.sbatch" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 SLURM_JOB_ID=$((job + 1)) SLURM_ARRAY_JOB_ID="$job" SLURM_ARRAY_TASK_ID=1
-plant_decoy 1000 8 SLURM_JOB_ID="${job}0"
-plant_decoy 1000 9 JOB_ID="$job"
-snapshot_decoys
+plant_look_alikes "$job" task prefix other
 scontrol release "$job"
 
 out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 ! grep -Eq "^[[:space:]]*trap " "$examples/slurm/self-requeue.sbatch" ||
     die "self-requeue.sbatch traps a signal: the test would prove nothing"
 scancel --signal=TERM --full "$job"

@@ -21,11 +21,7 @@ submit --time=2 --signal=B:USR1@40 --output="$work/job.out" \
        --export=ALL,REPRISE_DIR="$ckpt" \
        "$examples/slurm/time-limit.sbatch" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 SLURM_JOB_ID=$((job + 1)) SLURM_ARRAY_JOB_ID="$job" SLURM_ARRAY_TASK_ID=1
-plant_decoy 1000 8 SLURM_JOB_ID="${job}0"
-plant_decoy 1000 9 JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task prefix other hand
 scontrol release "$job"
 
 out=$work/job.out
