@@ -228,6 +228,26 @@ wait_walking() {
         die "job $1 did not start"
 }
 
+# second_run_resumed OUT KEY WALK_LINE SAVED STEPS REF: the checks that end a scenario
+# whose job of STEPS steps was stopped once and run again, read from its output OUT: the
+# second run is the one WALK_LINE (an extended regular expression) says, its one restore
+# is of job KEY's own files and of generation SAVED, the last the first run saved; it
+# resumed mid-walk; its result is REF; finish() removed the job's files; every decoy is
+# untouched. Sets `resumed` to the step resumed at, for the scenario's last word.
+second_run_resumed() {
+    local out=$1 key=$2 walk_line=$3 saved=$4 steps=$5 ref=$6
+    contains "$out" "$walk_line" || die "no line of the second run matches [$walk_line]"
+    check_own_restores "$out" "$key"
+    [[ $(restored_generation "$out") == "$saved" ]] ||
+        die "restored generation $(restored_generation "$out"), but the last one saved was $saved"
+    resumed=$(resumed_step "$out")
+    [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||
+        die "the second run did not resume mid-walk (resumed at '${resumed}')"
+    check_result "$out" "$ref"
+    check_finished "$key"
+    check_decoys
+}
+
 passed() {
     echo "$scenario: OK in $((SECONDS - started)) s: $*"
 }

@@ -24,18 +24,5 @@ wait_until 60 "two periodic saves" contains "$out" '^reprise: saved generation 2
 qmod -rj "$job" >/dev/null
 wait_until 30 "the save on the notify SIGUSR2" contains "$out" '^reprise: stopping on SIGUSR2$' ||
     die "job $job did not stop on SIGUSR2"
-saved=$(last_saved_generation "$out")
-wait_until 60 "the second run" contains "$out" '^run RESTARTED=1 ' || die "job $job was not rescheduled"
-wait_until 60 "the result" contains "$out" '^checksum=' || die "job $job did not finish"
-wait_gone "$job" 30
-
-contains "$out" "^walk: job sge-$job, RESTARTED=1\$" || die "the second run did not see RESTARTED=1"
-check_own_restores "$out" "sge-$job"
-[[ $(restored_generation "$out") == "$saved" ]] ||
-    die "restored generation $(restored_generation "$out"), but the last one saved was $saved"
-resumed=$(resumed_step "$out")
-[[ -n $resumed && $resumed -gt 0 ]] || die "the second run did not resume mid-walk"
-check_result "$out" "$ref"
-check_finished "sge-$job"
-check_decoys
+rescheduled_and_resumed "$job" "$out" 1 $steps "$ref"
 passed "qmod -rj: USR2, saved generation $saved, rescheduled, resumed at step $resumed with RESTARTED=1; same checksum"
