@@ -163,6 +163,33 @@ walk_across_the_time_limit() {
     resumed_after_requeue "$job" "$out" $steps "$ref"
 }
 
+# need_mpi: the MPI scenarios' program, in `heat` (REPRISE_HEAT2D_MPI: CTest sets it where
+# MPI was found), and mpirun, which the reference run needs whoever starts the job's ranks;
+# skips without either. OpenMPI refuses root unless told: these tests run as root.
+need_mpi() {
+    heat=${REPRISE_HEAT2D_MPI:-}
+    [[ -n $heat && -x $heat ]] || skip "no heat2d_mpi (MPI not found when reprise was configured)"
+    command -v mpirun >/dev/null || skip "no mpirun (Debian: openmpi-bin)"
+    heat=$(realpath "$heat")
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+}
+
+# submit_mpi SCRIPT EXPORTS [SBATCH_ARGS...]: what every MPI scenario submits: batch
+# script SCRIPT for a 2-rank run of `heat` (need_mpi) of $steps steps of $pace s, with
+# progress every 10 steps, REPRISE_DIR=$ckpt, REPRISE_NAME=heat and EXPORTS (VAR=VALUE,...
+# or nothing) in its environment, its output in $work/job.out; released at once, as no
+# decoy goes in. Sets `job` and `out`.
+submit_mpi() {
+    local script=$1 exports=$2
+    shift 2
+    submit --ntasks=2 "$@" --output="$work/job.out" \
+           --export=ALL,${exports:+$exports,}REPRISE_DIR="$ckpt",REPRISE_NAME=heat \
+           "$script" "$heat" "$steps" --pace "$pace" --progress 10
+    job=$submitted
+    scontrol release "$job"
+    out=$work/job.out
+}
+
 # mpi_reference_checksum HEAT STEPS: the checksum of an uninterrupted 2-rank run of
 # heat2d_mpi, outside Slurm (a pace changes nothing but the time), run in $work/reference.
 mpi_reference_checksum() {
@@ -176,13 +203,14 @@ mpi_reference_checksum() {
     echo "$sum"
 }
 
-# mpi_job_resumed JOB OUT CKPT STEPS REF: what an MPI job's output OUT must show once its
-# two runs are over: the first stopped on SIGUSR2 and committed a checkpoint of 2 ranks,
+# mpi_job_resumed JOB OUT CKPT STEPS REF [STOP_LINE]: what an MPI job's output OUT must
+# show once its two runs are over: the first stopped on SIGUSR2 (STOP_LINE, by default
+# the plain one of a job whose script requeues it) and committed a checkpoint of 2 ranks,
 # both ranks of the second restored and resumed together mid-run, the checksum is REF's
 # and nothing is left in CKPT. Sets `resumed` to the step resumed from.
 mpi_job_resumed() {
-    local job=$1 out=$2 ckpt=$3 steps=$4 ref=$5 at left
-    contains "$out" '^reprise: stopping on SIGUSR2$' || die "the first run did not stop on SIGUSR2"
+    local job=$1 out=$2 ckpt=$3 steps=$4 ref=$5 stop_line=${6:-'^reprise: stopping on SIGUSR2$'} at left
+    contains "$out" "$stop_line" || die "the first run did not stop on SIGUSR2: no line matches [$stop_line]"
     contains "$out" "^reprise: committed generation [0-9]+ of 2 ranks \(.*\) to $ckpt/heat.slurm-$job.[0-9]{10}.commit\$" ||
         die "the first run committed no checkpoint of 2 ranks"
     resumed=$(resumed_step "$out")
