@@ -119,6 +119,30 @@ plant_decoy() {
     ((status == 143)) || die "the decoy run ($*) ended with status $status, not 143"
 }
 
+# plant_look_alikes JOB KIND...: the decoys of a one-job scenario, planted for job JOB and
+# then remembered (snapshot_decoys). Each KIND is a job identity that a careless reading
+# could take for JOB's, with its own seed: "task" (a task 1 whose array shares JOB's
+# number), "prefix" (job JOB0: the same digits and one more), "other" (job JOB under the
+# other scheduler), "hand" (the program run by hand, no job at all). look_alike_identity,
+# the scheduler's side, spells each one in its variables.
+plant_look_alikes() {
+    local job=$1 kind seed identity
+    shift
+    for kind in "$@"; do
+        case $kind in
+        task) seed=7 ;;
+        prefix) seed=8 ;;
+        other) seed=9 ;;
+        hand) seed=10 ;;
+        *) die "plant_look_alikes: no decoy kind '$kind'" ;;
+        esac
+        identity=()
+        [[ $kind == hand ]] || look_alike_identity "$kind" "$job"
+        plant_decoy 1000 "$seed" "${identity[@]}"
+    done
+    snapshot_decoys
+}
+
 # snapshot_decoys: remembers every file in $ckpt (the decoys, before the job runs).
 snapshot_decoys() {
     (cd "$ckpt" && sha256sum -- *) >"$work/decoys.sha256"
@@ -196,6 +220,33 @@ restored_generation() {
 
 # contains FILE PATTERN: an extended regular expression matches a line of FILE.
 contains() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# wait_walking JOB OUT: the job's program has printed its first progress line to OUT
+# within 60 s (a minute covers the scheduler's next pass and the program's start).
+wait_walking() {
+    wait_until 60 "job $1 to start walking" contains "$2" '^progress step=' ||
+        die "job $1 did not start"
+}
+
+# second_run_resumed OUT KEY WALK_LINE SAVED STEPS REF: the checks that end a scenario
+# whose job of STEPS steps was stopped once and run again, read from its output OUT: the
+# second run is the one WALK_LINE (an extended regular expression) says, its one restore
+# is of job KEY's own files and of generation SAVED, the last the first run saved; it
+# resumed mid-walk; its result is REF; finish() removed the job's files; every decoy is
+# untouched. Sets `resumed` to the step resumed at, for the scenario's last word.
+second_run_resumed() {
+    local out=$1 key=$2 walk_line=$3 saved=$4 steps=$5 ref=$6
+    contains "$out" "$walk_line" || die "no line of the second run matches [$walk_line]"
+    check_own_restores "$out" "$key"
+    [[ $(restored_generation "$out") == "$saved" ]] ||
+        die "restored generation $(restored_generation "$out"), but the last one saved was $saved"
+    resumed=$(resumed_step "$out")
+    [[ -n $resumed && $resumed -gt 0 && $resumed -lt $steps ]] ||
+        die "the second run did not resume mid-walk (resumed at '${resumed}')"
+    check_result "$out" "$ref"
+    check_finished "$key"
+    check_decoys
+}
 
 passed() {
     echo "$scenario: OK in $((SECONDS - started)) s: $*"

@@ -16,31 +16,14 @@ ref=$(reference $steps $seed)
 submit -o "$work/job.out" -v REPRISE_DIR="$ckpt" \
        "$examples/sge/ckpt.sge" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 9 SLURM_JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task other hand
 qrls "$job" >/dev/null
 
 out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 qmod -sj "$job" >/dev/null
 wait_until 30 "the save on the checkpoint environment's SIGUSR2" \
     contains "$out" '^reprise: stopping on SIGUSR2$' || die "job $job did not save and stop"
-saved=$(last_saved_generation "$out")
-[[ -n $saved ]] || die "the first run saved nothing"
-wait_until 60 "the migrated run" contains "$out" '^run RESTARTED=2 ' || die "job $job was not migrated"
-wait_until 60 "the result" contains "$out" '^checksum=' || die "job $job did not finish"
-wait_gone "$job" 30
-
-contains "$out" "^walk: job sge-$job, RESTARTED=2\$" || die "the second run did not see RESTARTED=2"
-check_own_restores "$out" "sge-$job"
-[[ $(restored_generation "$out") == "$saved" ]] ||
-    die "restored generation $(restored_generation "$out"), but the one saved was $saved"
-resumed=$(resumed_step "$out")
-[[ -n $resumed && $resumed -gt 0 ]] || die "the second run did not resume mid-walk"
-check_result "$out" "$ref"
-check_finished "sge-$job"
-check_decoys
+# Migrated: RESTARTED=2, where a rescheduling says 1.
+rescheduled_and_resumed "$job" "$out" 2 $steps "$ref"
 passed "qmod -sj: the environment's USR2 saved step $resumed; migrated, resumed with RESTARTED=2; same checksum"

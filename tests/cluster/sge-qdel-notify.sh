@@ -16,15 +16,11 @@ ref=$(reference $steps $seed)
 submit -o "$work/job.out" -v REPRISE_DIR="$ckpt",REPRISE_INTERVAL=0 \
        "$examples/sge/rerun-notify.sge" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 9 SLURM_JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task other hand
 qrls "$job" >/dev/null
 
 out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 qdel "$job" >/dev/null
 wait_until 30 "the save on the notify SIGUSR2" contains "$out" '^reprise: stopping on SIGUSR2$' ||
     die "job $job did not save and stop on SIGUSR2"

@@ -6,44 +6,13 @@
 # -v REPRISE_ON_STOP=requeue), the setting that requeues a job under Slurm, is sent a
 # stop signal (SIGTERM); it saves and exits with status 99, Grid Engine's own requeue;
 # the next run sees RESTARTED=1, resumes from that checkpoint and ends with the result of
-# an uninterrupted run. One job setting, both schedulers.
+# an uninterrupted run. One job setting, both schedulers. The course is sge-exit99.sh's
+# (sge-lib.sh's exit99_after_sigterm): only the setting and the stop line differ.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/sge-lib.sh"
 
-steps=150 pace=0.1 seed=24
-ref=$(reference $steps $seed)
-
-submit -o "$work/job.out" -v REPRISE_DIR="$ckpt",REPRISE_ON_STOP=requeue \
-       "$examples/sge/exit99.sge" "$walk" $steps $pace $seed
-job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 8 JOB_ID="${job}0"
-plant_decoy 1000 10
-snapshot_decoys
-qrls "$job" >/dev/null
-
-out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
-pid=$(program_pid "$out")
-[[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == walk ]] ||
-    die "pid '$pid' from the job's first line is not the walk"
-kill -TERM "$pid"
-wait_until 30 "the save and the exit 99" \
-    contains "$out" '^reprise: stopping on SIGTERM, exit status 99 \(Grid Engine requeues the job\)$' ||
-    die "job $job did not exit 99"
-saved=$(last_saved_generation "$out")
-wait_until 60 "the second run" contains "$out" '^run RESTARTED=1 ' || die "job $job was not rescheduled"
-wait_until 60 "the result" contains "$out" '^checksum=' || die "job $job did not finish"
-wait_gone "$job" 30
-
-contains "$out" "^walk: job sge-$job, RESTARTED=1\$" || die "the second run did not see RESTARTED=1"
-check_own_restores "$out" "sge-$job"
-[[ $(restored_generation "$out") == "$saved" ]] ||
-    die "restored generation $(restored_generation "$out"), but the last one saved was $saved"
-resumed=$(resumed_step "$out")
-[[ -n $resumed && $resumed -gt 0 ]] || die "the second run did not resume mid-walk"
-check_result "$out" "$ref"
-check_finished "sge-$job"
-check_decoys
+# exit99.sge keeps a REPRISE_ON_STOP given with -v; the stop line names the requeue.
+exit99_after_sigterm 24 \
+    '^reprise: stopping on SIGTERM, exit status 99 \(Grid Engine requeues the job\)$' \
+    REPRISE_ON_STOP=requeue
 passed "REPRISE_ON_STOP=requeue, SIGTERM: saved at step $resumed, exit 99, rescheduled, resumed with RESTARTED=1; same checksum"

@@ -15,11 +15,7 @@ ref=$(reference $steps $seed)
 submit -o "$work/job.out" -v REPRISE_DIR="$ckpt",REPRISE_INTERVAL=1 \
        "$examples/sge/rerun-notify.sge" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 JOB_ID="$job" SGE_TASK_ID=1
-plant_decoy 1000 8 JOB_ID="${job}0"
-plant_decoy 1000 9 SLURM_JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task prefix other hand
 qrls "$job" >/dev/null
 
 out=$work/job.out
@@ -28,18 +24,5 @@ wait_until 60 "two periodic saves" contains "$out" '^reprise: saved generation 2
 qmod -rj "$job" >/dev/null
 wait_until 30 "the save on the notify SIGUSR2" contains "$out" '^reprise: stopping on SIGUSR2$' ||
     die "job $job did not stop on SIGUSR2"
-saved=$(last_saved_generation "$out")
-wait_until 60 "the second run" contains "$out" '^run RESTARTED=1 ' || die "job $job was not rescheduled"
-wait_until 60 "the result" contains "$out" '^checksum=' || die "job $job did not finish"
-wait_gone "$job" 30
-
-contains "$out" "^walk: job sge-$job, RESTARTED=1\$" || die "the second run did not see RESTARTED=1"
-check_own_restores "$out" "sge-$job"
-[[ $(restored_generation "$out") == "$saved" ]] ||
-    die "restored generation $(restored_generation "$out"), but the last one saved was $saved"
-resumed=$(resumed_step "$out")
-[[ -n $resumed && $resumed -gt 0 ]] || die "the second run did not resume mid-walk"
-check_result "$out" "$ref"
-check_finished "sge-$job"
-check_decoys
+rescheduled_and_resumed "$job" "$out" 1 $steps "$ref"
 passed "qmod -rj: USR2, saved generation $saved, rescheduled, resumed at step $resumed with RESTARTED=1; same checksum"

@@ -13,12 +13,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/slurm-lib.sh"
 
-heat=${REPRISE_HEAT2D_MPI:-}
-[[ -n $heat && -x $heat ]] || skip "no heat2d_mpi (MPI not found when reprise was configured)"
-command -v mpirun >/dev/null || skip "no mpirun (Debian: openmpi-bin), for the reference run"
+need_mpi
 srun --mpi=list 2>&1 | grep -qw pmix || skip "this Slurm has no pmix MPI plugin (srun --mpi=list)"
-heat=$(realpath "$heat")
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 # 400 steps of 0.05 s: 20 s, long enough to be warned mid-run after the first progress
 # line, short enough for the second run.
@@ -26,25 +22,10 @@ steps=400 pace=0.05
 
 ref=$(mpi_reference_checksum "$heat" $steps)
 
-submit --ntasks=2 --output="$work/job.out" \
-       --export=ALL,MPI_LAUNCHER=srun,REPRISE_DIR="$ckpt",REPRISE_NAME=heat \
-       "$examples/slurm/mpi.sbatch" "$heat" $steps --pace $pace --progress 10
-job=$submitted
-scontrol release "$job"
-
-out=$work/job.out
-wait_until 60 "the first run to start" contains "$out" '^progress step=' ||
-    die "job $job did not start"
-contains "$out" '^run 0 of job' || die "no first run in $out"
+submit_mpi "$examples/slurm/mpi.sbatch" MPI_LAUNCHER=srun
+wait_walking "$job" "$out"
 scancel --batch --signal=USR1 "$job"
-wait_until 60 "the save and the requeue" \
-    contains "$out" "^saved before the time limit; requeueing job $job\$" ||
-    die "job $job did not save and requeue itself after the warning"
-wait_requeued "$job"
-wait_finished "$job" 120
-contains "$out" '^run 1 of job' || die "no second run in $out"
-! contains "$out" '^run 2 of job' || die "job $job needed a third run"
-[[ $(field "$job" Restarts) == 1 ]] || die "Slurm counts $(field "$job" Restarts) restarts, not 1"
+requeued_once "$job" "$out" 60 "$(trap_requeued_line "$job")" 120
 
 # srun, not mpirun, started the ranks: one MPI job of 2 (PMIx), in Slurm's step.
 ! contains "$out" 'mpirun' || die "mpirun appears in the job's output: $(grep mpirun "$out")"

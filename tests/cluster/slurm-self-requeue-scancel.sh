@@ -18,8 +18,7 @@ job=$submitted
 scontrol release "$job"
 
 out=$work/job.out
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 scancel "$job"
 wait_until 30 "the save and the refusal to requeue" \
     contains "$out" "^reprise: stopping on SIGTERM; Slurm job $job is not requeued: Slurm is already ending it \\(JobState=COMPLETING" ||

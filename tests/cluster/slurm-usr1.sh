@@ -15,16 +15,12 @@ ref=$(reference $steps $seed)
 submit --output="$work/job.out" --export=ALL,REPRISE_DIR="$ckpt",REPRISE_INTERVAL=0 \
        "$examples/slurm/periodic.sbatch" "$walk" $steps $pace $seed
 job=$submitted
-plant_decoy 1000 7 SLURM_JOB_ID=$((job + 1)) SLURM_ARRAY_JOB_ID="$job" SLURM_ARRAY_TASK_ID=1
-plant_decoy 1000 9 JOB_ID="$job"
-plant_decoy 1000 10
-snapshot_decoys
+plant_look_alikes "$job" task other hand
 scontrol release "$job"
 
 out=$work/job.out
 own_checkpoint() { compgen -G "$ckpt/walk.slurm-$job.0*.ckpt" >/dev/null; }
-wait_until 60 "the job to start walking" contains "$out" '^progress step=' ||
-    die "job $job did not start"
+wait_walking "$job" "$out"
 ! own_checkpoint || die "a checkpoint of job $job exists before any signal"
 scancel --signal=USR1 --full "$job"
 wait_until 30 "the checkpoint that USR1 asks for" own_checkpoint ||
