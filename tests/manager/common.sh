@@ -139,6 +139,21 @@ supervisor_pid() { job_field "$1" Process | sed -n 's/.*supervisor pid \([0-9]*\
 list_line() { "$reprise" list | awk -v id="$1" '$1 == id'; }
 list_says() { list_line "$1" | grep -q -- "$2"; }
 
+# A job held still between the test's commands (SIGSTOP), so that however fast the
+# machine it cannot reach its end meanwhile: `held` are its pids (a program, or an MPI
+# job's ranks), and with_job_running runs a command while they may compute.
+held=()
+with_job_running() {
+    local status=0
+    kill -CONT "${held[@]}"
+    "$@" || status=$?
+    kill -STOP "${held[@]}" 2>/dev/null || true
+    return "$status"
+}
+
+# The generation that `reprise checkpoint`'s output $1 reports.
+generation_of() { sed -n 's/^reprise checkpoint: job [0-9]*: generation \([0-9][0-9]*\) .*/\1/p' <<<"$1"; }
+
 # `reprise start --detach ...` -> the job id.
 start_detached() {
     local out

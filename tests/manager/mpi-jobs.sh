@@ -49,17 +49,9 @@ hold() {
     mapfile -t pids < <(rank_pids "$1")
     [[ ${#pids[@]} -eq $ranks ]] || fail "run $1: ${#pids[@]} rank pids in $log, not $ranks"
     cleanup_hooks+=("kill -KILL ${pids[*]} 2>/dev/null")
+    held=("${pids[@]}")
     kill -STOP "${pids[@]}"
 }
-# Runs a command while the ranks may compute.
-with_job_running() {
-    local status=0
-    kill -CONT "${pids[@]}"
-    "$@" || status=$?
-    kill -STOP "${pids[@]}" 2>/dev/null || true
-    return "$status"
-}
-generation_of() { sed -n 's/^reprise checkpoint: job [0-9]*: generation \([0-9][0-9]*\) .*/\1/p' <<<"$1"; }
 checkpoint() {
     local out
     out=$(with_job_running "$reprise" checkpoint "$id") || fail "reprise checkpoint $id failed: $out"

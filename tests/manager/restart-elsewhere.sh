@@ -27,18 +27,8 @@ note "started job $id"
 list_says "$id" running || fail "a detached job just started is not listed as running"
 pid=$(job_pid "$id")
 [[ -n $pid ]] || fail "reprise info $id shows no pid"
+held=("$pid")
 kill -STOP "$pid"
-
-# Runs a command while the job may compute.
-with_job_running() {
-    local status=0
-    kill -CONT "$pid"
-    "$@" || status=$?
-    kill -STOP "$pid" 2>/dev/null || true
-    return "$status"
-}
-
-generation_of() { sed -n 's/^reprise checkpoint: job [0-9]*: generation \([0-9][0-9]*\) .*/\1/p' <<<"$1"; }
 
 out=$(with_job_running "$reprise" checkpoint "$id") || fail "the first checkpoint failed"
 note "$out"
