@@ -145,6 +145,9 @@ std::string absorbed_because(const Call& c) {
                "own fstat checks it again";
     if (c.op == "locktruncate" || c.op == "lockwrite")
         return "the pid in the lock file is only for a refused second process's message";
+    if (c.op == "lock" && c.part == "end")
+        return "the unlock at exit: the close that follows releases the lock as well, once no "
+               "fork()ed child holds a copy of the open file";
     if (c.op == "close" && (c.part == "end" || c.part == "restore"))
         return "a descriptor only read from, or the lock and directory at exit";
     if (c.part.rfind("save", 0) == 0 && !c.targets.empty() && tmp(c.targets.back()) &&

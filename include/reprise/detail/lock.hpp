@@ -130,6 +130,10 @@ public:
         if (fd_ < 0) return;
         int expected = fd_;
         g_lock_fd.compare_exchange_strong(expected, -1);
+        // Unlocked first: a child fork()ed a moment ago may not have closed its copy of
+        // this open file yet (fork.hpp), and the lock is the open file's. A failure leaves
+        // the close, which releases it once no copy is left.
+        (void)sys::unlock_whole_file(fd_);
         sys::close(fd_);
     }
     JobLock(const JobLock&) = delete;

@@ -300,6 +300,22 @@ inline int lock_whole_file(int fd, bool classic_fallback) {
     return rc;
 }
 
+// Drops the lock lock_whole_file() took on the open file `fd`. An OFD lock belongs to the
+// open file, which a fork()ed child shares until its fork handler closes its copy: a
+// close() of ours alone would leave the job locked for that moment. Returns 0 or -1 with
+// errno.
+inline int unlock_whole_file(int fd) {
+    struct flock lock = whole_file_write_lock();
+    lock.l_type = F_UNLCK;
+    int rc = fcntl_lock(fd, F_OFD_SETLK, &lock);
+    if (rc != 0 && errno == EINVAL) {
+        lock = whole_file_write_lock();
+        lock.l_type = F_UNLCK;
+        rc = fcntl_lock(fd, F_SETLK, &lock);
+    }
+    return rc;
+}
+
 // Whether another holds a write lock on the open file `fd` (F_OFD_GETLK; F_GETLK on a
 // kernel without OFD locks): 1 held, 0 free, -1 with errno when the file system cannot
 // say.
