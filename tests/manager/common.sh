@@ -154,6 +154,19 @@ with_job_running() {
 # The generation that `reprise checkpoint`'s output $1 reports.
 generation_of() { sed -n 's/^reprise checkpoint: job [0-9]*: generation \([0-9][0-9]*\) .*/\1/p' <<<"$1"; }
 
+# same_checksum_as_reference PID REFERENCE OUT WHAT: waits for the uninterrupted reference
+# run PID (a child of this shell), whose output is the file REFERENCE, and fails unless OUT
+# (the job's output) holds the same checksum line; WHAT says what the job went through.
+# Sets `actual` to that line.
+same_checksum_as_reference() {
+    local pid=$1 reference=$2 out=$3 what=$4 expected
+    wait "$pid" || fail "the uninterrupted run failed"
+    expected=$(grep '^checksum=' "$reference")
+    actual=$(grep '^checksum=' "$out" || true)
+    [[ -n $expected && $actual == "$expected" ]] ||
+        fail "checksums differ: uninterrupted '$expected', $what '$actual'"
+}
+
 # `reprise start --detach ...` -> the job id.
 start_detached() {
     local out

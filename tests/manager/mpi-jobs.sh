@@ -142,11 +142,7 @@ cat "$work/restart2.out" "$work/restart2.err" >"$work/restart2.all"
 resumed2=$(resumed_step 3 "$work/restart2.all")
 [[ $resumed2 -gt $resumed1 ]] || fail "the second restart resumed at $resumed2, not after $resumed1"
 
-wait "$reference_pid" || fail "the uninterrupted run failed"
-expected=$(grep '^checksum=' "$work/reference.out")
-actual=$(grep '^checksum=' "$work/restart2.out" || true)
-[[ -n $expected && $actual == "$expected" ]] ||
-    fail "checksums differ: uninterrupted '$expected', stopped and restarted twice '$actual'"
+same_checksum_as_reference "$reference_pid" "$work/reference.out" "$work/restart2.out" "stopped and restarted twice"
 list_line "$id" | grep -q "^$id  *[^ ]*  *finished " || fail "list does not show job $id finished"
 [[ $(job_field "$id" Restarts) == 2 ]] || fail "info does not count two restarts"
 [[ -z $(find "$ckpt" -name '*.ckpt' -o -name '*.commit') ]] || fail "the finished job left checkpoints behind"

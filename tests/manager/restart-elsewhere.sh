@@ -65,11 +65,7 @@ resumed=$(sed -n 's/^resumed at step=\([0-9][0-9]*\)$/\1/p' "$work/restart.out")
 [[ -n $resumed && $resumed -gt 0 ]] || fail "the restarted job did not resume from a checkpoint"
 grep -q "job id $id (heat) on $host" "$work/restart.err" || fail "the restart did not say where it runs"
 
-wait "$reference_pid" || fail "the uninterrupted run failed"
-expected=$(grep '^checksum=' "$work/reference.out")
-actual=$(grep '^checksum=' "$work/restart.out" || true)
-[[ -n $expected && $actual == "$expected" ]] ||
-    fail "checksums differ: uninterrupted '$expected', stopped and restarted '$actual'"
+same_checksum_as_reference "$reference_pid" "$work/reference.out" "$work/restart.out" "stopped and restarted"
 
 list_line "$id" | grep -q "^$id  *$host  *finished " || fail "list does not show job $id finished on $host"
 [[ $(job_field "$id" Restarts) == 1 ]] || fail "reprise info does not count the restart"
