@@ -324,12 +324,7 @@ private:
     // The child's end of an inherited Checkpointer: its threads and lock are the parent's.
     void abandon() noexcept;
 
-    static const char* signal_name(int sig);
-
     static std::string program_name();
-
-    // "SIGTERM, to stop": what asked for the save of a stop, in its lines.
-    static std::string stop_trigger(int sig);
 
     // Before a process ends by a signal or exit: no thread may be left running.
     void release_for_exit() noexcept;

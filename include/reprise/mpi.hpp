@@ -581,26 +581,15 @@ private:
                ": " + seconds;
     }
 
-    // "SIGUSR1" (highest code wins the agreement's MPI_MAX: a signal says most), from the
-    // code a rank sends for its kSaveBy* bits.
+    // The value a rank sends for a save request: its strongest kSaveBy* bit (a signal says
+    // most, then the interval, then request_save(), as their values rank them), doubled
+    // and plus one so that a request with no reason is still non-zero. The agreement's
+    // MPI_MAX keeps the strongest; describe_save_reasons(code >> 1) says it.
     static unsigned long long reason_code(unsigned reasons) {
-        if (reasons & detail::kSaveBySignal) return 4;
-        if (reasons & detail::kSaveByInterval) return 3;
-        if (reasons & detail::kSaveByRequest) return 2;
-        return 1;
-    }
-    static std::string trigger_of(unsigned long long code) {
-        switch (code) {
-        case 4: return "SIGUSR1";
-        case 3: return "the interval";
-        case 2: return "request_save()";
-        default: return "a request";
-        }
-    }
-    static std::string stop_trigger(int sig) {
-        const char* name = sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
-                         : sig == SIGUSR2 ? "SIGUSR2" : "a signal";
-        return std::string(name) + ", to stop";
+        unsigned strongest = 0;
+        for (unsigned bit : {detail::kSaveByRequest, detail::kSaveByInterval, detail::kSaveBySignal})
+            if (reasons & bit) strongest = bit;
+        return 2ull * strongest + 1;
     }
 
     // Every K-th poll: act on the previous round's agreement, then start the next round.
@@ -654,7 +643,8 @@ private:
         bool saved = false;
         if (!finished_ && (stopping || v[0])) {
             const std::string failure = commit_collectively(
-                stopping ? stop_trigger(static_cast<int>(v[2])) : trigger_of(v[0]));
+                stopping ? detail::stop_trigger(static_cast<int>(v[2]))
+                     : detail::describe_save_reasons(static_cast<unsigned>(v[0] >> 1)));
             saved = failure.empty();
             if (saved) {
                 // A save request that came since this round began is served by this save.

@@ -169,7 +169,7 @@ REPRISE_DECL void Checkpointer::rearm_timer() {
 REPRISE_DECL void Checkpointer::stop(bool saved) {
     stop_honoured_ = true;
     const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
-    const std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+    const std::string what = std::string("reprise: stopping on ") + detail::stop_signal_name(sig) +
                              (saved || finished_ ? "" : " although the save failed");
     switch (options_.on_stop) {
     case StopAction::return_to_caller:
@@ -309,7 +309,7 @@ REPRISE_DECL bool Checkpointer::handle_requests() {
                 saved = save_in_background(reasons);
             } else {
                 // A stop waits for the save in flight, then saves durably itself.
-                save_for(stopping ? stop_trigger(detail::g_stop_signal.load())
+                save_for(stopping ? detail::stop_trigger(detail::g_stop_signal.load())
                                   : detail::describe_save_reasons(reasons));
                 saved = true;
             }
@@ -353,7 +353,7 @@ REPRISE_DECL void Checkpointer::honour_unhandled_stop() {
         return;
     stop_honoured_ = true;
     uninstall_signal_handlers();
-    std::string what = std::string("reprise: stopping on ") + signal_name(sig) +
+    std::string what = std::string("reprise: stopping on ") + detail::stop_signal_name(sig) +
                        " that arrived after the last poll";
     // No save was made for this signal: a job whose computation may be over (finish(),
     // or the end of main) must not run again from an older generation.
@@ -387,19 +387,6 @@ REPRISE_DECL void Checkpointer::abandon() noexcept {
     if (writer_) writer_.release()->abandon();
     (void)timer_.release();
     (void)signals_.release();
-}
-
-REPRISE_DECL const char* Checkpointer::signal_name(int sig) {
-    switch (sig) {
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGUSR2: return "SIGUSR2";
-    default: return "a signal";
-    }
-}
-
-REPRISE_DECL std::string Checkpointer::stop_trigger(int sig) {
-    return std::string(signal_name(sig)) + ", to stop";
 }
 
 REPRISE_DECL std::string Checkpointer::program_name() {

@@ -125,6 +125,19 @@ inline std::string describe_save_reasons(unsigned reasons) {
     return what.empty() ? std::string("a request") : what;
 }
 
+// A stop signal's name in reprise's lines: "SIGTERM", "SIGINT", "SIGUSR2", else "a signal".
+inline const char* stop_signal_name(int sig) noexcept {
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGUSR2: return "SIGUSR2";
+    default: return "a signal";
+    }
+}
+
+// "SIGTERM, to stop": what asked for the save of a stop, in its lines.
+inline std::string stop_trigger(int sig) { return std::string(stop_signal_name(sig)) + ", to stop"; }
+
 // Ends the process "killed by" `sig`: default disposition, signal unblocked, raised.
 [[noreturn]] inline void die_by_signal(int sig) noexcept {
     struct sigaction dfl {};
