@@ -59,12 +59,12 @@ while [ $# -gt 0 ]; do
         --checkpoints) [ $# -ge 2 ] || usage "--checkpoints wants a number"; positive --checkpoints "$2"; checkpoints=$2; shift 2 ;;
         --no-deps) deps=0; shift ;;
         --no-strace) trace=0; shift ;;
-        -h|--help) usage "help" ;;
+        -h|--help) sed -n '5,/^# Needs/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) usage "unknown argument '$1'" ;;
     esac
 done
 [ -n "$sources" ] || usage "--sources DIR is required"
-sources=$(cd "$sources" && pwd) || usage "no directory '$sources'"
+sources=$(cd "$sources" 2>/dev/null && pwd) || usage "no directory '$sources'"
 # FTI_Protect counts elements in an int32_t.
 [ "$mib" -le 16383 ] || usage "--mib at most 16383 (FTI_Protect counts doubles in an int32_t)"
 mkdir -p "$work"
@@ -275,7 +275,8 @@ say ""
 say "durability: one checkpoint of each (16 MiB) under strace -f -y -e trace=fsync,fdatasync,sync_file_range,rename,renameat,renameat2,openat"
 say "(only system calls on paths under the tool's own directory count)"
 say ""
-printf '%-13s  %-10s  %-10s  %-10s  %s\n' library "fsync file" renames "fsync dir" "calls on its files (count)"
+printf '%-13s  %-10s  %-10s  %-10s  %s\n' library "fsync file" "renames" "fsync dir" "calls on its files (count)"
+declare -A details
 for tool in "${tools[@]}"; do
     dir=$data/trace/$tool
     rm -rf "$dir"
@@ -295,16 +296,46 @@ for tool in "${tools[@]}"; do
     # strace prints each descriptor's path: fsync(3</dir/file>). A synced path that is a
     # directory now is a directory sync.
     mine=$(grep -F "$dir" "$trace_file" || true)
-    file_sync=no dir_sync=no renames=no
+    file_sync=no dir_sync=no
     while read -r path; do
         [ -n "$path" ] || continue
         if [ -d "$path" ]; then dir_sync=yes; else file_sync=yes; fi
     done < <(grep -oP '\b(fsync|fdatasync)\(\d+<\K[^>]*' <<<"$mine" || true)
-    grep -qP '\brename(at2?)?\(' <<<"$mine" && renames=yes
     calls=$(grep -oP '\b(fsync|fdatasync|sync_file_range|renameat2|renameat|rename|openat)\(' <<<"$mine" |
             sort | uniq -c | awk '{sub(/\($/, "", $2); printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1}')
+    # The details: which files were synced, what was renamed (a directory or a file), and
+    # which files it created or truncated for writing and never synced.
+    details[$tool]=$(awk -v dir="$dir" '
+        function base(p) { sub(/.*\//, "", p); return p }
+        function rel(p) { return p == dir ? "./" : substr(p, length(dir) + 2) }
+        function isdir(p) { return system("test -d \"" p "\"") == 0 }
+        BEGIN { kind = "no" }
+        /(fsync|fdatasync)\(/ && match($0, /\(([0-9]+)<[^>]*>/) {
+            p = substr($0, RSTART, RLENGTH); sub(/^\([0-9]+</, "", p); sub(/>$/, "", p)
+            synced[p] = 1; if (!isdir(p)) fs = fs " " rel(p); else ds = ds " " rel(p)
+        }
+        /openat\(.*O_(WRONLY|RDWR).*O_CREAT/ && match($0, /= [0-9]+<[^>]*>$/) {
+            p = substr($0, RSTART, RLENGTH); sub(/^= [0-9]+</, "", p); sub(/>$/, "", p)
+            if (index(p, dir) == 1) written[p] = 1
+        }
+        /rename(at2?)?\(/ {
+            n = split($0, q, "\""); if (n < 5) next
+            to = q[4]; if (to !~ /^\//) { d = $0; sub(/^[^,]*, "[^"]*", [0-9]+</, "", d); sub(/>.*/, "", d); to = d "/" to }
+            if (isdir(to)) { rn = rn " " base(q[2]) "->" base(q[4]) " (a directory)"; if (kind == "no") kind = "directory" }
+            else { rn = rn " " base(q[2]) "->" base(q[4]); kind = "file" }
+        }
+        END {
+            for (p in written) if (!(p in synced)) ns = ns " " rel(p)
+            printf "%s\t", kind
+            printf "fsync:%s; fsync of a directory:%s; rename:%s; written, never synced:%s",
+                   fs ? fs : " none", ds ? ds : " none", rn ? rn : " none", ns ? ns : " none"
+        }' <<<"$mine")
+    renames=${details[$tool]%%$'\t'*}
+    details[$tool]=${details[$tool]#*$'\t'}
     printf '%-13s  %-10s  %-10s  %-10s  %s\n' "$tool" "$file_sync" "$renames" "$dir_sync" "${calls:-none}"
 done
+say ""
+for tool in "${tools[@]}"; do say "$tool: ${details[$tool]}"; done
 say ""
 say "strace logs: $work/logs/strace-*.txt"
 rm -rf "$data/trace"
