@@ -64,7 +64,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -n "$sources" ] || usage "--sources DIR is required"
-sources=$(cd "$sources" 2>/dev/null && pwd) || usage "no directory '$sources'"
+resolved=$(cd "$sources" 2>/dev/null && pwd) || usage "no directory '$sources'"
+sources=$resolved
 # FTI_Protect counts elements in an int32_t.
 [ "$mib" -le 16383 ] || usage "--mib at most 16383 (FTI_Protect counts doubles in an int32_t)"
 mkdir -p "$work"
