@@ -4,8 +4,10 @@
 // What the four drivers of the side-by-side benchmark share (run.sh builds and runs them):
 // the same command line, the same bytes, the same clock and the same output lines.
 //
-//   DRIVER save    --mib N --checkpoints C --seed S --dir DIR   (C checkpoints, each timed)
-//   DRIVER restore --mib N --seed S --dir DIR                   (one restart, timed, verified)
+//   DRIVER save    --mib N --checkpoints C --seed S --dir DIR   C checkpoints, each timed
+//   DRIVER restore --mib N --checkpoints C --seed S --dir DIR   one restart, timed, and the
+//                                                               values of checkpoint C checked
+// (plus --variant V for VeloC's driver; the options in any order)
 //
 // Output, one line per figure, on stdout (run.sh reads them):
 //   RESULT save <k> <seconds>

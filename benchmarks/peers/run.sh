@@ -139,6 +139,7 @@ done
 
 say "building the drivers"
 common=(-std=c++17 -O2 -Wall -Wextra)
+# shellcheck disable=SC2054 # the commas belong to -Wl
 mpi_link=(-I"$prefix/include" -L"$prefix/lib" -Wl,--disable-new-dtags,-rpath,"$prefix/lib")
 g++ "${common[@]}" -o "$work/bin/posix" "$here/posix.cpp"
 g++ "${common[@]}" -I"$repo/include" -o "$work/bin/reprise" "$here/reprise.cpp" -lboost_filesystem -pthread
@@ -182,7 +183,7 @@ run_driver() { # trial tool mode
         tail -n 20 "$log" >&2
         fail "$tool $mode failed in trial $trial; log: $log"
     fi
-    grep '^RESULT' "$log" | while read -r _ phase a b c; do
+    grep '^RESULT' "$log" | while read -r _ phase a b; do
         if [ "$phase" = save ]; then
             printf '%s\t%s\tsave\t%s\t%s\tok\n' "$trial" "$tool" "$a" "$b"
         else
@@ -286,7 +287,7 @@ for tool in "${tools[@]}"; do
     cmd=$(command_of "$tool")
     # strace runs inside mpirun, on the driver alone (not on mpirun's own daemons).
     case $tool in
-        posix|reprise) launcher=() ; program=($cmd) ;;
+        posix|reprise) launcher=() ; read -r -a program <<<"$cmd" ;;
         *) launcher=(mpirun -np 1) ; read -r -a program <<<"${cmd#mpirun -np 1 }" ;;
     esac
     "${launcher[@]}" strace -f -y -o "$trace_file" \
