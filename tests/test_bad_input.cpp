@@ -10,7 +10,9 @@
 #include "support.hpp"
 
 #include <reprise/reprise.hpp>
+#include <reprise/detail/format.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -136,6 +138,21 @@ void reseal_header(std::string& bytes) {
     put_le(bytes, header_end, XXH3_64bits(bytes.data(), header_end), 8);
 }
 
+// Rewrites the payload's checksums after the payload was edited (format 3: the chunk table
+// and, in the trailer, the table's checksum), so that the edit reaches the decoder.
+void reseal_payload(std::string& bytes) {
+    namespace d = reprise::detail;
+    const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
+    const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
+    std::vector<d::ChunkHash> chunks;
+    for (std::size_t at = 0; at < payload_size; at += d::kChunkBytes)
+        chunks.push_back(d::chunk_hash(bytes.data() + payload_at + at,
+                                       std::min<std::size_t>(d::kChunkBytes, payload_size - at)));
+    const std::string tail = d::encode_file_tail(chunks);
+    REQUIRE(bytes.size() == payload_at + payload_size + tail.size());
+    bytes.replace(payload_at + payload_size, tail.size(), tail);
+}
+
 // Offset of the variable count in the header: after generation, time, pid and four strings.
 std::size_t variable_count_at(const std::string& bytes) {
     std::size_t p = kHeaderAt + 8 + 8 + 4;
@@ -218,8 +235,8 @@ TEST_CASE("a damaged header checksum, padding, trailer or format version falls b
         reason = "payload checksum";
     }
     SECTION("the format version") {
-        put_le(bytes, 8, 3, 4);
-        reason = "format version 3";
+        put_le(bytes, 8, reprise::detail::kFormatVersion + 1, 4);
+        reason = "format version " + std::to_string(reprise::detail::kFormatVersion + 1);
     }
     SECTION("the magic number") {
         bytes[0] = 'r';
@@ -599,12 +616,11 @@ TEST_CASE("a resealed payload with a string length larger than the file is refus
     }
     REQUIRE(tag_offset != 0);
     const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
-    const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
     // The string's archive: the byte order flag, then its length as u64.
     const std::size_t length_at = payload_at + static_cast<std::size_t>(tag_offset) + 1;
     REQUIRE(get_le(bytes, length_at, 8) == std::string("generation-2").size());
     put_le(bytes, length_at, std::uint64_t(1) << 51, 8);
-    put_le(bytes, payload_at + payload_size, XXH3_64bits(bytes.data() + payload_at, payload_size), 8);
+    reseal_payload(bytes);
     reprise_test::write_file(g.newer, bytes);
 
     const Outcome r = restore_state(dir.path());
@@ -637,11 +653,10 @@ TEST_CASE("a resealed payload with a valarray count of 2^60 is refused without a
     }
     std::string bytes = reprise_test::read_file(path);
     const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
-    const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
     // The only variable's archive starts the payload: the byte order flag, then the count.
     REQUIRE(get_le(bytes, payload_at + 1, 8) == 4);
     put_le(bytes, payload_at + 1, std::uint64_t(1) << 60, 8);
-    put_le(bytes, payload_at + payload_size, XXH3_64bits(bytes.data() + payload_at, payload_size), 8);
+    reseal_payload(bytes);
     reprise_test::write_file(path, bytes);
 
     std::valarray<double> spectrum{7.0, 8.0, 9.0};

@@ -154,6 +154,9 @@ std::string absorbed_because(const Call& c) {
         ((c.op == "rename" && c.targets.size() == 2) || (c.op == "open" && !c.create) ||
          c.op == "stat" || c.op == "fcntl"))
         return "recycling the old generation's file is an optimisation: a fresh file instead";
+    if (c.part.rfind("save", 0) == 0 && !c.targets.empty() && tmp(c.targets.back()) && c.op == "read")
+        return "reading the recycled file's chunk table is an optimisation: every chunk is "
+               "written instead";
     return "";
 }
 

@@ -423,7 +423,7 @@ TEST_CASE("a variable the checkpoint lacks is refused without reprise::new_varia
 
 namespace {
 
-// Rewrites the checkpoint at `path` (format 2, written by this library) as format version 1
+// Rewrites the checkpoint at `path` (format 3, written by this library) as format version 1
 // wrote it: the same preamble, header fields and payload, but no type per variable and no
 // parameters. Encoded from the layout (tests/unit/checkpoint_bytes.hpp), not by the
 // library's encoder.
@@ -433,11 +433,11 @@ void rewrite_as_version_1(const std::string& dir, const std::string& name) {
     d::VerifiedCheckpoint file;
     std::string why;
     REQUIRE(d::read_checkpoint(directory, name, file, why));
-    REQUIRE(file.format_version == 2);
+    REQUIRE(file.format_version == reprise::detail::kFormatVersion);
     const std::string path = dir + "/" + name;
     const std::string payload =
         reprise_test::read_file(path).substr(file.payload_offset, file.payload_size);
-    // The same payload, hence the same trailer; the header block and preamble of version 1.
+    // The same payload; the header block, preamble and trailer of version 1.
     const std::string out =
         reprise_unit::assemble(1, reprise_unit::version_1_block(file.header), payload);
     reprise_test::write_file(path, out);
@@ -467,13 +467,13 @@ TEST_CASE("a checkpoint of format version 1 still restores, without a type check
         REQUIRE(c.restore());
         CHECK(step == 41);
         CHECK(field == std::vector<std::int32_t>{1, -2, 3});
-        // Its next save is of format 2, with the types.
+        // Its next save is of the current format, with the types.
         c.save();
         const reprise::detail::Directory directory(dir.path());
         reprise::detail::VerifiedCheckpoint file;
         std::string why;
         REQUIRE(reprise::detail::read_checkpoint(directory, "t.local.0000000002.ckpt", file, why));
-        CHECK(file.format_version == 2);
+        CHECK(file.format_version == reprise::detail::kFormatVersion);
         CHECK(file.header.variables.at(0).type == typeid(std::uint64_t).name());
     }
     SECTION("a program that records a parameter refuses it: version 1 recorded none") {

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -73,16 +74,33 @@ void put_le(std::string& b, std::size_t at, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-// The "sealed" mode: the payload length from the file's size, both checksums recomputed,
-// where the preamble leaves room for them (format.hpp: the header checksum at 32 + H,
-// the payload at P, its checksum in the trailer at P + L).
+// The "sealed" mode: the payload length from the file's size, the checksums recomputed,
+// where the preamble leaves room for them (format_layout.hpp: the header checksum at
+// 32 + H, the payload at P; of format 3 on, the chunk table at P + L, the file cut to the
+// longest payload whose table fits, and the table's checksum and the end magic in the
+// trailer (the unsealed mode fuzzes the magic); before, the
+// payload's checksum in the trailer at P + L).
 void seal(std::string& b) {
     using namespace reprise::detail;
     if (b.size() < kPreambleSize) return;
+    const auto version = static_cast<std::uint32_t>(get_le(b, 8, 4));
     const std::uint64_t payload_offset = get_le(b, 16, 8);
     const bool has_payload = payload_offset <= b.size() && b.size() - payload_offset >= kTrailerSize;
-    const std::uint64_t payload_size = has_payload ? b.size() - payload_offset - kTrailerSize : 0;
-    if (has_payload) {
+    std::uint64_t payload_size = has_payload ? b.size() - payload_offset - kTrailerSize : 0;
+    if (has_payload && version >= kChunkedFormatVersion) {
+        const std::uint64_t room = payload_size; // for the payload and its table
+        while (payload_size > 0 && payload_size + chunk_table_size(version, payload_size) > room)
+            payload_size -= std::min<std::uint64_t>(payload_size, 16);
+        while (payload_size + 1 + chunk_table_size(version, payload_size + 1) <= room) ++payload_size;
+        b.resize(payload_offset + payload_size + chunk_table_size(version, payload_size) + kTrailerSize);
+        std::vector<ChunkHash> chunks;
+        for (std::uint64_t at = 0; at < payload_size; at += kChunkBytes)
+            chunks.push_back(chunk_hash(b.data() + payload_offset + at,
+                                        std::min(kChunkBytes, payload_size - at)));
+        const std::string tail = encode_file_tail(chunks);
+        b.replace(payload_offset + payload_size, tail.size(), tail); // the end magic too
+        put_le(b, 24, payload_size, 8);
+    } else if (has_payload) {
         put_le(b, 24, payload_size, 8); // covered by the header checksum: first
         put_le(b, payload_offset + payload_size,
                XXH3_64bits(b.data() + payload_offset, payload_size), 8);

@@ -10,8 +10,10 @@
 
 #include "reprise/detail/format.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace reprise_unit {
 
@@ -59,8 +61,20 @@ inline std::string version_1_block(const d::Header& h) {
     return out;
 }
 
+// The chunk table of `payload`: the XXH3-128 of each 64 KiB, low half first.
+inline std::string chunk_table_of(const std::string& payload) {
+    std::string out;
+    for (std::size_t at = 0; at < payload.size(); at += 65536) {
+        const XXH128_hash_t h = XXH3_128bits(payload.data() + at, std::min<std::size_t>(65536, payload.size() - at));
+        d::put_u64(out, h.low64);
+        d::put_u64(out, h.high64);
+    }
+    return out;
+}
+
 // A whole file: preamble (magic, `version`, header length, payload offset, payload length),
-// `block`, its checksum, zero padding to the next 4096, `payload`, trailer.
+// `block`, its checksum, zero padding to the next 4096, `payload`, then (version 3 on) the
+// chunk table and a trailer with its checksum, or (before) a trailer with the payload's.
 inline std::string assemble(std::uint32_t version, const std::string& block, const std::string& payload) {
     const std::uint64_t offset = (32 + block.size() + 8 + 4095) / 4096 * 4096;
     std::string out("REPRISE", 8);
@@ -72,15 +86,29 @@ inline std::string assemble(std::uint32_t version, const std::string& block, con
     d::put_u64(out, XXH3_64bits(out.data(), out.size()));
     out.resize(offset, '\0');
     out += payload;
-    d::put_u64(out, XXH3_64bits(payload.data(), payload.size()));
+    if (version >= 3) {
+        const std::string table = chunk_table_of(payload);
+        out += table;
+        d::put_u64(out, XXH3_64bits(table.data(), table.size()));
+    } else {
+        d::put_u64(out, XXH3_64bits(payload.data(), payload.size()));
+    }
     out.append("ESIRPER", 8);
     return out;
 }
 
+// The chunk hashes of `payload` as the library computes them.
+inline std::vector<d::ChunkHash> chunks_of(const std::string& payload) {
+    std::vector<d::ChunkHash> chunks;
+    for (std::size_t at = 0; at < payload.size(); at += d::kChunkBytes)
+        chunks.push_back(d::chunk_hash(payload.data() + at,
+                                       std::min<std::size_t>(d::kChunkBytes, payload.size() - at)));
+    return chunks;
+}
+
 // The file the library's own encoder gives for `h` and `payload`.
 inline std::string encoded(const d::Header& h, const std::string& payload) {
-    return d::encode_file_head(h, payload.size()) + payload +
-           d::encode_trailer(XXH3_64bits(payload.data(), payload.size()));
+    return d::encode_file_head(h, payload.size()) + payload + d::encode_file_tail(chunks_of(payload));
 }
 
 // Overwrites `n` bytes at `at` with the little-endian `value`.

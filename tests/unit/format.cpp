@@ -60,7 +60,8 @@ const std::string& good_payload() {
     return p;
 }
 
-// The sample header's file: 4096 bytes of head, 24 of payload, 16 of trailer.
+// The sample header's file: 4096 bytes of head, 24 of payload, a chunk table of one hash
+// (16 bytes) and 16 of trailer.
 std::string good_file() { return encoded(sample_header(), good_payload()); }
 
 // Where the variable count is in a file of `h`: after the preamble, generation, time, pid
@@ -93,11 +94,14 @@ void check_same_header(const d::Header& got, const d::Header& want) {
     }
 }
 
-// Reads `size` bytes at `offset` of the payload through a FileRangeSource, in the pieces
-// `pieces` gives (the rest in one last piece).
+// Reads `size` bytes at `offset` of the payload through a FileRangeSource (the reader
+// taken there first), in the pieces `pieces` gives (the rest in one last piece).
 std::string read_range(const d::VerifiedCheckpoint& c, std::uint64_t offset, std::uint64_t size,
                        const std::vector<std::size_t>& pieces = {}) {
-    d::FileRangeSource source(c.file.get(), "c.ckpt", c.payload_offset + offset, size);
+    d::PayloadReader reader(c, "c.ckpt");
+    std::string before(static_cast<std::size_t>(offset), '\0');
+    if (offset) reader.read(&before[0], offset);
+    d::FileRangeSource source(reader, offset, size);
     std::string out;
     for (const std::size_t n : pieces) {
         std::string piece(n, '\0');
@@ -109,6 +113,7 @@ std::string read_range(const d::VerifiedCheckpoint& c, std::uint64_t offset, std
     std::string rest(static_cast<std::size_t>(source.remaining()), '\0');
     if (!rest.empty()) source.get(&rest[0], rest.size());
     CHECK(source.remaining() == 0);
+    CHECK(reader.error().empty());
     return out + rest;
 }
 
@@ -118,7 +123,7 @@ std::string read_range(const d::VerifiedCheckpoint& c, std::uint64_t offset, std
 
 TEST_CASE("format: the library's encoder writes the layout format.hpp documents", "[format]") {
     const d::Header h = sample_header();
-    CHECK(encoded(h, good_payload()) == assemble(2, d::encode_header_block(h), good_payload()));
+    CHECK(encoded(h, good_payload()) == assemble(3, d::encode_header_block(h), good_payload()));
     CHECK(d::payload_offset_for(h) == 4096);
     CHECK(d::encode_trailer(0x0123456789abcdefull) ==
           std::string("\xef\xcd\xab\x89\x67\x45\x23\x01" "ESIRPER\0", 16));
@@ -129,7 +134,7 @@ TEST_CASE("format: a file written by hand from a Header and a payload reads back
     TempDir dir;
     const d::Header h = sample_header();
     const std::string file = good_file();
-    REQUIRE(file.size() == 4096 + 24 + 16);
+    REQUIRE(file.size() == 4096 + 24 + 16 + 16); // one chunk: one hash in the table
 
     SECTION("verifying the whole file") {
         const Read r = read_bytes(dir, file);
@@ -159,7 +164,7 @@ TEST_CASE("format: a header longer than a page moves the payload to the next pag
     h.host = std::string(5000, 'h');
     h.parameters.push_back({"note", d::ParameterKind::string, std::string(3000, 'n')});
     const std::string file = encoded(h, good_payload());
-    CHECK(file == assemble(2, d::encode_header_block(h), good_payload()));
+    CHECK(file == assemble(3, d::encode_header_block(h), good_payload()));
     const Read r = read_bytes(dir, file);
     REQUIRE(r.ok);
     CHECK(r.checkpoint.payload_offset == 3 * 4096);
@@ -178,7 +183,7 @@ TEST_CASE("format: a header with no variables and no parameters, over an empty p
     REQUIRE(r.ok);
     check_same_header(r.checkpoint.header, h);
     CHECK(r.checkpoint.payload_size == 0);
-    CHECK(r.checkpoint.file_size == 4096 + 16);
+    CHECK(r.checkpoint.file_size == 4096 + 16); // no chunk, an empty table
 }
 
 TEST_CASE("format: FileRangeSource reads small values through its buffer and large blocks straight, "
@@ -198,25 +203,95 @@ TEST_CASE("format: FileRangeSource reads small values through its buffer and lar
           payload);
     CHECK(read_range(r.checkpoint, 1, 10, {1, 1, 1}) == payload.substr(1, 10));
 
-    d::FileRangeSource source(r.checkpoint.file.get(), "c.ckpt", r.checkpoint.payload_offset, 4);
+    d::PayloadReader reader(r.checkpoint, "c.ckpt");
+    d::FileRangeSource source(reader, 0, 4);
     char four[5];
     CHECK_THROWS_WITH(source.get(four, 5), "its data ends 4 bytes on, 5 were asked for");
     source.get(four, 4);
     CHECK(std::string(four, 4) == payload.substr(0, 4));
     CHECK_THROWS_WITH(source.get(four, 1), "its data ends 0 bytes on, 1 were asked for");
-    CHECK(source.read_error().empty());
+    CHECK(reader.error().empty());
 }
 
 TEST_CASE("format: FileRangeSource names the file when a read fails", "[format]") {
     TempDir dir;
-    const Read r = read_bytes(dir, good_file());
+    Read r = read_bytes(dir, good_file());
     REQUIRE(r.ok);
-    // A range the source believes in, past the end of the file: the read comes up short.
-    d::FileRangeSource source(r.checkpoint.file.get(), "c.ckpt", r.checkpoint.file_size, 8);
+    // A payload the reader believes in, past the end of the file: the read comes up short.
+    r.checkpoint.payload_offset = r.checkpoint.file_size;
+    r.checkpoint.payload_size = 8;
+    r.checkpoint.payload_verified = true;
+    d::PayloadReader reader(r.checkpoint, "c.ckpt");
+    d::FileRangeSource source(reader, 0, 8);
     char eight[8];
     CHECK_THROWS_WITH(source.get(eight, 8),
                       "reprise: reading c.ckpt: truncated: the file ended while it was being read");
-    CHECK(source.read_error() == "truncated: the file ended while it was being read");
+    CHECK(reader.error() == "truncated: the file ended while it was being read");
+}
+
+TEST_CASE("format: a restore's reader verifies each chunk before a byte of it reaches the decoder, "
+          "and a large array's chunks as they land",
+          "[format]") {
+    TempDir dir;
+    // Three chunks and a bit, then 20 MiB (a bulk block, read by two threads): chunk 2 is
+    // damaged in the first file, a chunk in the middle of the bulk block in the second.
+    const std::uint64_t chunk = d::kChunkBytes, bulk = std::uint64_t(20) << 20;
+    const std::string payload = payload_of(static_cast<std::size_t>(3 * chunk + 100 + bulk));
+    d::Header h = sample_header();
+    h.variables = {{"all", "", 0, payload.size()}};
+    const std::string good = encoded(h, payload);
+    const std::uint64_t head = d::payload_offset_for(h);
+
+    SECTION("a whole-file verification names the damaged chunk") {
+        std::string damaged = good;
+        damaged[static_cast<std::size_t>(head + chunk + 5)] ^= 1;
+        CHECK(refusal(damaged) == "payload checksum mismatch (chunk 2 of " +
+                                      std::to_string(d::chunk_count(payload.size())) +
+                                      ", payload bytes 65536 to 131072)");
+    }
+    SECTION("read as loaded: the first chunk's bytes come, the damaged chunk's never") {
+        std::string damaged = good;
+        damaged[static_cast<std::size_t>(head + chunk + 5)] ^= 1;
+        Read r = read_bytes(dir, damaged, d::Verify::as_loaded);
+        REQUIRE(r.ok); // the chunk table is intact: the chunks are checked as they are read
+        CHECK_FALSE(r.checkpoint.payload_verified);
+        d::PayloadReader reader(r.checkpoint, "c.ckpt");
+        d::FileRangeSource source(reader, 0, payload.size());
+        std::string first(static_cast<std::size_t>(chunk), '\0');
+        // The buffer holds 16 chunks: the damaged one fails its first read already.
+        CHECK_THROWS_WITH(source.get(&first[0], 10),
+                          Catch::Matchers::Contains("payload checksum mismatch (chunk 2 of"));
+        CHECK(first == std::string(static_cast<std::size_t>(chunk), '\0')); // nothing handed out
+        CHECK(reader.error().rfind("payload checksum mismatch (chunk 2 of", 0) == 0);
+    }
+    SECTION("a chunk of a bulk block is verified once it has landed") {
+        std::string damaged = good;
+        const std::uint64_t middle = 3 * chunk + 100 + bulk / 2;
+        damaged[static_cast<std::size_t>(head + middle)] ^= 1;
+        Read r = read_bytes(dir, damaged, d::Verify::as_loaded);
+        REQUIRE(r.ok);
+        d::PayloadReader reader(r.checkpoint, "c.ckpt");
+        d::FileRangeSource source(reader, 0, payload.size());
+        std::string small(static_cast<std::size_t>(3 * chunk + 100), '\0');
+        source.get(&small[0], small.size()); // the good chunks before the block
+        CHECK(small == payload.substr(0, small.size()));
+        std::string block(static_cast<std::size_t>(bulk), '\0');
+        CHECK_THROWS_WITH(source.get(&block[0], block.size()),
+                          Catch::Matchers::Contains("payload checksum mismatch (chunk " +
+                                                    std::to_string(middle / chunk + 1) + " of"));
+    }
+    SECTION("an intact file reads back in full, every chunk verified on the way") {
+        const Read r = read_bytes(dir, good, d::Verify::as_loaded);
+        REQUIRE(r.ok);
+        CHECK(read_range(r.checkpoint, 0, payload.size(),
+                         {7, static_cast<std::size_t>(chunk), static_cast<std::size_t>(bulk), 3}) ==
+              payload);
+    }
+    SECTION("a damaged chunk table is refused before any payload is read") {
+        std::string damaged = good;
+        damaged[static_cast<std::size_t>(head + payload.size() + 3)] ^= 1;
+        CHECK(refusal(damaged, d::Verify::as_loaded) == "payload checksum mismatch (the chunk table's)");
+    }
 }
 
 TEST_CASE("format: a file of format version 1 still reads, with no types and no parameters",
@@ -249,7 +324,7 @@ TEST_CASE("format: a file too short for preamble, checksum and trailer is refuse
     CHECK(refusal(good_file().substr(0, 1)) == "truncated: 1 bytes, too short for a checkpoint");
     CHECK(refusal(good_file().substr(0, 55)) == "truncated: 55 bytes, too short for a checkpoint");
     // 56 bytes get past this check, and are refused by what the header says.
-    CHECK(refusal(good_file().substr(0, 56)) == "truncated: 56 bytes, the header says 4136");
+    CHECK(refusal(good_file().substr(0, 56)) == "truncated: 56 bytes, the header says 4152");
 }
 
 TEST_CASE("format: a file without the magic number is refused", "[format][reject]") {
@@ -264,12 +339,12 @@ TEST_CASE("format: a file without the magic number is refused", "[format][reject
 }
 
 TEST_CASE("format: a format version this reader does not know is refused, naming it", "[format][reject]") {
-    for (const std::uint32_t version : {0u, 3u, 0xffffffffu}) {
+    for (const std::uint32_t version : {0u, 4u, 0xffffffffu}) {
         std::string file = good_file();
         poke(file, 8, version, 4);
         reseal_header(file);
         CHECK(refusal(file) == "format version " + std::to_string(version) +
-                                   ", this reader knows versions 1 to 2");
+                                   ", this reader knows versions 1 to 3");
     }
 }
 
@@ -295,19 +370,19 @@ TEST_CASE("format: a preamble whose header length and payload offset disagree is
 
 TEST_CASE("format: a file shorter than its preamble says is refused as truncated", "[format][reject]") {
     const std::string file = good_file();
-    CHECK(refusal(file.substr(0, file.size() - 1)) == "truncated: 4135 bytes, the header says 4136");
-    CHECK(refusal(file.substr(0, 4100)) == "truncated: 4100 bytes, the header says 4136");
+    CHECK(refusal(file.substr(0, file.size() - 1)) == "truncated: 4151 bytes, the header says 4152");
+    CHECK(refusal(file.substr(0, 4100)) == "truncated: 4100 bytes, the header says 4152");
     CHECK(refusal(file.substr(0, 4000), d::Verify::header_only) ==
-          "truncated: 4000 bytes, the header says 4136");
+          "truncated: 4000 bytes, the header says 4152");
 }
 
 TEST_CASE("format: a file longer than its preamble says, or sizes beyond any file, are refused",
           "[format][reject]") {
-    CHECK(refusal(good_file() + "x") == "corrupt: 4137 bytes do not match the sizes in the header");
+    CHECK(refusal(good_file() + "x") == "corrupt: 4153 bytes do not match the sizes in the header");
     for (const std::uint64_t length : {std::uint64_t(1) << 63, ~std::uint64_t(0), ~std::uint64_t(0) - 4095}) {
         std::string file = good_file();
         poke(file, 24, length, 8);
-        CHECK(refusal(file) == "corrupt: 4136 bytes do not match the sizes in the header");
+        CHECK(refusal(file) == "corrupt: 4152 bytes do not match the sizes in the header");
     }
 }
 
@@ -414,12 +489,25 @@ TEST_CASE("format: a payload that does not match its checksum is refused, which 
           "[format][reject]") {
     std::string payload_changed = good_file();
     payload_changed[4096 + 23] ^= 1;
-    CHECK(refusal(payload_changed) == "payload checksum mismatch");
+    CHECK(refusal(payload_changed) == "payload checksum mismatch (chunk 1 of 1, payload bytes 0 to 24)");
     CHECK(refusal(payload_changed, d::Verify::header_only) == "(accepted)");
+    // As loaded, the chunk is the reader's to verify (the test above of the reader).
+    CHECK(refusal(payload_changed, d::Verify::as_loaded) == "(accepted)");
 
+    std::string table_changed = good_file();
+    table_changed[4096 + 24] ^= 1;
+    CHECK(refusal(table_changed) == "payload checksum mismatch (the chunk table's)");
+    CHECK(refusal(table_changed, d::Verify::as_loaded) == "payload checksum mismatch (the chunk table's)");
     std::string checksum_changed = good_file();
-    checksum_changed[4096 + 24] ^= 1;
-    CHECK(refusal(checksum_changed) == "payload checksum mismatch");
+    checksum_changed[4096 + 24 + 16] ^= 1;
+    CHECK(refusal(checksum_changed) == "payload checksum mismatch (the chunk table's)");
+
+    // Format 2: one checksum over the whole payload, verified in full even as loaded.
+    std::string version_2 = assemble(2, d::encode_header_block(sample_header()), good_payload());
+    REQUIRE(refusal(version_2, d::Verify::as_loaded) == "(accepted)");
+    version_2[4096 + 23] ^= 1;
+    CHECK(refusal(version_2) == "payload checksum mismatch");
+    CHECK(refusal(version_2, d::Verify::as_loaded) == "payload checksum mismatch");
 }
 
 TEST_CASE("format: a directory or a FIFO under a checkpoint's name is refused, without blocking",

@@ -45,7 +45,7 @@ auto checkpoint_of(std::uint64_t g, const std::string& name = "s", const std::st
         h.job_key = key;
         h.host = "host";
         const std::uint64_t offset = reprise::detail::payload_offset_for(h);
-        return reprise::detail::write_file_tail(sink, h, offset, 0, XXH3_64bits("", 0));
+        return reprise::detail::write_file_tail(sink, h, offset, 0, {});
     };
 }
 

@@ -292,8 +292,8 @@ REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std:
     payload.watch(&progress);
     variables_.serialize(payload, header);
     const std::uint64_t payload_size = payload.size();
-    const std::uint64_t checksum = payload.finish();
-    return detail::write_file_tail(sink, header, payload_offset, payload_size, checksum);
+    const std::vector<detail::ChunkHash>& chunks = payload.finish();
+    return detail::write_file_tail(sink, header, payload_offset, payload_size, chunks);
 }
 
 REPRISE_DECL bool Checkpointer::handle_requests() {

@@ -251,7 +251,8 @@ inline RecordState read_commit_record(const Directory& dir, const std::string& n
 
 // The digest of the checkpoint file `name` in `dir` as it is on disk: its preamble and
 // header are read and the header checksum verified; the payload checksum is taken from
-// the trailer as it stands (read_checkpoint verifies it against the payload at restore).
+// the trailer as it stands (of format 3 on, the chunk table's checksum, which covers every
+// chunk: read_checkpoint and the restore verify the payload against it).
 // A few kilobytes read, not the payload: cheap after a save (the page cache) and at a
 // restart. False, with the reason in `why`, for a file that is missing or not a
 // checkpoint whose header is intact.
@@ -270,13 +271,13 @@ inline bool read_file_digest(const Directory& dir, const std::string& name, File
     }
     why = read_exact(file.get(), pre, kPreambleSize, 0);
     if (!why.empty()) return false;
+    const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
     const std::uint64_t header_size = get_le(pre + 12, 4);
     const std::uint64_t payload_offset = get_le(pre + 16, 8);
     const std::uint64_t payload_size = get_le(pre + 24, 8);
     if (std::memcmp(pre, kMagic, sizeof kMagic) != 0 || header_size > kMaxHeaderSize ||
         payload_offset != align_up(kPreambleSize + header_size + 8, kPayloadAlignment) ||
-        payload_offset > size || size - payload_offset < kTrailerSize ||
-        payload_size != size - payload_offset - kTrailerSize) {
+        expected_file_size(version, payload_offset, payload_size) != size) {
         why = "not an intact checkpoint (preamble)";
         return false;
     }

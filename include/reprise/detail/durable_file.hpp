@@ -147,10 +147,35 @@ private:
 // kernel would start only at the dirty-memory threshold, gigabytes on a large machine.
 class FileSink {
 public:
-    FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    // `recycled_size`: the size of what the file held before (a recycled generation, whose
+    // bytes a writer may leave where they are equal to the new ones); 0 for a new file.
+    FileSink(int fd, std::string path, std::uint64_t recycled_size = 0)
+        : fd_(fd), path_(std::move(path)), recycled_size_(recycled_size) {}
 
     // One past the last byte written so far.
     std::uint64_t end() const noexcept { return end_; }
+
+    // The size of the recycled file this one overwrites (0: a new file).
+    std::uint64_t recycled_size() const noexcept { return recycled_size_; }
+
+    // Bytes written so far, counting every byte of every write (a rewritten one twice).
+    std::uint64_t bytes_written() const noexcept { return written_; }
+
+    // Reads `size` bytes of the recycled file at `offset` (before anything is written
+    // there). Returns false on any failure, a short file included: the writer then
+    // overwrites everything, as for a new file.
+    bool read_recycled(std::uint64_t offset, char* into, std::size_t size) const {
+        if (offset > recycled_size_ || size > recycled_size_ - offset) return false;
+        while (size > 0) {
+            const ssize_t n = sys::pread(fd_, into, size, static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;
+            into += n;
+            offset += static_cast<std::uint64_t>(n);
+            size -= static_cast<std::size_t>(n);
+        }
+        return true;
+    }
 
     // Writes all `size` bytes at `offset`, through short writes and EINTR; throws Error.
     void write_at(std::uint64_t offset, const char* data, std::size_t size) {
@@ -166,6 +191,7 @@ public:
             data += n;
             offset += static_cast<std::uint64_t>(n);
             size -= static_cast<std::size_t>(n);
+            written_ += static_cast<std::uint64_t>(n);
             if (offset > end_) end_ = offset;
             REPRISE_KILL_POINT("mid-write");
         }
@@ -182,7 +208,9 @@ private:
 
     int fd_;
     std::string path_;
+    std::uint64_t recycled_size_;
     std::uint64_t end_ = 0;
+    std::uint64_t written_ = 0;
     std::uint64_t started_ = 0; // writeback asked for up to here
 };
 
@@ -222,7 +250,7 @@ inline bool clear_nonblocking(int fd) {
 }
 
 // Renames the file `old_name` (a generation about to be discarded) to `temp` and opens it
-// for writing, so that the new generation overwrites its blocks instead of allocating new
+// for reading and writing, so that the new generation overwrites its blocks instead of allocating new
 // ones while the old ones are freed: freeing a large file costs a good fraction of a
 // second of disk time on a file system mounted with `discard`, and writing into allocated blocks is faster too
 // (RocksDB recycles its log files for the same reason). Only a plain file of ours with no
@@ -234,7 +262,7 @@ inline int open_recycled(const Directory& dir, const std::string& old_name,
                          const std::string& temp, std::uint64_t& size) {
     if (sys::renameat(dir.fd(), old_name.c_str(), temp.c_str()) != 0) return -1;
     const int fd =
-        sys::openat(dir.fd(), temp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        sys::openat(dir.fd(), temp.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat st {};
     if (fd >= 0 && sys::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
         st.st_uid == ::geteuid() && clear_nonblocking(fd)) {
@@ -255,8 +283,8 @@ inline int open_recycled(const Directory& dir, const std::string& old_name,
 //
 // `recycle`, when not empty, names a file of the same directory that is to be discarded
 // anyway (the generation before the last): it becomes the temporary file and is
-// overwritten (see open_recycled), or, when it cannot be, is removed; it is gone once
-// write_durably returns.
+// overwritten (see open_recycled; the producer may read it first, FileSink::read_recycled),
+// or, when it cannot be, is removed; it is gone once write_durably returns.
 inline void write_durably(const Directory& dir, const std::string& name,
                           FunctionRef<void(FileSink&)> produce,
                           const std::string& recycle = std::string()) {
@@ -285,7 +313,7 @@ inline void write_durably(const Directory& dir, const std::string& name,
     }
     try {
         REPRISE_KILL_POINT("before-write");
-        FileSink sink(fd, temp_path);
+        FileSink sink(fd, temp_path, old_size);
         produce(sink);
         // A recycled file longer than the new content: cut the old bytes off.
         if (old_size > sink.end() && sys::ftruncate(fd, static_cast<off_t>(sink.end())) != 0)

@@ -15,20 +15,30 @@
 //   32 + H     u64 XXH3-64 of bytes [0, 32 + H): the header checksum
 //   ...        zero padding up to P, a multiple of 4096 (page-aligned payload)
 //   P          payload, L bytes: one cereal portable binary archive per variable
-//   P + L      trailer, 16 bytes: u64 XXH3-64 of the payload, then "ESIRPER\0"
+//   P + L      chunk table, 16 * ceil(L / 64 KiB) bytes: the XXH3-128 (low half first) of
+//              each 64 KiB chunk of the payload, the last one shorter
+//   ...        trailer, 16 bytes: u64 XXH3-64 of the chunk table (the payload's checksum),
+//              then "ESIRPER\0"
 //
-// Version 1, still read, is version 2 without the types and the parameters: per variable
-// only name, offset and length, and nothing after the last variable. Its variables are
-// restored without a type check, and it records no parameter.
+// Version 3 added the chunk table. A reader verifies each chunk as it reads it, so a
+// restore reads the file once: no byte reaches the decoder before its chunk is verified,
+// and a large array's bytes, read straight into the container, are verified as they land
+// (format_reader.hpp). A save compares each chunk's hash with the table of the file it
+// overwrites, and leaves chunks that did not change unwritten (format_writer.hpp).
 //
-// The file is exactly P + L + 16 bytes long. A reader verifies both checksums before it
-// decodes a single variable, so a torn or hostile file never reaches cereal; it then
-// decodes from the file itself (just read, so in the page cache), large arrays straight
-// into the containers' memory. The payload's bytes are those of cereal's portable binary
-// archive, little-endian; reprise writes and reads them with its own archives
-// (reprise/archive.hpp), which cost a bounds check per field instead of a virtual call.
+// Version 2, still read, has no chunk table: its trailer holds the XXH3-64 of the whole
+// payload, verified in a pass of its own before a single variable is decoded. Version 1 is
+// version 2 without the types and the parameters: per variable only name, offset and
+// length, and nothing after the last variable. Its variables are restored without a type
+// check, and it records no parameter.
+//
+// The file is exactly P + L + (chunk table) + 16 bytes long. The payload's bytes are those
+// of cereal's portable binary archive, little-endian; reprise writes and reads them with
+// its own archives (reprise/archive.hpp), which cost a bounds check per field instead of a
+// virtual call.
 
 #include "reprise/detail/bytes.hpp"
+#include "reprise/detail/checksum.hpp"
 //
 // This file is the layout: its constants, the header's fields, and the encoding and
 // decoding of the bytes before the payload. format_writer.hpp writes a file,
@@ -46,8 +56,15 @@ namespace reprise::detail {
 inline constexpr char kMagic[8] = {'R', 'E', 'P', 'R', 'I', 'S', 'E', '\0'};
 inline constexpr char kEndMagic[8] = {'E', 'S', 'I', 'R', 'P', 'E', 'R', '\0'};
 // The version written; the reader also accepts kOldestFormatVersion up to it.
-inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::uint32_t kOldestFormatVersion = 1;
+// The first version with a chunk table.
+inline constexpr std::uint32_t kChunkedFormatVersion = 3;
+// The unit of verification and of differential writes: small enough that a reader's
+// buffer holds a whole chunk and that a change of a few values rewrites little, large
+// enough that its table is 1/4096 of the payload.
+inline constexpr std::uint64_t kChunkBytes = std::uint64_t(64) << 10;
+inline constexpr std::uint64_t kChunkHashBytes = 16;
 inline constexpr std::uint64_t kPreambleSize = 32;
 inline constexpr std::uint64_t kTrailerSize = 16;
 inline constexpr std::uint64_t kPayloadAlignment = 4096;
@@ -123,6 +140,57 @@ inline std::uint64_t align_up(std::uint64_t n, std::uint64_t alignment) {
     return (n + alignment - 1) / alignment * alignment;
 }
 
+// A chunk's hash: XXH3-128. A save that finds the same hash in the file it overwrites
+// leaves the chunk unwritten, so a collision would go unseen: 128 bits, not 64.
+struct ChunkHash {
+    std::uint64_t low = 0, high = 0;
+    bool operator==(const ChunkHash& o) const noexcept { return low == o.low && high == o.high; }
+    bool operator!=(const ChunkHash& o) const noexcept { return !(*this == o); }
+};
+
+inline ChunkHash chunk_hash(const char* data, std::size_t n) {
+    const XXH128_hash_t h = XXH3_128bits(data, n);
+    return ChunkHash{h.low64, h.high64};
+}
+
+inline std::uint64_t chunk_count(std::uint64_t payload_size) {
+    return (payload_size + kChunkBytes - 1) / kChunkBytes;
+}
+
+// The bytes between the payload and the trailer in a file of format `version`.
+inline std::uint64_t chunk_table_size(std::uint32_t version, std::uint64_t payload_size) {
+    return version >= kChunkedFormatVersion ? chunk_count(payload_size) * kChunkHashBytes : 0;
+}
+
+// The size of a file of format `version` whose payload is `payload_size` bytes at
+// `payload_offset`; 0 when the sizes are absurd (no file is that large).
+inline std::uint64_t expected_file_size(std::uint32_t version, std::uint64_t payload_offset,
+                                        std::uint64_t payload_size) {
+    constexpr std::uint64_t kLimit = std::uint64_t(1) << 62;
+    if (payload_offset > kLimit || payload_size > kLimit) return 0;
+    return payload_offset + payload_size + chunk_table_size(version, payload_size) + kTrailerSize;
+}
+
+inline std::string encode_chunk_table(const std::vector<ChunkHash>& chunks) {
+    std::string out;
+    out.reserve(chunks.size() * kChunkHashBytes);
+    for (const ChunkHash& c : chunks) {
+        put_u64(out, c.low);
+        put_u64(out, c.high);
+    }
+    return out;
+}
+
+// The table's bytes [p, p + 16 * count) into `chunks`.
+inline void decode_chunk_table(const char* p, std::uint64_t count, std::vector<ChunkHash>& chunks) {
+    chunks.resize(static_cast<std::size_t>(count));
+    for (auto& c : chunks) {
+        c.low = get_le(p, 8);
+        c.high = get_le(p + 8, 8);
+        p += kChunkHashBytes;
+    }
+}
+
 inline std::string encode_header_block(const Header& h) {
     std::string out;
     put_u64(out, h.generation);
@@ -152,6 +220,14 @@ inline std::string encode_trailer(std::uint64_t payload_checksum) {
     std::string out;
     put_u64(out, payload_checksum);
     out.append(kEndMagic, sizeof kEndMagic);
+    return out;
+}
+
+// What follows the payload of a file of this format: the chunk table, then the trailer
+// that holds the table's checksum.
+inline std::string encode_file_tail(const std::vector<ChunkHash>& chunks) {
+    std::string out = encode_chunk_table(chunks);
+    out += encode_trailer(XXH3_64bits(out.data(), out.size()));
     return out;
 }
 

@@ -3,11 +3,12 @@
 #ifndef REPRISE_DETAIL_FORMAT_READER_HPP
 #define REPRISE_DETAIL_FORMAT_READER_HPP
 
-// Opening and verifying a checkpoint file (layout: format_layout.hpp), then reading a
-// variable's bytes from it. read_checkpoint checks the file's owner and type, every size
-// against the file's real size and both checksums before a single variable is decoded, so
-// a torn or hostile file never reaches cereal; FileRangeSource then decodes from the file
-// itself (just read, so in the page cache), large arrays straight into their memory.
+// Opening and verifying a checkpoint file (layout: format_layout.hpp), then reading its
+// payload. read_checkpoint checks the file's owner and type, every size against the file's
+// real size, the header's checksum and the chunk table's; a PayloadReader then reads the
+// payload once, verifying each chunk before a byte of it reaches a decoder (large arrays
+// straight into their memory, verified as they land), so that a torn or hostile file
+// never reaches cereal and a restore reads the file once (docs/format.md).
 
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/checksum.hpp"
@@ -25,6 +26,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace reprise::detail {
 
@@ -76,70 +78,6 @@ inline std::string read_exact_in_two_halves(int fd, char* into, std::uint64_t si
     return why_first.empty() ? why_second : why_first;
 }
 
-// One variable's bytes in an open checkpoint file, for an InputArchive. Small values come
-// through a buffer; a large block (a vector's data) is read by pread straight into the
-// container's memory, so a restore touches the state's memory once.
-class FileRangeSource final : public ByteSource {
-public:
-    FileRangeSource(int fd, std::string path, std::uint64_t offset, std::uint64_t size)
-        : fd_(fd), path_(std::move(path)), start_(offset), read_(offset), end_of_range_(offset + size) {}
-
-    // Bytes handed to the archive so far.
-    std::uint64_t consumed() const { return read_ - start_ - window(); }
-
-    std::uint64_t remaining() const override { return end_of_range_ - read_ + window(); }
-
-    // Why a read of the file failed (the Error thrown then says so too); "" while none has.
-    const std::string& read_error() const noexcept { return read_error_; }
-
-private:
-    // Small enough to come from the heap already touched, and to cost little when only a
-    // few bytes precede a large block.
-    static constexpr std::size_t kBufferSize = std::size_t(64) << 10;
-
-    std::uint64_t window() const { return limit_ - pos_; }
-
-    void get_beyond(char* into, std::size_t n) override {
-        // Not an Error: the caller names the variable that asked for too much.
-        if (n > remaining())
-            throw std::runtime_error("its data ends " + std::to_string(remaining()) +
-                                     " bytes on, " + std::to_string(n) + " were asked for");
-        const std::size_t buffered = static_cast<std::size_t>(window());
-        if (buffered) std::memcpy(into, base_ + pos_, buffered);
-        pos_ = limit_;
-        into += buffered;
-        n -= buffered;
-        if (n >= kBufferSize) { // straight into the destination
-            fill(into, n);
-            return;
-        }
-        if (!buffer_) buffer_.reset(new char[kBufferSize]);
-        const std::size_t refill =
-            static_cast<std::size_t>(std::min<std::uint64_t>(kBufferSize, end_of_range_ - read_));
-        fill(buffer_.get(), refill);
-        std::memcpy(into, buffer_.get(), n);
-        base_ = buffer_.get();
-        pos_ = n;
-        limit_ = refill;
-    }
-
-    // A bulk block (ByteSink::kBulkBytes and more: a large array) is read by two threads,
-    // each pread filling its half of the new container's pages.
-    void fill(char* into, std::uint64_t n) {
-        std::string& why = read_error_;
-        why = n < ByteSink::kBulkBytes ? read_exact(fd_, into, n, read_)
-                                       : read_exact_in_two_halves(fd_, into, n, read_);
-        if (!why.empty()) throw Error("reprise: reading " + path_ + ": " + why, ErrorKind::io);
-        read_ += n;
-    }
-
-    int fd_;
-    std::string path_;
-    std::uint64_t start_, read_, end_of_range_;
-    std::unique_ptr<char[]> buffer_;
-    std::string read_error_;
-};
-
 // A checkpoint file opened and verified: header parsed, both checksums good. The payload
 // stays in the file (and, just read, in the page cache); decode it with FileRangeSource.
 struct VerifiedCheckpoint {
@@ -149,11 +87,77 @@ struct VerifiedCheckpoint {
     std::uint64_t payload_size = 0;
     std::uint64_t file_size = 0;
     std::uint32_t format_version = 0; // as the file says: kOldestFormatVersion..kFormatVersion
+    // The chunk table (format 3 on; its checksum verified), each chunk's XXH3-128.
+    std::vector<ChunkHash> chunks;
+    // Every byte of the payload was verified; when false (Verify::as_loaded of a chunked
+    // file), each chunk is as a PayloadReader reads it.
+    bool payload_verified = false;
 };
 
-// How much of a file read_checkpoint verifies: all of it (before a restore), or only
-// what precedes the payload and the trailer (to describe a generation in a message).
-enum class Verify { whole_file, header_only };
+// How much of a file read_checkpoint verifies: all of it; only what precedes the payload
+// and the trailer (to describe a generation in a message); or, for a restore, all but the
+// payload's chunks, which the PayloadReader that loads them verifies as it reads them, so
+// that the payload is read once (a file older than format 3, whose checksum covers the
+// whole payload, is verified in full first).
+enum class Verify { whole_file, header_only, as_loaded };
+
+// "payload checksum mismatch (chunk 3 of 16, payload bytes 131072 to 196608)".
+inline std::string describe_bad_chunk(std::uint64_t chunk, std::uint64_t chunks,
+                                      std::uint64_t payload_size) {
+    const std::uint64_t begin = chunk * kChunkBytes;
+    return "payload checksum mismatch (chunk " + std::to_string(chunk + 1) + " of " +
+           std::to_string(chunks) + ", payload bytes " + std::to_string(begin) + " to " +
+           std::to_string(std::min(payload_size, begin + kChunkBytes)) + ")";
+}
+
+// Verifies the chunks of the payload bytes `data` [0, n), which are those from payload
+// offset `at` (a multiple of kChunkBytes). Returns "" when all match, else why not.
+inline std::string check_chunks(const char* data, std::uint64_t n, std::uint64_t at,
+                                const std::vector<ChunkHash>& chunks, std::uint64_t payload_size) {
+    for (std::uint64_t done = 0; done < n; done += kChunkBytes) {
+        const std::uint64_t i = (at + done) / kChunkBytes;
+        const auto length = static_cast<std::size_t>(std::min(kChunkBytes, n - done));
+        if (i >= chunks.size() || chunk_hash(data + done, length) != chunks[i])
+            return describe_bad_chunk(i, chunks.size(), payload_size);
+    }
+    return "";
+}
+
+// Reads the payload through a buffer of bounded size (nothing a file says drives an
+// allocation) and verifies every chunk. Returns "" when all match, else why not.
+inline std::string verify_chunks(int fd, std::uint64_t payload_offset, std::uint64_t payload_size,
+                                 const std::vector<ChunkHash>& chunks) {
+    // A piece that stays in the processor's cache, from the heap's reused memory (a large
+    // one is fresh memory, whose first touch costs as much as reading it).
+    constexpr std::uint64_t kPiece = 2 * kChunkBytes;
+    std::unique_ptr<char[]> piece(new char[static_cast<std::size_t>(kPiece)]);
+    for (std::uint64_t at = 0; at < payload_size; at += kPiece) {
+        const std::uint64_t n = std::min(kPiece, payload_size - at);
+        std::string why = read_exact(fd, piece.get(), n, payload_offset + at);
+        if (why.empty()) why = check_chunks(piece.get(), n, at, chunks, payload_size);
+        if (!why.empty()) return why;
+    }
+    return "";
+}
+
+// The whole-payload checksum of a file older than format 3. Returns "" when it matches.
+inline std::string verify_payload_checksum(int fd, std::uint64_t payload_offset,
+                                           std::uint64_t payload_size, std::uint64_t expected) {
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                    &XXH3_freeState);
+    if (!state) throw Error("reprise: out of memory for the checksum state", ErrorKind::io);
+    XXH3_64bits_reset(state.get());
+    constexpr std::uint64_t kPiece = std::uint64_t(128) << 10;
+    std::unique_ptr<char[]> piece(new char[static_cast<std::size_t>(kPiece)]);
+    for (std::uint64_t at = 0; at < payload_size;) {
+        const std::uint64_t n = std::min(kPiece, payload_size - at);
+        const std::string why = read_exact(fd, piece.get(), n, payload_offset + at);
+        if (!why.empty()) return why;
+        XXH3_64bits_update(state.get(), piece.get(), static_cast<std::size_t>(n));
+        at += n;
+    }
+    return XXH3_64bits_digest(state.get()) == expected ? "" : "payload checksum mismatch";
+}
 
 // Opens `name` in `dir` and verifies all of it. Returns false with the reason in `why` for
 // any file that is not a complete, intact checkpoint (I/O errors included: the caller
@@ -227,12 +231,11 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
               ", payload offset " + std::to_string(payload_offset) + ")";
         return false;
     }
-    if (payload_offset > file_size || payload_size > file_size ||
-        payload_offset + payload_size + kTrailerSize != file_size) {
-        const bool sane = payload_size <= (std::uint64_t(1) << 62);
-        why = sane && payload_offset + payload_size + kTrailerSize > file_size
+    const std::uint64_t expected_size = expected_file_size(version, payload_offset, payload_size);
+    if (expected_size != file_size) {
+        why = expected_size > file_size
                   ? "truncated: " + std::to_string(file_size) + " bytes, the header says " +
-                        std::to_string(payload_offset + payload_size + kTrailerSize)
+                        std::to_string(expected_size)
                   : "corrupt: " + std::to_string(file_size) +
                         " bytes do not match the sizes in the header";
         return false;
@@ -262,9 +265,9 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
 
-    // The trailer, then the payload's checksum, hashed through a buffer of bounded size.
+    // The trailer, then the chunk table it is the checksum of.
     char trailer[kTrailerSize];
-    if (!read_exact_or_why(trailer, kTrailerSize, payload_offset + payload_size)) return false;
+    if (!read_exact_or_why(trailer, kTrailerSize, file_size - kTrailerSize)) return false;
     if (std::memcmp(trailer + 8, kEndMagic, sizeof kEndMagic) != 0) {
         why = "corrupt trailer";
         return false;
@@ -276,29 +279,192 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     out.payload_size = payload_size;
     out.file_size = file_size;
     out.format_version = version;
+    out.chunks.clear();
+    out.payload_verified = false;
     if (depth == Verify::header_only) return true;
+    if (version >= kChunkedFormatVersion) {
+        // 1/4096 of the payload, whose size agrees with the file's.
+        std::string table(static_cast<std::size_t>(chunk_table_size(version, payload_size)), '\0');
+        if (!read_exact_or_why(&table[0], table.size(), payload_offset + payload_size)) return false;
+        if (XXH3_64bits(table.data(), table.size()) != get_le(trailer, 8)) {
+            why = "payload checksum mismatch (the chunk table's)";
+            return false;
+        }
+        decode_chunk_table(table.data(), chunk_count(payload_size), out.chunks);
+        if (depth == Verify::as_loaded) {
+            sys::advise_sequential(fd, payload_offset, payload_size);
+            out.file = std::move(file);
+            return true;
+        }
+    }
     sys::advise_sequential(fd, payload_offset, payload_size);
-    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                    &XXH3_freeState);
-    if (!state) throw Error("reprise: out of memory for the checksum state", ErrorKind::io);
-    XXH3_64bits_reset(state.get());
-    // A chunk that stays in the processor's cache, from the heap's reused memory (a large
-    // one is fresh memory, whose first touch costs as much as reading it).
-    constexpr std::uint64_t kChunk = std::uint64_t(128) << 10;
-    std::unique_ptr<char[]> chunk(new char[static_cast<std::size_t>(std::min(kChunk, payload_size)) + 1]);
-    for (std::uint64_t at = 0; at < payload_size;) {
-        const std::uint64_t n = std::min(kChunk, payload_size - at);
-        if (!read_exact_or_why(chunk.get(), n, payload_offset + at)) return false;
-        XXH3_64bits_update(state.get(), chunk.get(), static_cast<std::size_t>(n));
-        at += n;
-    }
-    if (XXH3_64bits_digest(state.get()) != get_le(trailer, 8)) {
-        why = "payload checksum mismatch";
-        return false;
-    }
+    why = version >= kChunkedFormatVersion
+              ? verify_chunks(fd, payload_offset, payload_size, out.chunks)
+              : verify_payload_checksum(fd, payload_offset, payload_size, get_le(trailer, 8));
+    if (!why.empty()) return false;
+    out.payload_verified = true;
     out.file = std::move(file);
     return true;
 }
+
+// The payload of an open checkpoint file, read once from start to end by the variables'
+// sources in turn (FileRangeSource, in the order of the file). Of a file with a chunk table
+// whose payload was not verified yet (Verify::as_loaded), each chunk is verified as it is
+// read: a chunk read into the buffer before a byte of it is handed out, so that no byte
+// reaches a decoder unverified; a large array's whole chunks, read by pread straight into
+// the container's memory (two threads for a bulk block), as they land. A mismatch, like a
+// read error, throws an Error and is kept for error(): the caller rejects the generation.
+class PayloadReader {
+public:
+    // `file` outlives the reader; `path` names it in errors.
+    PayloadReader(const VerifiedCheckpoint& file, std::string path)
+        : fd_(file.file.get()), path_(std::move(path)), offset_(file.payload_offset),
+          size_(file.payload_size),
+          chunks_(file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks) {}
+
+    // The payload offset of the next byte to hand out.
+    std::uint64_t position() const noexcept { return pos_; }
+
+    // The bytes buffered (and verified) from position() on: [data(), data() + available()).
+    const char* data() const noexcept { return buffer_.get() + (pos_ - buffer_start_); }
+    std::uint64_t available() const noexcept { return buffer_end_ - pos_; }
+
+    // `n` bytes of data() were taken.
+    void skip(std::uint64_t n) noexcept { pos_ += n; }
+
+    // Takes `n` bytes from position() into `into` (the caller checked that the payload
+    // holds them): buffered ones first, then whole chunks straight into `into`, then the
+    // rest through the buffer.
+    void read(char* into, std::uint64_t n) {
+        const std::uint64_t buffered = std::min(n, available());
+        if (buffered) std::memcpy(into, data(), static_cast<std::size_t>(buffered));
+        pos_ += buffered;
+        into += buffered;
+        n -= buffered;
+        if (n == 0) return;
+        // The buffer is used up: position() is on a chunk boundary.
+        const std::uint64_t whole = n - n % kChunkBytes;
+        if (whole) {
+            read_direct(into, whole);
+            pos_ += whole;
+            buffer_start_ = buffer_end_ = pos_;
+            into += whole;
+            n -= whole;
+        }
+        if (n) {
+            refill();
+            std::memcpy(into, data(), static_cast<std::size_t>(n));
+            pos_ += n;
+        }
+    }
+
+    // Reads the chunks from position() on into the buffer, verified: available() > 0 after,
+    // unless the payload ends at position().
+    void refill() {
+        buffer_start_ = buffer_end_ = pos_;
+        const std::uint64_t n = std::min(kBufferBytes, size_ - pos_);
+        if (n == 0) return;
+        if (!buffer_) buffer_.reset(new char[static_cast<std::size_t>(kBufferBytes)]);
+        fail_unless(read_exact(fd_, buffer_.get(), n, offset_ + pos_));
+        if (chunks_) fail_unless(check_chunks(buffer_.get(), n, pos_, *chunks_, size_));
+        buffer_end_ = pos_ + n;
+    }
+
+    // Why reading or verifying the payload failed (the Error thrown then says so too); ""
+    // while nothing has.
+    const std::string& error() const noexcept { return error_; }
+
+private:
+    // Whole chunks, so that a chunk is verified before its first byte is handed out.
+    static constexpr std::uint64_t kBufferBytes = 16 * kChunkBytes;
+    // A thread reads and verifies this much at a time (of a large array, straight into
+    // its memory): few system calls, and the bytes hashed while still in the cache.
+    static constexpr std::uint64_t kDirectPiece = std::uint64_t(1) << 20;
+
+    // `n` bytes (whole chunks, or the payload's last) from position() into `into`; a bulk
+    // block (ByteSink::kBulkBytes) by two threads, each its half of the chunks.
+    void read_direct(char* into, std::uint64_t n) {
+        std::string why_first, why_second;
+        auto work = [&](std::size_t begin, std::size_t end) {
+            std::string& why = begin == 0 ? why_first : why_second;
+            for (std::uint64_t at = begin; at < end && why.empty(); at += kDirectPiece) {
+                const std::uint64_t piece = std::min<std::uint64_t>(kDirectPiece, end - at);
+                why = read_exact(fd_, into + at, piece, offset_ + pos_ + at);
+                if (why.empty() && chunks_)
+                    why = check_chunks(into + at, piece, pos_ + at, *chunks_, size_);
+            }
+        };
+        if (n >= ByteSink::kBulkBytes)
+            in_two_parts(static_cast<std::size_t>(n), static_cast<std::size_t>(kChunkBytes), work);
+        else
+            work(0, static_cast<std::size_t>(n));
+        fail_unless(why_first.empty() ? why_second : why_first);
+    }
+
+    void fail_unless(const std::string& why) {
+        if (why.empty()) return;
+        error_ = why;
+        throw Error("reprise: reading " + path_ + ": " + why, ErrorKind::io);
+    }
+
+    int fd_;
+    std::string path_;
+    std::uint64_t offset_, size_; // the payload's, in the file
+    const std::vector<ChunkHash>* chunks_; // nullptr: verified already, or no table
+    std::uint64_t pos_ = 0;
+    std::uint64_t buffer_start_ = 0, buffer_end_ = 0; // payload offsets the buffer holds
+    std::unique_ptr<char[]> buffer_;
+    std::string error_;
+};
+
+// One variable's bytes, [begin, begin + size) of the payload, for an InputArchive: a
+// window on the PayloadReader's buffer, whose bytes the archive takes inline; beyond it,
+// the reader's read() (a large array straight into its memory).
+class FileRangeSource final : public ByteSource {
+public:
+    // The reader is at `begin`: the variables are loaded in the order of the file.
+    FileRangeSource(PayloadReader& reader, std::uint64_t begin, std::uint64_t size)
+        : reader_(reader), begin_(begin), end_(begin + size) {
+        if (reader.position() != begin)
+            throw std::logic_error("reprise: variables loaded out of the file's order");
+        open_window(false); // reads nothing: a failure belongs to the first get()
+    }
+    ~FileRangeSource() { reader_.skip(pos_); }
+    FileRangeSource(const FileRangeSource&) = delete;
+    FileRangeSource& operator=(const FileRangeSource&) = delete;
+
+    // Bytes handed to the archive so far.
+    std::uint64_t consumed() const { return reader_.position() + pos_ - begin_; }
+
+    std::uint64_t remaining() const override { return end_ - reader_.position() - pos_; }
+
+private:
+    void get_beyond(char* into, std::size_t n) override {
+        // Not an Error: the caller names the variable that asked for too much.
+        if (n > remaining())
+            throw std::runtime_error("its data ends " + std::to_string(remaining()) +
+                                     " bytes on, " + std::to_string(n) + " were asked for");
+        reader_.skip(pos_); // the window's bytes taken so far
+        base_ = nullptr;
+        pos_ = limit_ = 0;
+        reader_.read(into, n);
+        open_window(true);
+    }
+
+    // The buffered bytes of this variable from the reader's position on; with `fill`, the
+    // buffer is filled first when it is empty, so that a variable's small values cost no
+    // call beyond the window.
+    void open_window(bool fill) {
+        if (fill && reader_.available() == 0 && reader_.position() < end_) reader_.refill();
+        base_ = reader_.data();
+        pos_ = 0;
+        limit_ = static_cast<std::size_t>(
+            std::min(reader_.available(), end_ - reader_.position()));
+    }
+
+    PayloadReader& reader_;
+    std::uint64_t begin_, end_;
+};
 
 } // namespace reprise::detail
 

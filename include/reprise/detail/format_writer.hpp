@@ -23,6 +23,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace reprise::detail {
 
@@ -48,60 +49,109 @@ inline std::uint64_t payload_offset_for(const Header& h) {
     return encode_file_head(h, 0).size();
 }
 
-// The payload of a synchronous save: the archive fills a buffer that goes to the file, at
-// the payload's offset, each time it is full, hashed on its way out: one pass over the
-// state, no copy of it in memory. A block larger than half the buffer (a vector's data)
-// goes to the file straight from where it is.
+// The chunk table of the file a save overwrites (a recycled generation): what each chunk
+// of the new payload is compared with.
+struct RecycledChunks {
+    std::vector<ChunkHash> hashes;
+    std::uint64_t payload_size = 0;
+
+    // Does the recycled file hold, as its chunk `i`, `n` bytes whose hash is `h`?
+    bool holds(std::uint64_t i, std::uint64_t n, const ChunkHash& h) const noexcept {
+        if (i >= hashes.size()) return false;
+        return std::min(kChunkBytes, payload_size - i * kChunkBytes) == n && hashes[i] == h;
+    }
+};
+
+// The chunk table of the recycled file `sink` overwrites, read before anything is written:
+// empty unless that file is of this format, its payload at `payload_offset` too, and its
+// table intact (its checksum in the trailer holds). The file was a committed generation,
+// written in full and fsync'ed before its rename, so its chunks are those its table says;
+// were one damaged on disk since, the new file's own table (computed from the new bytes)
+// would not match it, and a restore would reject the new file, not load the damage.
+inline RecycledChunks recycled_chunks(const FileSink& sink, std::uint64_t payload_offset) {
+    RecycledChunks out;
+    const std::uint64_t size = sink.recycled_size();
+    char pre[kPreambleSize];
+    if (size < kPreambleSize || !sink.read_recycled(0, pre, kPreambleSize) ||
+        std::memcmp(pre, kMagic, sizeof kMagic) != 0)
+        return out;
+    const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
+    const std::uint64_t offset = get_le(pre + 16, 8);
+    const std::uint64_t payload_size = get_le(pre + 24, 8);
+    if (version != kFormatVersion || offset != payload_offset ||
+        expected_file_size(version, offset, payload_size) != size)
+        return out;
+    const std::uint64_t table = chunk_table_size(version, payload_size);
+    std::string bytes(static_cast<std::size_t>(table + kTrailerSize), '\0');
+    if (!sink.read_recycled(offset + payload_size, &bytes[0], bytes.size()) ||
+        std::memcmp(&bytes[table + 8], kEndMagic, sizeof kEndMagic) != 0 ||
+        XXH3_64bits(bytes.data(), static_cast<std::size_t>(table)) != get_le(&bytes[table], 8))
+        return out;
+    decode_chunk_table(bytes.data(), chunk_count(payload_size), out.hashes);
+    out.payload_size = payload_size;
+    return out;
+}
+
+// The payload of a save, on its way to the file: one pass over the state, no copy of it in
+// memory. Small values fill a buffer that starts on a chunk boundary (kChunkBytes, on the
+// payload's grid); a block larger than half the buffer (a vector's data) goes to the file
+// straight from where it is, once the buffered chunk it completes is out. Each chunk is
+// hashed into the chunk table on its way; a chunk that the recycled file being overwritten
+// holds already (the same hash at the same place, recycled_chunks) is not written at all,
+// so a save of a state that changed little writes little, and every generation is still a
+// complete file.
 class PayloadSink final : public ByteSink {
 public:
     // `buffer` (`capacity` bytes, kept by the caller from one save to the next so that its
-    // pages are touched once) holds small values until they are written; none is needed
-    // for write_block().
+    // pages are touched once) holds small values until they are written; without one (a
+    // background save writes its snapshot with write_block()), the sink allocates a chunk.
     PayloadSink(FileSink& file, std::uint64_t offset, char* buffer = nullptr,
                 std::size_t capacity = 0)
-        : file_(file), start_(offset), written_(offset), buffer_(buffer), capacity_(capacity),
-          state_(XXH3_createState()) {
-        if (!state_) throw Error("reprise: out of memory for the checksum state", ErrorKind::io);
-        XXH3_64bits_reset(state_);
+        : file_(file), start_(offset), recycled_(recycled_chunks(file, offset)) {
+        if (!buffer || capacity < kChunkBytes) {
+            own_.reset(new char[kChunkBytes]);
+            buffer = own_.get();
+            capacity = kChunkBytes;
+        }
+        buffer_ = buffer;
+        capacity_ = capacity - capacity % kChunkBytes;
         base_ = buffer_;
         limit_ = capacity_;
+        chunks_.reserve(recycled_.hashes.size());
     }
     PayloadSink(const PayloadSink&) = delete;
     PayloadSink& operator=(const PayloadSink&) = delete;
-    ~PayloadSink() { XXH3_freeState(state_); }
 
-    // Bytes of payload produced so far (written or buffered).
-    std::uint64_t size() const { return written_ - start_ + buffered(); }
+    // Bytes of payload produced so far (written, left in place, or buffered).
+    std::uint64_t size() const { return emitted_ + pos_; }
 
-    // Writes what is buffered; returns the payload's checksum.
-    std::uint64_t finish() {
-        flush();
-        return XXH3_64bits_digest(state_);
+    // Writes what is buffered; returns the chunk table.
+    const std::vector<ChunkHash>& finish() {
+        emit(buffer_, pos_);
+        pos_ = 0;
+        return chunks_;
     }
 
     // Writes `n` bytes that are already in memory (a background save's snapshot).
-    void write_block(const char* data, std::size_t n) {
-        flush();
-        emit(data, n);
-    }
+    void write_block(const char* data, std::size_t n) { put_direct(data, n); }
 
     // A slow save reports through `progress` (nullptr: not watched): told every
     // SaveProgress::kCheckBytes of payload, one comparison per piece written.
     void watch(SaveProgress* progress) noexcept {
         progress_ = progress;
-        next_check_ = written_ + SaveProgress::kCheckBytes;
+        next_check_ = emitted_ + SaveProgress::kCheckBytes;
     }
 
 private:
-    // Hashed and written in pieces that stay in the processor's cache between the two.
+    // Hashed, then written, in pieces that stay in the processor's cache between the two;
+    // a bulk block's by two threads, in pieces large enough to be worth a thread.
     static constexpr std::size_t kPiece = std::size_t(256) << 10;
-
-    std::size_t buffered() const { return pos_; }
+    static constexpr std::size_t kBulkPiece = std::size_t(8) << 20;
+    static constexpr std::size_t kChunk = static_cast<std::size_t>(kChunkBytes);
 
     void put_beyond(const char* data, std::size_t n) override {
         if (n >= capacity_ / 2) {
-            flush();
-            emit(data, n);
+            put_direct(data, n);
             return;
         }
         while (n > 0) { // fill the buffer, write it, go on
@@ -110,37 +160,88 @@ private:
             pos_ += take;
             data += take;
             n -= take;
-            if (pos_ == limit_) flush();
-        }
-    }
-
-    void flush() {
-        const std::size_t n = buffered();
-        pos_ = 0;
-        if (n) emit(buffer_, n);
-    }
-
-    void emit(const char* data, std::size_t n) {
-        while (n > 0) {
-            const std::size_t piece = std::min(n, kPiece);
-            XXH3_64bits_update(state_, data, piece);
-            file_.write_at(written_, data, piece);
-            written_ += piece;
-            data += piece;
-            n -= piece;
-            if (written_ >= next_check_) {
-                next_check_ = written_ + SaveProgress::kCheckBytes;
-                if (progress_) progress_->at(written_ - start_);
+            if (pos_ == limit_) {
+                emit(buffer_, pos_);
+                pos_ = 0;
             }
         }
     }
 
+    // The bytes of the buffered chunk that `data` completes join it in the buffer; the
+    // whole chunks that follow are written from `data`; what is left of a last chunk
+    // starts the buffer again.
+    void put_direct(const char* data, std::size_t n) {
+        const std::size_t partial = pos_ % kChunk;
+        if (partial != 0) {
+            const std::size_t take = std::min(n, kChunk - partial);
+            std::memcpy(buffer_ + pos_, data, take);
+            pos_ += take;
+            data += take;
+            n -= take;
+            if (pos_ % kChunk != 0) return; // `data` ended inside the chunk
+        }
+        emit(buffer_, pos_);
+        pos_ = 0;
+        const std::size_t whole = n - n % kChunk;
+        emit(data, whole);
+        std::memcpy(buffer_, data + whole, n - whole);
+        pos_ = n - whole;
+    }
+
+    // Hashes `n` bytes of payload (whole chunks, but for the payload's last one) into the
+    // table, and writes those of them that the recycled file does not hold. A piece is
+    // hashed, then written while still in the cache; a bulk block's pieces are larger and
+    // hashed by two threads.
+    void emit(const char* data, std::size_t n) {
+        const std::size_t piece_size = n >= kBulkBytes ? kBulkPiece : kPiece;
+        while (n > 0) {
+            const std::size_t piece = std::min(n, piece_size);
+            const std::size_t first = chunks_.size();
+            chunks_.resize(first + (piece + kChunk - 1) / kChunk);
+            ChunkHash* hashes = chunks_.data() + first;
+            auto hash = [=](std::size_t begin, std::size_t end) {
+                for (std::size_t at = begin; at < end; at += kChunk)
+                    hashes[at / kChunk] = chunk_hash(data + at, std::min(kChunk, end - at));
+            };
+            if (piece == kBulkPiece)
+                in_two_parts(piece, kChunk, hash);
+            else
+                hash(0, piece);
+            std::size_t run = 0, run_length = 0; // chunks to write, as one write
+            for (std::size_t at = 0; at < piece; at += kChunk) {
+                const std::size_t length = std::min(kChunk, piece - at);
+                if (recycled_.holds(first + at / kChunk, length, hashes[at / kChunk])) {
+                    write_run(data, run, run_length);
+                    run_length = 0;
+                } else {
+                    if (run_length == 0) run = at;
+                    run_length += length;
+                }
+            }
+            write_run(data, run, run_length);
+            emitted_ += piece;
+            data += piece;
+            n -= piece;
+            if (emitted_ >= next_check_) {
+                next_check_ = emitted_ + SaveProgress::kCheckBytes;
+                if (progress_) progress_->at(emitted_);
+            }
+        }
+    }
+
+    // Writes bytes [at, at + length) of the piece that begins at payload offset emitted_.
+    void write_run(const char* piece, std::size_t at, std::size_t length) {
+        if (length) file_.write_at(start_ + emitted_ + at, piece + at, length);
+    }
+
     FileSink& file_;
     std::uint64_t start_; // the payload's offset in the file
-    std::uint64_t written_;
-    char* buffer_;
-    std::size_t capacity_;
-    XXH3_state_t* state_;
+    RecycledChunks recycled_;
+    std::unique_ptr<char[]> own_;
+    char* buffer_ = nullptr;
+    std::size_t capacity_ = 0; // a multiple of kChunkBytes
+    std::uint64_t emitted_ = 0; // payload bytes hashed (and written or left) so far
+    std::vector<ChunkHash> chunks_;
     SaveProgress* progress_ = nullptr;
     std::uint64_t next_check_ = UINT64_MAX;
 };
@@ -216,16 +317,16 @@ private:
     std::uint64_t counted_ = 0;
 };
 
-// After the payload: the trailer, then the head that records each variable's size.
-// Returns the file's size.
+// After the payload: the chunk table, the trailer (the table's checksum), then the head
+// that records each variable's size. Returns the file's size.
 inline std::uint64_t write_file_tail(FileSink& sink, const Header& header,
                                      std::uint64_t payload_offset, std::uint64_t payload_size,
-                                     std::uint64_t checksum) {
-    const std::string trailer = encode_trailer(checksum);
-    sink.write_at(payload_offset + payload_size, trailer.data(), trailer.size());
+                                     const std::vector<ChunkHash>& chunks) {
+    const std::string tail = encode_file_tail(chunks);
+    sink.write_at(payload_offset + payload_size, tail.data(), tail.size());
     const std::string head = encode_file_head(header, payload_size);
     sink.write_at(0, head.data(), head.size());
-    return payload_offset + payload_size + trailer.size();
+    return payload_offset + payload_size + tail.size();
 }
 
 } // namespace reprise::detail

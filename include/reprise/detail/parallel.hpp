@@ -17,17 +17,19 @@
 #include <cstring>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 namespace reprise::detail {
 
 inline constexpr std::size_t kPageBytes = 4096;
 
-// Calls work(begin, end) on [0, n) cut in two at a page boundary, the second half on a
-// helper thread (started with every signal blocked). Without a second core, or when the
-// thread cannot be started, one call on the whole range. `work` must not throw.
+// Calls work(begin, end) on [0, n) cut in two at a multiple of `unit` (a power of two),
+// the second part on a helper thread (started with every signal blocked). Without a
+// second core, or when the thread cannot be started, one call on the whole range. `work`
+// must not throw.
 template <class F>
-void in_two_halves(std::size_t n, F&& work) {
-    const std::size_t half = (n / 2) & ~(kPageBytes - 1); // each thread its own pages
+void in_two_parts(std::size_t n, std::size_t unit, F&& work) {
+    const std::size_t half = (n / 2) & ~(unit - 1);
     std::thread helper;
     if (half != 0 && std::thread::hardware_concurrency() >= 2) {
         try {
@@ -41,6 +43,12 @@ void in_two_halves(std::size_t n, F&& work) {
     }
     work(std::size_t(0), half);
     helper.join();
+}
+
+// in_two_parts cut at a page boundary: each thread its own pages.
+template <class F>
+void in_two_halves(std::size_t n, F&& work) {
+    in_two_parts(n, kPageBytes, std::forward<F>(work));
 }
 
 // Copies `n` bytes, two threads for the two halves.

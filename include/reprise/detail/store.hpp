@@ -141,7 +141,7 @@ public:
     // Opens generation `g` and verifies all of it, and that it is this job's generation
     // `g` (not a file copied or renamed here by hand). False with the reason in `why`.
     bool open(std::uint64_t g, VerifiedCheckpoint& file, std::string& why) const {
-        if (!read_checkpoint(*dir_, file_name(g), file, why)) return false;
+        if (!read_checkpoint(*dir_, file_name(g), file, why, Verify::as_loaded)) return false;
         const Header& h = file.header;
         if (h.job_key != id_.job_key || h.name != id_.name) {
             why = "belongs to job " + h.job_key + " of checkpoint '" + h.name + "', not to " +
@@ -199,11 +199,12 @@ public:
             recycle = file_name(removed.back());
             removed.pop_back();
         }
-        std::uint64_t bytes = 0;
+        std::uint64_t bytes = 0, written = 0;
         try {
             start_cleanup(removed);
             write_durably(*dir_, name, [&](FileSink& sink) {
                 bytes = write_file(sink);
+                written = sink.bytes_written();
                 finish_cleanup(); // the older files must be gone before the rename
             }, recycle);
         } catch (...) {
@@ -233,10 +234,20 @@ public:
         last_seconds_ = seconds_since(start);
         if (!id_.quiet)
             log_event(LogKind::saved, "reprise: saved generation " + std::to_string(generation) + " (" +
-                                    human_bytes(bytes) + ", " + human_rate(bytes, last_seconds_) +
+                                    human_bytes(bytes) + unchanged_note(bytes, written) + ", " +
+                                    human_rate(bytes, last_seconds_) +
                                     (trigger.empty() ? std::string() : ", asked by " + trigger) +
                                     ") to " + dir_->path_of(name));
         return bytes;
+    }
+
+    // ", 97% of it unchanged, not rewritten": what a save left in place of the recycled
+    // file it overwrote (format_writer.hpp), for its line; "" when it rewrote it all.
+    static std::string unchanged_note(std::uint64_t bytes, std::uint64_t written) {
+        if (written >= bytes || bytes == 0) return "";
+        const auto percent = static_cast<unsigned>(100.0 * static_cast<double>(bytes - written) /
+                                                    static_cast<double>(bytes));
+        return ", " + std::to_string(percent) + "% of it unchanged, not rewritten";
     }
 
     // ---- two-phase saves, for a coordination layer --------------------------------------

@@ -26,6 +26,7 @@
 namespace reprise::detail {
 
 struct VerifiedCheckpoint; // format_reader.hpp
+class PayloadReader;      // format_reader.hpp
 
 // A run parameter as the header records it (Checkpointer::parameter()).
 template <class T>
@@ -100,9 +101,11 @@ public:
         }
     }
 
-    // Loads the variables from a verified file. False, with the reason in `why`, when
-    // reading it failed: an I/O error is the file's fault, as in read_checkpoint, and the
-    // caller falls back to an older generation, which assigns every variable again.
+    // Loads the variables from a file read_checkpoint opened (Verify::as_loaded: the
+    // payload's chunks verified as they are read). False, with the reason in `why`, when
+    // reading it failed or a chunk did not verify: the file's fault, as in read_checkpoint,
+    // and the caller falls back to an older generation, which assigns every variable again
+    // (the variables hold what this file's good chunks gave them meanwhile).
     // @throws Error when the variables, their types or the parameters differ, or when a
     //         variable does not decode (no fallback: a different program, not a damaged
     //         file).
@@ -160,8 +163,9 @@ private:
     // differs, is missing or is extra, with both values.
     void check_parameters(const Header& header, const std::string& path) const;
 
-    // Decodes one variable from its range of the file; false with `why` on a read error.
-    static bool load_one(const VerifiedCheckpoint& file, const std::string& path,
+    // Decodes one variable from its range of the payload; false with `why` on a read
+    // error or a chunk that does not verify.
+    static bool load_one(PayloadReader& reader, const std::string& path,
                          const Variable& v, const VariableEntry& e, std::string& why);
 
     std::vector<Variable> variables_;

@@ -22,11 +22,11 @@ REPRISE_DECL bool VariableSet::load(const VerifiedCheckpoint& file, const std::s
     check_names(file.header, path);
     if (file.format_version >= 2) check_types(file.header, path);
     check_parameters(file.header, path);
-    for (auto& v : variables_) {
-        const auto e = entry_of(file.header, v.name);
-        if (e == file.header.variables.end()) continue; // new_variable: keeps its value
-        if (!load_one(file, path, v, *e, why)) return false;
-    }
+    // In the order of the file, so that its payload is read once, from start to end (a
+    // new_variable, not in the file, keeps its value).
+    PayloadReader reader(file, path);
+    for (const auto& e : file.header.variables)
+        if (!load_one(reader, path, *find(e.name), e, why)) return false;
     return true;
 }
 
@@ -114,16 +114,18 @@ REPRISE_DECL void VariableSet::check_parameters(const Header& header, const std:
                     ErrorKind::mismatch);
 }
 
-REPRISE_DECL bool VariableSet::load_one(const VerifiedCheckpoint& file, const std::string& path,
+REPRISE_DECL bool VariableSet::load_one(PayloadReader& reader, const std::string& path,
                                     const Variable& v, const VariableEntry& e,
                                     std::string& why) {
-    FileRangeSource source(file.file.get(), path, file.payload_offset + e.offset, e.size);
+    FileRangeSource source(reader, e.offset, e.size);
     try {
         InputArchive archive(source);
         v.load(archive, v.object);
     } catch (const Error&) {
-        if (source.read_error().empty()) throw;
-        why = "loading variable '" + v.name + "': " + source.read_error();
+        if (reader.error().empty()) throw;
+        // A read error or a chunk that does not verify: the file's fault, as in
+        // read_checkpoint; the caller falls back to an older generation.
+        why = reader.error() + " (found loading variable '" + v.name + "')";
         return false;
     } catch (const std::exception& ex) {
         throw Error("reprise: restore " + path + ": variable '" + v.name +

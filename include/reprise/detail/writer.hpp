@@ -107,9 +107,9 @@ public:
                         payload.watch(&progress);
                         payload.write_block(snapshot_.data(),
                                             static_cast<std::size_t>(snapshot_.size()));
-                        const std::uint64_t checksum = payload.finish();
+                        const std::vector<ChunkHash>& chunks = payload.finish();
                         return write_file_tail(sink, header, payload_offset, snapshot_.size(),
-                                               checksum);
+                                               chunks);
                     }, trigger);
                     committed();
                 } catch (const std::exception& e) {
