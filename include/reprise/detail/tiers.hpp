@@ -55,7 +55,8 @@ inline std::uint64_t copy_file_into(const Directory& from, const std::string& na
     std::vector<char> buffer(std::size_t(1) << 20);
     std::uint64_t offset = 0;
     for (;;) {
-        const ssize_t n = sys::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+        const ssize_t n =
+            sys::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset), "copyread");
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("reading for the persistent copy", path, errno);
