@@ -121,7 +121,20 @@ public:
             running_ = true;
         }
         if (thread_.joinable()) thread_.join(); // a copier that has ended
-        thread_ = with_signals_blocked([this] { return std::thread([this] { run(); }); });
+        try {
+            thread_ = with_signals_blocked([this] { return std::thread([this] { run(); }); });
+        } catch (const std::exception& e) {
+            // The save itself is durable: only its copy is lost, and the next save's is owed.
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                running_ = false;
+                wanted_ = 0;
+                owed_ = true;
+            }
+            log_line(std::string("reprise: starting the copy of generation ") + std::to_string(g) +
+                     " to the persistent tier " + store_.directory().path() + ": " + e.what() +
+                     "; it stays in " + fast_.directory().path());
+        }
     }
 
     // Waits until every copy asked for is done (or failed, which it reported).
