@@ -141,8 +141,8 @@ TEST_CASE("with REPRISE_PERSIST_DIR every save is copied to the persistent tier,
     CHECK_FALSE(contains(second, "warning"));
 }
 
-TEST_CASE("with two valid copies of the newest generation the fast tier's is restored; a "
-          "damaged persistent copy is not even noticed",
+TEST_CASE("with two valid copies of the newest generation the fast tier's is restored, and a "
+          "damaged persistent copy is not even read",
           "[tiers]") {
     TempDir dir;
     const std::string fast = dir / "fast", persist = dir / "persist";
