@@ -49,16 +49,19 @@ REPRISE_DECL bool Checkpointer::restore() {
     detail::GenerationStore& store = writer_->store();
     detail::PersistentTier* tier = writer_->persistent_tier();
     detail::GenerationStore* persist = tier ? &tier->store() : nullptr;
-    // Where this job's generations are: the fast tier, then the persistent one.
-    std::string held, where = store.directory().path();
-    const detail::GenerationStore* const tiers[] = {&store, persist};
-    for (const detail::GenerationStore* s : tiers)
-        if (s && !s->generations().empty())
-            held += (held.empty() ? "" : " and ") + s->directory().path() + " holds " +
-                    s->describe_generations();
+    std::string where = store.directory().path();
     if (persist) where += " and " + persist->directory().path();
-    const bool exists = !held.empty();
+    const bool exists =
+        !store.generations().empty() || (persist && !persist->generations().empty());
     if (!restore_wanted(exists)) {
+        // Where this job's generations are: the fast tier, then the persistent one (each
+        // description reads the newest file's header: only for this message).
+        std::string held;
+        const detail::GenerationStore* const tiers[] = {&store, persist};
+        for (const detail::GenerationStore* s : tiers)
+            if (s && !s->generations().empty())
+                held += (held.empty() ? "" : " and ") + s->directory().path() + " holds " +
+                        s->describe_generations();
         if (exists)
             detail::log_line("reprise: warning: starting fresh (" +
                              detail::why_fresh(options_.restore, job_) + ") although " + held +
