@@ -49,7 +49,8 @@ inline const std::vector<std::string>& scheduler_variables() {
         for (const char* setting :
              {"REPRISE_DIR", "REPRISE_NAME", "REPRISE_JOB", "REPRISE_INTERVAL", "REPRISE_RESTORE",
               "REPRISE_LOG", "REPRISE_MODE", "REPRISE_ON_STOP", "REPRISE_SIGNALS",
-              "REPRISE_KILL_AT", "REPRISE_KILL_SIGNAL", "REPRISE_FAULT", "REPRISE_TEST_SLOW_SAVE"})
+              "REPRISE_KILL_AT", "REPRISE_KILL_SIGNAL", "REPRISE_FAULT", "REPRISE_TEST_SLOW_SAVE",
+              "REPRISE_PERSIST_DIR", "REPRISE_PERSIST_EVERY", "REPRISE_COMPRESS"})
             all.emplace_back(setting);
         return all;
     }();

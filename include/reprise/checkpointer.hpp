@@ -287,6 +287,10 @@ private:
     // another job's. @throws Error when the variables differ (VariableSet::load).
     bool load_generation(std::uint64_t g, std::string& rejected);
 
+    // As load_generation(g, rejected), from the store `from`: the fast tier's or the
+    // persistent tier's (its line names the tier).
+    bool load_generation(detail::GenerationStore& from, std::uint64_t g, std::string& rejected);
+
     detail::Header new_header(std::uint64_t generation) const;
 
     // A synchronous save's file: the payload streamed into it at its page-aligned offset,
@@ -295,8 +299,9 @@ private:
     std::uint64_t write_file(detail::FileSink& sink, std::uint64_t generation,
                              const std::string& trigger);
 
-    // A synchronous save, asked for by `trigger` ("save()", "SIGUSR1", ...).
-    void save_for(const std::string& trigger);
+    // A synchronous save, asked for by `trigger` ("save()", "SIGUSR1", ...); `stopping`:
+    // a stop signal's, always copied to the persistent tier.
+    void save_for(const std::string& trigger, bool stopping = false);
 
     bool handle_requests();
 

@@ -66,7 +66,9 @@ struct LogLine {
 
 /// Receives every line reprise prints instead of stderr (`Options::log`). Called on the
 /// thread that produced the line: the compute thread, or, in the background mode, the
-/// writer thread (saving, progress, saved and a failed save's cleanup); never two calls
+/// writer thread (saving, progress, saved and a failed save's cleanup), or, with a
+/// persistent tier (`Options::persist_directory`), its copier thread (a copy's saved line,
+/// a failed copy's error, the cleanup of its older generation); never two calls
 /// at once (reprise serializes them), never from a signal handler. It must not call into
 /// the Checkpointer. An exception it throws is caught: that line goes to stderr, followed
 /// by a warning naming the exception, and the computation goes on.

@@ -124,6 +124,21 @@ struct Options {
     /// set, every line (errors and warnings included) to this callback instead, e.g. into
     /// the program's own logger. Which thread calls it, and what a throw does: `LogCallback`.
     LogCallback log;
+
+    /// A second, persistent tier beside `directory` (the fast one): empty (the default),
+    /// none. Every save is durable in `directory` as without it; then a thread copies the
+    /// new generation's file here, durably and atomically, by the same rules (temporary
+    /// file, fsync, rename, directory fsync; two generations kept; the job's own lock).
+    /// A stop signal's save, `finish()` and the destructor wait for the copy in flight;
+    /// `restore()` takes the newest valid generation of either tier. Must be another
+    /// directory than `directory`; created (with parents) if missing. Not available under
+    /// MPI yet (reprise/mpi.hpp refuses it). Environment: `REPRISE_PERSIST_DIR`.
+    std::string persist_directory;
+
+    /// With `persist_directory`: copy every Nth save there (1, the default: every save).
+    /// A stop signal's save is always copied. At least 1. Environment:
+    /// `REPRISE_PERSIST_EVERY`.
+    unsigned persist_every = 1;
 };
 
 } // namespace reprise

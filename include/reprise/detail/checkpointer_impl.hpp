@@ -24,6 +24,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -45,41 +46,61 @@ REPRISE_DECL bool Checkpointer::restore() {
     if (variables_.sealed()) throw Error("reprise: restore() was already called");
     variables_.seal();
     wait_for_writer(); // a background save started by an early poll keeps the books
-    const detail::GenerationStore& store = writer_->store();
-    const bool exists = !store.generations().empty();
+    detail::GenerationStore& store = writer_->store();
+    detail::PersistentTier* tier = writer_->persistent_tier();
+    detail::GenerationStore* persist = tier ? &tier->store() : nullptr;
+    std::string where = store.directory().path();
+    if (persist) where += " and " + persist->directory().path();
+    const bool exists =
+        !store.generations().empty() || (persist && !persist->generations().empty());
     if (!restore_wanted(exists)) {
+        // Where this job's generations are: the fast tier, then the persistent one (each
+        // description reads the newest file's header: only for this message).
+        std::string held;
+        const detail::GenerationStore* const tiers[] = {&store, persist};
+        for (const detail::GenerationStore* s : tiers)
+            if (s && !s->generations().empty())
+                held += (held.empty() ? "" : " and ") + s->directory().path() + " holds " +
+                        s->describe_generations();
         if (exists)
             detail::log_line("reprise: warning: starting fresh (" +
-                             detail::why_fresh(options_.restore, job_) + ") although " +
-                             store.directory().path() + " holds " +
-                             store.describe_generations() + " of " + store.describe_job() +
+                             detail::why_fresh(options_.restore, job_) + ") although " + held +
+                             " of " + store.describe_job() +
                              "; this run's first save supersedes them (" + how_to_resume() + ")");
         return false;
     }
     if (!exists) {
         if (job_.restart_known && job_.restart)
             detail::log_event(LogKind::note, "reprise: this run is a restart (" + job_.restart_reason +
-                                           ") but " + store.directory().path() +
-                                           " holds no checkpoint of " + store.describe_job() +
+                                           ") but " + where + (persist ? " hold" : " holds") +
+                                           " no checkpoint of " + store.describe_job() +
                                            ": starting fresh");
         return false;
     }
+    // Newest generation first, whichever tier holds it; of one generation in both tiers,
+    // the fast tier's copy first. A rejected copy falls back to the same generation in the
+    // other tier before an older one.
+    std::set<std::uint64_t> all = store.generations();
+    if (persist) all.insert(persist->generations().begin(), persist->generations().end());
     std::string rejected;
-    const auto& generations = store.generations();
-    for (auto it = generations.rbegin(); it != generations.rend(); ++it)
-        if (load_generation(*it, rejected)) return true;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        if (store.generations().count(*it) && load_generation(store, *it, rejected)) return true;
+        if (persist && persist->generations().count(*it) && load_generation(*persist, *it, rejected))
+            return true;
+    }
     throw Error("reprise: restore: no valid checkpoint of " + store.describe_job() + " in " +
-                store.directory().path() + ":" + rejected,
+                where + ":" + rejected,
                 ErrorKind::corrupt);
 }
 
 REPRISE_DECL void Checkpointer::save() { save_for("save()"); }
 
-REPRISE_DECL void Checkpointer::save_for(const std::string& trigger) {
+REPRISE_DECL void Checkpointer::save_for(const std::string& trigger, bool stopping) {
     detail::GenerationStore& store = store_for("save()");
     const std::uint64_t g = store.take_next();
-    last_file_bytes_ = store.commit(
-        g, [&](detail::FileSink& sink) { return write_file(sink, g, trigger); }, trigger);
+    last_file_bytes_ = writer_->commit(
+        g, [&](detail::FileSink& sink) { return write_file(sink, g, trigger); }, trigger,
+        stopping);
     timer_->rearm();
 }
 
@@ -87,11 +108,15 @@ REPRISE_DECL void Checkpointer::finish() {
     refuse_in_child("finish()");
     if (finished_) return;
     wait_for_writer();
+    writer_->wait_for_copies(); // a copy in flight would re-create a file removed below
     detail::GenerationStore& store = writer_->store();
+    detail::PersistentTier* tier = writer_->persistent_tier();
     store.verify_lock();
+    if (tier) tier->store().verify_lock();
     finished_ = true;
     timer_->stop();
     store.remove_all(how_to_resume());
+    if (tier) tier->store().remove_all(how_to_resume());
     uninstall_signal_handlers();
     honour_unhandled_stop();
 }
@@ -123,10 +148,22 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
             options_.mode = SaveMode::sync;
             if (!how.sync_note.empty()) detail::log_event(LogKind::note, how.sync_note);
         }
+        // A generation counts under coordination once every process has it: a persistent
+        // copy would have to be committed by all of them too, which nothing does yet.
+        if (!how.suffix.empty() && !options_.persist_directory.empty())
+            throw Error("reprise: REPRISE_PERSIST_DIR (Options::persist_directory = " +
+                            options_.persist_directory +
+                            ") is not supported with MPI (reprise/mpi.hpp) yet; unset it",
+                        ErrorKind::configuration);
         job_ = detail::job_from_environment(options_.job);
         host_ = detail::host_name();
         writer_ = std::make_unique<detail::BackgroundWriter>(detail::StoreIdentity{
             options_.directory, options_.name, job_.key(), host_, options_.quiet});
+        if (!options_.persist_directory.empty())
+            writer_->add_persistent_tier(
+                detail::StoreIdentity{options_.persist_directory, options_.name, job_.key(),
+                                      host_, options_.quiet, "copied"},
+                options_.persist_every);
         detail::g_pending.store(0);
         detail::g_stop_signal.store(0);
         if (options_.handle_signals) {
@@ -168,6 +205,9 @@ REPRISE_DECL void Checkpointer::rearm_timer() {
 
 REPRISE_DECL void Checkpointer::stop(bool saved) {
     stop_honoured_ = true;
+    // The process stops: the copy of its last generation to the persistent tier (the one
+    // a job moved to another node resumes from) ends first, whatever the stop action.
+    if (writer_) writer_->wait_for_copies();
     const int sig = detail::g_stop_signal.load(std::memory_order_relaxed);
     const std::string what = std::string("reprise: stopping on ") + detail::stop_signal_name(sig) +
                              (saved || finished_ ? "" : " although the save failed");
@@ -242,25 +282,50 @@ REPRISE_DECL detail::GenerationStore& Checkpointer::store_for(const char* what) 
 }
 
 REPRISE_DECL bool Checkpointer::load_generation(std::uint64_t g, std::string& rejected) {
+    return load_generation(writer_->store(), g, rejected);
+}
+
+REPRISE_DECL bool Checkpointer::load_generation(detail::GenerationStore& from, std::uint64_t g,
+                                                std::string& rejected) {
     detail::GenerationStore& store = writer_->store();
-    const std::string path = store.path_of(g);
+    detail::PersistentTier* tier = writer_->persistent_tier();
+    detail::GenerationStore* persist = tier ? &tier->store() : nullptr;
+    const bool from_persist = &from != &store;
+    const std::string path = from.path_of(g);
+    // With two tiers, the lines say which one: " from the persistent tier".
+    const auto tier_note = [&](const char* before) {
+        return persist ? std::string(before) + (from_persist ? " persistent tier" : " fast tier")
+                       : std::string();
+    };
     const auto start = std::chrono::steady_clock::now();
     detail::VerifiedCheckpoint file;
     std::string why;
-    if (!store.open(g, file, why) || !variables_.load(file, path, why)) {
+    if (!from.open(g, file, why) || !variables_.load(file, path, why)) {
         rejected += "\n  " + path + ": " + why;
         return false;
     }
+    // The generation this run continues from: the fallback of both tiers where they hold
+    // it; a tier that does not keeps its own newest file until its next file is durable.
     store.restored(g);
+    if (persist) {
+        if (persist->generations().count(g))
+            persist->restored(g);
+        else
+            persist->adopt();
+    }
     const double seconds = detail::seconds_since(start);
     last_load_ = detail::LoadReport{file.file_size, seconds};
     if (!rejected.empty())
-        detail::log_line("reprise: warning: restoring the older generation " +
-                         std::to_string(g) + "; rejected:" + rejected);
+        detail::log_line("reprise: warning: restoring " +
+                         std::string(rejected.find(from.file_name(g)) != std::string::npos
+                                         ? "generation "
+                                         : "the older generation ") +
+                         std::to_string(g) + tier_note(" from the") + "; rejected:" + rejected);
     detail::log_event(LogKind::restored,
                 "reprise: restored generation " + std::to_string(g) + " (" +
                     detail::human_bytes(file.file_size) + ", " +
                     detail::human_rate(file.file_size, seconds) + ") from " + path +
+                    tier_note(" (the") + (persist ? ")" : "") +
                     variables_.restore_note() + detail::how_to_start_afresh(options_.restore, job_));
     return true;
 }
@@ -310,7 +375,8 @@ REPRISE_DECL bool Checkpointer::handle_requests() {
             } else {
                 // A stop waits for the save in flight, then saves durably itself.
                 save_for(stopping ? detail::stop_trigger(detail::g_stop_signal.load())
-                                  : detail::describe_save_reasons(reasons));
+                                  : detail::describe_save_reasons(reasons),
+                         stopping);
                 saved = true;
             }
         } catch (const std::exception& e) {
@@ -399,6 +465,7 @@ REPRISE_DECL std::string Checkpointer::program_name() {
 
 REPRISE_DECL void Checkpointer::release_for_exit() noexcept {
     wait_for_writer(); // a save in flight is worth finishing
+    if (writer_) writer_->wait_for_copies(); // and so is its copy to the persistent tier
     if (timer_) timer_->stop();
     if (writer_) writer_->store().finish_cleanup();
     uninstall_signal_handlers();

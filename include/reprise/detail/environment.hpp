@@ -11,18 +11,25 @@
 #include "reprise/error.hpp"
 #include "reprise/options.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace reprise::detail {
 
+// The largest REPRISE_PERSIST_EVERY: a million saves between two copies is already no
+// second tier at all; a larger number is a typo.
+inline constexpr std::uint64_t kMaxPersistEvery = 1000000;
+
 inline void apply_environment(Options& o) {
-    // Named in the contract for features this version does not have yet: a job script
-    // that sets them expects a second copy or compressed files, so it must not run
-    // silently without.
-    for (const char* planned : {"REPRISE_PERSIST_DIR", "REPRISE_COMPRESS"})
-        if (auto v = environment_value(planned))
-            bad_value(planned, *v, "nothing: this version of reprise has no such feature yet "
-                                   "(unset it)");
+    // Named in the contract for a feature this version does not have yet: a job script
+    // that sets it expects compressed files, so it must not run silently without.
+    if (auto v = environment_value("REPRISE_COMPRESS"))
+        bad_value("REPRISE_COMPRESS", *v, "nothing: this version of reprise has no such feature "
+                                          "yet (unset it)");
+    if (auto v = environment_value("REPRISE_PERSIST_DIR")) o.persist_directory = *v;
+    if (auto v = environment_value("REPRISE_PERSIST_EVERY"))
+        o.persist_every = static_cast<unsigned>(
+            parse_unsigned("REPRISE_PERSIST_EVERY", *v, 1, kMaxPersistEvery));
     if (auto v = environment_value("REPRISE_DIR")) o.directory = *v;
     if (auto v = environment_value("REPRISE_NAME")) o.name = check_identifier("REPRISE_NAME", *v);
     if (auto v = environment_value("REPRISE_JOB")) o.job = check_identifier("REPRISE_JOB", *v);
@@ -80,6 +87,11 @@ inline void check_options(const Options& o) {
                     ": expected 0 to 255", ErrorKind::configuration);
     if (o.directory.empty()) throw Error("reprise: Options::directory is empty",
                                          ErrorKind::configuration);
+    if (o.persist_every < 1 || o.persist_every > kMaxPersistEvery)
+        throw Error("reprise: Options::persist_every=" + std::to_string(o.persist_every) +
+                    ": expected 1 to " + std::to_string(kMaxPersistEvery) +
+                    " (1: every save is copied to the persistent tier)",
+                    ErrorKind::configuration);
     if (!o.name.empty()) check_identifier("Options::name", o.name);
     if (!o.job.empty()) check_identifier("Options::job", o.job);
 }

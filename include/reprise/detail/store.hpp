@@ -54,6 +54,9 @@ struct StoreIdentity {
     std::string job_key;   // JobIdentity::key()
     std::string host;      // for the lock file
     bool quiet = false;    // no line per save on stderr
+    // What a commit's line says it did: "saved" in the fast tier, "copied" in the
+    // persistent one (detail/tiers.hpp), whose files are copies of the fast tier's.
+    std::string verb = "saved";
 };
 
 class GenerationStore {
@@ -95,6 +98,33 @@ public:
 
     // This run restored or saved: the job's files are its own.
     bool owns() const noexcept { return owns_generations_; }
+
+    // The newest generation in the directory; 0 when none.
+    std::uint64_t newest() const noexcept { return on_disk_.empty() ? 0 : *on_disk_.rbegin(); }
+
+    // The newest generation number of this job's names in the directory, ours or a
+    // foreign file's (scan_generations): no save here may take it.
+    std::uint64_t newest_named() const noexcept { return newest_named_; }
+
+    // Numbers the next save past `g` too: a generation of this job that another tier
+    // (detail/tiers.hpp) holds, which no save may number again.
+    void number_past(std::uint64_t g) noexcept {
+        if (g >= next_generation_) next_generation_ = g + 1;
+    }
+
+    // The generation the next commit() keeps as the fallback (0: none); every other one
+    // of this job's files is recycled or removed by it. Our own last one, or, before our
+    // first save, the newest one found on disk (under coordination: the last one all
+    // processes committed, fallback_).
+    std::uint64_t kept_by_next_commit() const noexcept {
+        const std::uint64_t last = last_generation_.load();
+        return last ? last : fallback_ ? fallback_ : newest();
+    }
+
+    // This run continues the job (it restored a generation from another tier): the files
+    // here are its own, with no warning at its first save, which keeps the newest of them
+    // as the fallback until the new file is durable.
+    void adopt() noexcept { owns_generations_ = true; }
 
     // The number of the next save, taken. Generations are numbered from the files on
     // disk: one named with the last number there is (only a stray file can be) leaves
@@ -180,8 +210,7 @@ public:
         const std::uint64_t last = last_generation_.load();
         // Under coordination, before the first save, that is the last generation committed
         // by all processes (fallback_), which a process's newest file need not be.
-        const std::uint64_t keep =
-            last ? last : fallback_ ? fallback_ : (on_disk_.empty() ? 0 : *on_disk_.rbegin());
+        const std::uint64_t keep = kept_by_next_commit();
         std::vector<std::uint64_t> doomed;
         for (std::uint64_t g : on_disk_)
             if (g != keep) doomed.push_back(g);
@@ -233,7 +262,7 @@ public:
         owns_generations_ = true;
         last_seconds_ = seconds_since(start);
         if (!id_.quiet)
-            log_event(LogKind::saved, "reprise: saved generation " + std::to_string(generation) + " (" +
+            log_event(LogKind::saved, "reprise: " + id_.verb + " generation " + std::to_string(generation) + " (" +
                                     human_bytes(bytes) + unchanged_note(bytes, written) + ", " +
                                     human_rate(bytes, last_seconds_) +
                                     (trigger.empty() ? std::string() : ", asked by " + trigger) +

@@ -8,13 +8,18 @@
 // next) and a writer thread commits it to the store while the computation goes on. The
 // store is reachable only through store(), which first waits for the writer: the compute
 // thread cannot touch the store, or the snapshot, while a save is in flight.
+//
+// With a persistent tier (detail/tiers.hpp), every commit to the store goes through
+// commit() here, which hands each new generation to the tier's copier thread.
 
 #include "reprise/detail/format_writer.hpp"
 #include "reprise/detail/signals.hpp"
 #include "reprise/detail/store.hpp"
+#include "reprise/detail/tiers.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -33,6 +38,38 @@ public:
     GenerationStore& store() {
         join();
         return store_;
+    }
+
+    // Adds the persistent tier: a second store over `id.directory`, to which every
+    // `every`th generation is copied once durable here. Generation numbers grow past the
+    // ones it holds. @throws Error as PersistentTier's constructor.
+    void add_persistent_tier(StoreIdentity id, unsigned every) {
+        join();
+        tier_ = std::make_unique<PersistentTier>(std::move(id), store_, every);
+        store_.number_past(tier_->store().newest_named());
+    }
+
+    // The persistent tier (nullptr: none), once no save is in flight.
+    PersistentTier* persistent_tier() {
+        join();
+        return tier_.get();
+    }
+
+    // Commits generation `g` to the store (see GenerationStore::commit), then hands it to
+    // the persistent tier, if any: `copy_always` copies it whatever Options::persist_every
+    // says (a stop signal's save). On the calling thread, once no save is in flight.
+    std::uint64_t commit(std::uint64_t g, FunctionRef<std::uint64_t(FileSink&)> write_file,
+                         const std::string& trigger, bool copy_always = false) {
+        if (tier_) tier_->before_commit(store_.kept_by_next_commit());
+        const std::uint64_t bytes = store_.commit(g, write_file, trigger);
+        if (tier_) tier_->after_commit(g, copy_always);
+        return bytes;
+    }
+
+    // Waits for the save in flight, then for the persistent copies, if any.
+    void wait_for_copies() noexcept {
+        join();
+        if (tier_) tier_->wait();
     }
 
     // The generation last saved or restored (a background one once it is durable).
@@ -101,7 +138,7 @@ public:
                 try {
                     SaveProgress progress(generation, trigger, store_.path_of(generation),
                                           snapshot_.size(), 0);
-                    store_.commit(generation, [&](FileSink& sink) {
+                    commit(generation, [&](FileSink& sink) {
                         const std::uint64_t payload_offset = payload_offset_for(header);
                         PayloadSink payload(sink, payload_offset);
                         payload.watch(&progress);
@@ -127,11 +164,13 @@ public:
     // wait forever), so their handles are let go of. Memory is all this leaks.
     void abandon() noexcept {
         if (thread_.joinable()) new std::thread(std::move(thread_));
+        if (tier_) tier_.release()->abandon();
         store_.abandon();
     }
 
 private:
     GenerationStore store_;
+    std::unique_ptr<PersistentTier> tier_; // after store_: destroyed first, it reads store_'s files
     SnapshotSink snapshot_;
     std::thread thread_;
     std::atomic<bool> done_{false};
