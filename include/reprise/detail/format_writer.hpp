@@ -49,47 +49,60 @@ inline std::uint64_t payload_offset_for(const Header& h) {
     return encode_file_head(h, 0).size();
 }
 
-// The chunk table of the file a save overwrites (a recycled generation): what each chunk
-// of the new payload is compared with.
-struct RecycledChunks {
-    std::vector<ChunkHash> hashes;
+// The chunk table of an existing file (a recycled generation a save overwrites, a file a
+// copy reads): what each chunk of the payload holds.
+struct ChunkTable {
+    std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
+    std::vector<ChunkHash> hashes; // empty: no usable table (every chunk counts as different)
 
-    // Does the recycled file hold, as its chunk `i`, `n` bytes whose hash is `h`?
+    // Does the file hold, as its chunk `i`, `n` bytes whose hash is `h`?
     bool holds(std::uint64_t i, std::uint64_t n, const ChunkHash& h) const noexcept {
         if (i >= hashes.size()) return false;
         return std::min(kChunkBytes, payload_size - i * kChunkBytes) == n && hashes[i] == h;
     }
 };
 
-// The chunk table of the recycled file `sink` overwrites, read before anything is written:
-// empty unless that file is of this format, its payload at `payload_offset` too, and its
-// table intact (its checksum in the trailer holds). The file was a committed generation,
-// written in full and fsync'ed before its rename, so its chunks are those its table says;
-// were one damaged on disk since, the new file's own table (computed from the new bytes)
-// would not match it, and a restore would reject the new file, not load the damage.
-inline RecycledChunks recycled_chunks(const FileSink& sink, std::uint64_t payload_offset) {
-    RecycledChunks out;
-    const std::uint64_t size = sink.recycled_size();
+// The chunk table of a file of `size` bytes that `read_at(offset, into, n)` reads (false
+// on any failure): empty unless the file is of this format and its table intact (its
+// checksum in the trailer holds). The header's own checksum is not needed: only the
+// payload's place and the table are used, and the table's checksum covers the table.
+inline ChunkTable read_chunk_table(FunctionRef<bool(std::uint64_t, char*, std::size_t)> read_at,
+                                   std::uint64_t size) {
+    ChunkTable out;
     char pre[kPreambleSize];
-    if (size < kPreambleSize || !sink.read_recycled(0, pre, kPreambleSize) ||
+    if (size < kPreambleSize || !read_at(0, pre, kPreambleSize) ||
         std::memcmp(pre, kMagic, sizeof kMagic) != 0)
         return out;
     const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
     const std::uint64_t offset = get_le(pre + 16, 8);
     const std::uint64_t payload_size = get_le(pre + 24, 8);
-    if (version != kFormatVersion || offset != payload_offset ||
-        expected_file_size(version, offset, payload_size) != size)
+    if (version != kFormatVersion || expected_file_size(version, offset, payload_size) != size)
         return out;
     const std::uint64_t table = chunk_table_size(version, payload_size);
     std::string bytes(static_cast<std::size_t>(table + kTrailerSize), '\0');
-    if (!sink.read_recycled(offset + payload_size, &bytes[0], bytes.size()) ||
+    if (!read_at(offset + payload_size, &bytes[0], bytes.size()) ||
         std::memcmp(&bytes[table + 8], kEndMagic, sizeof kEndMagic) != 0 ||
         XXH3_64bits(bytes.data(), static_cast<std::size_t>(table)) != get_le(&bytes[table], 8))
         return out;
     decode_chunk_table(bytes.data(), chunk_count(payload_size), out.hashes);
+    out.payload_offset = offset;
     out.payload_size = payload_size;
     return out;
+}
+
+// The chunk table of the recycled file `sink` overwrites, read before anything is written,
+// when its payload is at `payload_offset` too (else empty). The file was a committed
+// generation, written in full and fsync'ed before its rename, so its chunks are those its
+// table says; were one damaged on disk since, the new file's own table (computed from the
+// new bytes) would not match it, and a restore would reject the new file, not load the
+// damage.
+inline ChunkTable recycled_chunks(const FileSink& sink, std::uint64_t payload_offset) {
+    ChunkTable table = read_chunk_table(
+        [&](std::uint64_t offset, char* into, std::size_t n) { return sink.read_recycled(offset, into, n); },
+        sink.recycled_size());
+    if (table.payload_offset != payload_offset) table = ChunkTable();
+    return table;
 }
 
 // The payload of a save, on its way to the file: one pass over the state, no copy of it in
@@ -236,7 +249,7 @@ private:
 
     FileSink& file_;
     std::uint64_t start_; // the payload's offset in the file
-    RecycledChunks recycled_;
+    ChunkTable recycled_;
     std::unique_ptr<char[]> own_;
     char* buffer_ = nullptr;
     std::size_t capacity_ = 0; // a multiple of kChunkBytes

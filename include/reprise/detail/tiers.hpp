@@ -17,6 +17,7 @@
 // recycle or remove. That wait happens only when the copies fall two saves behind.
 
 #include "reprise/detail/durable_file.hpp"
+#include "reprise/detail/format_writer.hpp"
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/posix_error.hpp"
 #include "reprise/detail/signals.hpp"
@@ -24,6 +25,7 @@
 #include "reprise/detail/sys.hpp"
 #include "reprise/error.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -36,9 +38,13 @@
 
 namespace reprise::detail {
 
-// Streams the file `name` of `from` into `sink`, as opaque bytes; returns its size. Only
-// a plain file of this user is read (no link followed, no FIFO waited on), and one whose
-// size changed while it was read is refused. @throws Error naming the file.
+// Streams the file `name` of `from` into `sink`; returns its size. Of a checkpoint of this
+// format that overwrites a recycled copy, the payload's chunks that the recycled copy holds
+// already (the same hash at the same place in both chunk tables) are neither read nor
+// written, as a save does (format_writer.hpp): the persistent tier, on the slower file
+// system, receives only what changed. Any other file is copied as opaque bytes. Only a
+// plain file of this user is read (no link followed, no FIFO waited on), and one whose size
+// changed while it was read is refused. @throws Error naming the file.
 inline std::uint64_t copy_file_into(const Directory& from, const std::string& name, FileSink& sink) {
     const std::string path = from.path_of(name);
     const int fd = sys::openat(from.fd(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -52,25 +58,59 @@ inline std::uint64_t copy_file_into(const Directory& from, const std::string& na
     if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || !clear_nonblocking(fd))
         throw Error("reprise: copying " + path + " to the persistent tier: not a regular file "
                     "of this user", ErrorKind::io);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
     std::vector<char> buffer(std::size_t(1) << 20);
-    std::uint64_t offset = 0;
-    for (;;) {
-        const ssize_t n =
-            sys::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset), "copyread");
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("reading for the persistent copy", path, errno);
+    // Copies [begin, end) of the file, in pieces of the buffer's size.
+    auto copy = [&](std::uint64_t begin, std::uint64_t end) {
+        for (std::uint64_t offset = begin; offset < end;) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), end - offset));
+            const ssize_t n = sys::pread(fd, buffer.data(), want, static_cast<off_t>(offset), "copyread");
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw_errno("reading for the persistent copy", path, errno);
+            }
+            if (n == 0)
+                throw Error("reprise: copying " + path + " to the persistent tier: read " +
+                                std::to_string(offset) + " bytes of a file of " +
+                                std::to_string(size) + " (it changed while it was copied)",
+                            ErrorKind::io);
+            sink.write_at(offset, buffer.data(), static_cast<std::size_t>(n));
+            offset += static_cast<std::uint64_t>(n);
+            REPRISE_KILL_POINT("mid-copy");
         }
-        if (n == 0) break;
-        sink.write_at(offset, buffer.data(), static_cast<std::size_t>(n));
-        offset += static_cast<std::uint64_t>(n);
-        REPRISE_KILL_POINT("mid-copy");
+    };
+    const ChunkTable source = read_chunk_table(
+        [&](std::uint64_t offset, char* into, std::size_t n) {
+            return read_exact(fd, into, n, offset).empty();
+        },
+        size);
+    const ChunkTable recycled =
+        source.hashes.empty() ? ChunkTable() : recycled_chunks(sink, source.payload_offset);
+    if (recycled.hashes.empty()) {
+        copy(0, size);
+    } else {
+        // The head; each run of chunks the recycled copy does not hold; the table and trailer.
+        const std::uint64_t payload = source.payload_offset, end = payload + source.payload_size;
+        copy(0, payload);
+        std::uint64_t run = payload;
+        for (std::uint64_t i = 0; i < source.hashes.size(); ++i) {
+            const std::uint64_t at = payload + i * kChunkBytes;
+            const std::uint64_t length = std::min(kChunkBytes, end - at);
+            if (recycled.holds(i, length, source.hashes[i])) {
+                copy(run, at);
+                run = at + length;
+            }
+        }
+        copy(run, size);
     }
-    if (offset != static_cast<std::uint64_t>(st.st_size))
-        throw Error("reprise: copying " + path + " to the persistent tier: read " +
-                    std::to_string(offset) + " bytes of a file of " + std::to_string(st.st_size) +
-                    " (it changed while it was copied)", ErrorKind::io);
-    return offset;
+    // The file's size now: a file that grew while it was copied is refused too.
+    if (sys::fstat(fd, &st) != 0) throw_errno("fstat of", path, errno);
+    if (static_cast<std::uint64_t>(st.st_size) != size)
+        throw Error("reprise: copying " + path + " to the persistent tier: its size went from " +
+                        std::to_string(size) + " to " + std::to_string(st.st_size) +
+                        " bytes while it was copied",
+                    ErrorKind::io);
+    return size;
 }
 
 class PersistentTier {
