@@ -333,6 +333,83 @@ void add_memory_row(Run& run, Shape shape, std::uint64_t size, const std::string
     run.add(std::move(row));
 }
 
+// ---- saves that write only what changed ---------------------------------------------------
+
+// Rewrites the state before each timed save so that every chunk differs from the file
+// that save overwrites, the generation before last: scaled by 2, 2, 1/4, 2, 2, 1/4... (a
+// power of two: exact), the state is never the one of two saves before. restore() scales
+// it back to the state as built.
+template <class State>
+class Rescaler {
+public:
+    explicit Rescaler(State& state) : state_(state) {}
+    void next() {
+        const double factor = exponent_ < 2 ? 2.0 : 0.25;
+        exponent_ = exponent_ < 2 ? exponent_ + 1 : 0;
+        ShapeOf<State>::rewrite(state_, factor);
+    }
+    void restore() {
+        if (exponent_ != 0) ShapeOf<State>::rewrite(state_, std::ldexp(1.0, -exponent_));
+        exponent_ = 0;
+    }
+    bool as_built() const noexcept { return exponent_ == 0; }
+
+private:
+    State& state_;
+    int exponent_ = 0;
+};
+
+// Changes one value in every tenth 64 KiB chunk of the payload (or, with `every` 1, in
+// every chunk), by `by`; the same call with -by undoes it.
+void change_chunks(VectorState& v, std::size_t every, double by) {
+    const std::size_t per_chunk = static_cast<std::size_t>(reprise::detail::kChunkBytes / sizeof(double));
+    for (std::size_t k = 0; k < v.size(); k += every * per_chunk) v[k] += by;
+}
+
+// A save after 10% of the chunks changed, and after all of them changed, each overwriting
+// a generation of the state as built (two saves of it first, untimed); baseline of both: a
+// save of the state as built into a new file (the generation it would overwrite removed
+// first), which has nothing to compare with and writes everything.
+void differential_rows(Run& run, Shape shape, std::uint64_t size, VectorState& state,
+                       const std::string& case_name) {
+    const Config& config = run.config;
+    const std::string name = case_name + "-differential"; // the case's files stay as they are
+    CaseFiles files(config, name);
+    std::vector<double> tenth_s, all_s, new_file_s;
+    reprise::Checkpointer ckpt(options_for(config, name, reprise::SaveMode::sync, true));
+    ckpt.track("state", state);
+    auto timed_save = [&](std::vector<double>& into) {
+        quiesce(run.cold);
+        const auto start = Clock::now();
+        ckpt.save();
+        into.push_back(seconds_since(start));
+    };
+    for (int r = 0; r < config.repeat; ++r) {
+        ckpt.save();
+        ckpt.save(); // both generations: the state as built
+        fs::remove(ckpt.path_of_generation(ckpt.generation() - 1));
+        timed_save(new_file_s); // nothing to overwrite: a new file, written in full
+        ckpt.save();
+        change_chunks(state, 10, 1.0);
+        timed_save(tenth_s);
+        change_chunks(state, 10, -1.0);
+        ckpt.save();
+        ckpt.save();
+        change_chunks(state, 1, 1.0);
+        timed_save(all_s);
+        change_chunks(state, 1, -1.0);
+    }
+    const double new_file = median(new_file_s);
+    run.add(Row::make(shape_name(shape), size, "save, 10% changed", "s", median(tenth_s), new_file, false)
+                .ratio_at_most(0.25)
+                .with_note("one value in every tenth 64 KiB chunk changed since the generation "
+                           "overwritten; baseline: a save into a new file"));
+    run.add(Row::make(shape_name(shape), size, "save, all changed", "s", median(all_s), new_file, false)
+                .ratio_at_most(1.05)
+                .with_note("every chunk changed: hashed, compared, all written; baseline: a "
+                           "save into a new file"));
+}
+
 // ---- one shape at one size --------------------------------------------------------------
 
 template <class State>
@@ -372,7 +449,11 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
         std::unique_ptr<char[]> raw_source;
         reprise::Checkpointer ckpt(options_for(config, name, reprise::SaveMode::sync, false));
         ckpt.track("state", state);
+        Rescaler<State> rescale(state);
         auto reprise_save = [&] {
+            // Every chunk differs from the recycled file's, so that none of them is left
+            // in place (the differential rows measure that).
+            rescale.next();
             quiesce(run.cold);
             const auto start = Clock::now();
             ckpt.save();
@@ -394,6 +475,7 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
                 reprise_save();
             }
         }
+        rescale.restore();
     }
     const double save = median(save_s), raw_write = median(raw_s);
     {
@@ -413,10 +495,13 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
     {
         reprise::Checkpointer ckpt(options_for(config, name, reprise::SaveMode::sync, true));
         ckpt.track("state", state);
+        Rescaler<State> rescale(state);
         for (int r = 0; r < config.repeat; ++r) {
+            rescale.next(); // every chunk changed, as for the save
             quiesce(run.cold);
             sync_pause.push_back(triggered_save(ckpt, timeout).pause);
         }
+        rescale.restore();
     }
     std::vector<double> background_pause, background_durable;
     Pause first;
@@ -424,7 +509,9 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
     {
         reprise::Checkpointer ckpt(options_for(config, name, reprise::SaveMode::background, true));
         ckpt.track("state", state);
+        Rescaler<State> rescale(state);
         for (int r = 0; r <= config.repeat; ++r) {
+            rescale.next();
             quiesce(run.cold);
             const Pause p = triggered_save(ckpt, timeout);
             if (r == 0) {
@@ -434,8 +521,15 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
             background_pause.push_back(p.pause);
             background_durable.push_back(p.durable);
         }
+        // The restore below reads this generation: the state as built.
+        if (!rescale.as_built()) {
+            rescale.restore();
+            ckpt.save();
+        }
         checkpoint_path = ckpt.path_of_generation(ckpt.generation());
     }
+    if constexpr (std::is_same<State, VectorState>::value)
+        differential_rows(run, shape, size, state, name);
     const double pause_sync = median(sync_pause), pause_background = median(background_pause);
     run.add(Row::make(shape_name(shape), size, "pause, sync", "s", pause_sync, raw_write, false)
                 .with_note("baseline: raw durable write"));
