@@ -24,6 +24,8 @@
 // The page cache is not dropped: both sides write into it and then fsync. The exit status
 // is 0 whatever the figures (shared, noisy machines), 1 when something failed.
 
+#include "durable_write.hpp"
+
 #include <reprise/mpi.hpp>
 
 #include <mpi.h>
@@ -71,22 +73,8 @@ double median(std::vector<double> v) {
 // The baseline: what any program must do to put `size` bytes durably in a file.
 void raw_durable_write(const std::string& dir, const std::string& name, const char* data,
                        std::size_t size) {
-    const std::string temp = dir + "/" + name + ".tmp", path = dir + "/" + name;
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) die("open " + temp);
-    const std::size_t chunk = std::size_t(4) << 20; // as bench_reprise's baseline
-    for (std::size_t done = 0; done < size;) {
-        const ssize_t n = ::write(fd, data + done, std::min(chunk, size - done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) die("write " + temp);
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) die("fsync " + temp);
-    if (::close(fd) != 0) die("close " + temp);
-    if (::rename(temp.c_str(), path.c_str()) != 0) die("rename " + temp);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || ::fsync(dfd) != 0) die("fsync " + dir);
-    ::close(dfd);
+    const std::string failed = bench_baseline::write_durably(dir, name, data, size);
+    if (!failed.empty()) die(failed);
 }
 
 // A ~1 us compute step: a dependent chain the compiler cannot shorten.

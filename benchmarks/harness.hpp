@@ -8,6 +8,8 @@
 // the page cache, resident memory, a forked child per memory measurement, and the table
 // with its CSV and JSON forms. Nothing here knows about state shapes or reprise's API.
 
+#include "durable_write.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -89,37 +91,19 @@ inline std::string load_average() {
 // ---- the raw baselines ------------------------------------------------------------------
 
 // The save baseline: `size` bytes already in memory, written as fast as the disk takes
-// them and made exactly as durable as a checkpoint: a new temporary file in the same
-// directory written in 4 MiB chunks, fsync, a checked close, rename, fsync of the
-// directory. The file is removed afterwards, outside the timed part, so that no later
+// them and made exactly as durable as a checkpoint (durable_write.hpp). The file is removed afterwards, outside the timed part, so that no later
 // measurement pays for its unlink. `drop_cache`: see quiesce().
 inline double raw_durable_write(const std::string& dir, const char* data, std::uint64_t size,
                                 bool drop_cache) {
-    const std::string temp = dir + "/raw-baseline.tmp";
+    const std::string temp = dir + "/raw-baseline.bin.tmp";
     const std::string final_path = dir + "/raw-baseline.bin";
     ::unlink(temp.c_str());
     ::unlink(final_path.c_str());
     quiesce(drop_cache);
 
     const auto start = Clock::now();
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) fail("raw baseline: creating " + temp, errno);
-    constexpr std::uint64_t kChunk = 4 * kMiB;
-    for (std::uint64_t done = 0; done < size;) {
-        const ssize_t n =
-            ::write(fd, data + done, static_cast<std::size_t>(std::min(kChunk, size - done)));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail("raw baseline: writing " + temp, n < 0 ? errno : EIO);
-        done += static_cast<std::uint64_t>(n);
-    }
-    if (::fsync(fd) != 0) fail("raw baseline: fsync " + temp, errno);
-    if (::close(fd) != 0) fail("raw baseline: closing " + temp, errno);
-    if (::rename(temp.c_str(), final_path.c_str()) != 0)
-        fail("raw baseline: renaming " + temp, errno);
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) fail("raw baseline: opening " + dir, errno);
-    if (::fsync(dir_fd) != 0 && errno != EINVAL) fail("raw baseline: fsync " + dir, errno);
-    ::close(dir_fd);
+    const std::string failed = bench_baseline::write_durably(dir, "raw-baseline.bin", data, size);
+    if (!failed.empty()) fail("raw baseline: " + failed, errno);
     const double seconds = seconds_since(start);
 
     ::unlink(final_path.c_str());

@@ -7,6 +7,7 @@
 // Built and run by run.sh; see driver.hpp for the command line.
 
 #include "driver.hpp"
+#include "../durable_write.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -22,22 +23,9 @@ namespace {
 }
 
 void write_durably(const std::string& dir, const double* data, std::uint64_t bytes) {
-    const std::string temp = dir + "/state.bin.tmp", path = dir + "/state.bin";
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) die("open " + temp);
-    const char* p = reinterpret_cast<const char*>(data);
-    for (std::uint64_t done = 0; done < bytes;) {
-        const ssize_t n = ::write(fd, p + done, std::min<std::uint64_t>(bytes - done, 4 << 20));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) die("write " + temp);
-        done += static_cast<std::uint64_t>(n);
-    }
-    if (::fsync(fd) != 0) die("fsync " + temp);
-    if (::close(fd) != 0) die("close " + temp);
-    if (::rename(temp.c_str(), path.c_str()) != 0) die("rename " + temp);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || ::fsync(dfd) != 0) die("fsync " + dir);
-    ::close(dfd);
+    const std::string failed =
+        bench_baseline::write_durably(dir, "state.bin", reinterpret_cast<const char*>(data), bytes);
+    if (!failed.empty()) die(failed);
 }
 
 bool read_back(const std::string& dir, double* data, std::uint64_t bytes) {
