@@ -14,9 +14,11 @@
 //       (then, with --linger, waits for a line before exiting 3), else "result sum=" and,
 //       unless WORKER_KEEP is set, finish().
 //   worker torn M SAVES
-//       a state whose tearing shows: "step", a vector of M copies of step, and the string
-//       "step-<step>". Restores, prints "state step= consistent= gen=", then SAVES times:
-//       step+1, save(), "saved step= gen=". Never calls finish().
+//       a state whose tearing shows: "step", a vector of M copies of step, the string
+//       "step-<step>", and 512 KiB that no save changes (so that saves after the second
+//       leave chunks in place: steady_values()). Restores, prints "state step=
+//       consistent= gen=", then SAVES times: step+1, save(), "saved step= gen=". Never
+//       calls finish().
 //   worker torn-passes M SAVES
 //       as torn, but every "saved" line ends with "passes=": how many times this process
 //       has so far passed the kill point that REPRISE_KILL_AT names. With a pass number
@@ -176,26 +178,61 @@ unsigned long kill_point_passes() {
 #endif
 }
 
+// The state of torn, torn-bg and faults, whose tearing shows: "step", a vector of M copies
+// of step, the string "step-<step>", and 512 KiB that no save changes (eight 64 KiB chunks
+// that every save after the second leaves in place of the file it overwrites, a
+// differential save: format_writer.hpp), so that the kill, soak and fault suites cover such
+// saves too. Consistent when every part is of one step.
+struct TornState {
+    explicit TornState(std::size_t m) : data(m, 0), steady(steady_values()), m_(m) {}
+
+    void track(reprise::Checkpointer& ckpt) {
+        ckpt.track("step", step).track("data", data).track("tag", tag).track("steady", steady);
+    }
+    // Step `s` throughout.
+    void set(std::uint64_t s) {
+        step = s;
+        std::fill(data.begin(), data.end(), s);
+        tag = "step-" + std::to_string(s);
+    }
+    const char* consistent() const {
+        bool ok = data.size() == m_ && tag == "step-" + std::to_string(step) &&
+                  steady == steady_values();
+        for (std::uint64_t v : data) ok = ok && v == step;
+        return ok ? "1" : "0";
+    }
+    std::string describe(const reprise::Checkpointer& ckpt) const {
+        return "state step=" + std::to_string(step) + " consistent=" + consistent() +
+               " gen=" + std::to_string(ckpt.generation());
+    }
+
+    std::uint64_t step = 0;
+    std::vector<std::uint64_t> data;
+    std::string tag = "step-0";
+    std::vector<std::uint64_t> steady;
+
+private:
+    static std::vector<std::uint64_t> steady_values() {
+        std::vector<std::uint64_t> v(std::size_t(1) << 16);
+        for (std::size_t k = 0; k < v.size(); ++k) v[k] = k * 7 + 1;
+        return v;
+    }
+    std::size_t m_;
+};
+
 int run_torn(int argc, char** argv, bool count_passes) {
     if (argc < 4) return 2;
-    const std::size_t m = std::stoull(argv[2]);
     const int saves = std::stoi(argv[3]);
-    std::uint64_t step = 0;
-    std::vector<std::uint64_t> data(m, 0);
-    std::string tag = "step-0";
+    TornState state(std::stoull(argv[2]));
     reprise::Checkpointer ckpt;
-    ckpt.track("step", step).track("data", data).track("tag", tag);
+    state.track(ckpt);
     ckpt.restore();
-    bool consistent = data.size() == m && tag == "step-" + std::to_string(step);
-    for (std::uint64_t v : data) consistent = consistent && v == step;
-    say("state step=" + std::to_string(step) + " consistent=" + (consistent ? "1" : "0") +
-        " gen=" + std::to_string(ckpt.generation()));
+    say(state.describe(ckpt));
     for (int k = 0; k < saves; ++k) {
-        ++step;
-        std::fill(data.begin(), data.end(), step);
-        tag = "step-" + std::to_string(step);
+        state.set(state.step + 1);
         ckpt.save();
-        say("saved step=" + std::to_string(step) + " gen=" + std::to_string(ckpt.generation()) +
+        say("saved step=" + std::to_string(state.step) + " gen=" +
+            std::to_string(ckpt.generation()) +
             (count_passes ? " passes=" + std::to_string(kill_point_passes()) : std::string()));
     }
     return 0;
@@ -404,39 +441,28 @@ int run_bg(int argc, char** argv) {
 
 int run_torn_bg(int argc, char** argv) {
     if (argc < 4) return 2;
-    const std::size_t m = std::stoull(argv[2]);
     const int saves = std::stoi(argv[3]);
-    std::uint64_t step = 0;
-    std::vector<std::uint64_t> data(m, 0);
-    std::string tag = "step-0";
+    TornState state(std::stoull(argv[2]));
     reprise::Checkpointer ckpt;
     if (!require_background(ckpt)) return 2;
-    ckpt.track("step", step).track("data", data).track("tag", tag);
+    state.track(ckpt);
     ckpt.restore();
-    bool consistent = data.size() == m && tag == "step-" + std::to_string(step);
-    for (std::uint64_t v : data) consistent = consistent && v == step;
-    say("state step=" + std::to_string(step) + " consistent=" + (consistent ? "1" : "0") +
-        " gen=" + std::to_string(ckpt.generation()));
+    say(state.describe(ckpt));
     for (int k = 0; k < saves; ++k) {
-        ++step;
-        std::fill(data.begin(), data.end(), step);
-        tag = "step-" + std::to_string(step);
+        state.set(state.step + 1);
         ckpt.request_save();
         if (!ckpt.maybe_save()) {
             say("error the poll after request_save() did not save");
             return 1;
         }
         // The writer is running: the live state is no one's business but the program's.
-        const std::uint64_t kept = step;
-        step = 0xdeadbeef;
-        std::fill(data.begin(), data.end(), std::uint64_t(0xdeadbeef));
-        tag = "scribbled";
+        const std::uint64_t kept = state.step;
+        state.set(0xdeadbeef);
+        state.tag = "scribbled";
         await_writer();
-        step = kept;
-        std::fill(data.begin(), data.end(), step);
-        tag = "step-" + std::to_string(step);
-        say("saved step=" + std::to_string(step) + " gen=" + std::to_string(ckpt.generation()) +
-            " passes=" + std::to_string(kill_point_passes()));
+        state.set(kept);
+        say("saved step=" + std::to_string(state.step) + " gen=" +
+            std::to_string(ckpt.generation()) + " passes=" + std::to_string(kill_point_passes()));
     }
     return 0;
 }
@@ -455,25 +481,15 @@ int run_faults(int argc, char** argv) {
     const std::size_t m = std::stoull(argv[2]);
     const int saves = std::stoi(argv[3]);
     const bool poll = argc > 4 && std::strcmp(argv[4], "--poll") == 0;
-    std::uint64_t step = 0;
-    std::vector<std::uint64_t> data(m, 0);
-    std::string tag = "step-0";
-    const auto consistent = [&] {
-        bool ok = data.size() == m && tag == "step-" + std::to_string(step);
-        for (std::uint64_t v : data) ok = ok && v == step;
-        return ok ? "1" : "0";
-    };
+    TornState state(m);
     reprise::Checkpointer ckpt;
-    ckpt.track("step", step).track("data", data).track("tag", tag);
+    state.track(ckpt);
     trace_note("restore");
     ckpt.restore();
-    say("state step=" + std::to_string(step) + " consistent=" + consistent() +
-        " gen=" + std::to_string(ckpt.generation()));
+    say(state.describe(ckpt));
     const bool background = ckpt.options().mode == reprise::SaveMode::background;
     for (int k = 1; k <= saves; ++k) {
-        ++step;
-        std::fill(data.begin(), data.end(), step);
-        tag = "step-" + std::to_string(step);
+        state.set(state.step + 1);
         const std::uint64_t before = ckpt.generation();
         std::string message;
         trace_note("save " + std::to_string(k));
@@ -497,12 +513,12 @@ int run_faults(int argc, char** argv) {
             }
         }
         const std::uint64_t now = ckpt.generation();
-        say(std::string(now != before ? "saved" : "failed") + " step=" + std::to_string(step) +
+        say(std::string(now != before ? "saved" : "failed") + " step=" + std::to_string(state.step) +
             " gen=" + std::to_string(now) + message);
         wait_for_line();
     }
     trace_note("end");
-    say("done step=" + std::to_string(step) + " consistent=" + consistent());
+    say("done step=" + std::to_string(state.step) + " consistent=" + state.consistent());
     return 0;
 }
 
