@@ -913,13 +913,15 @@ TEST_CASE("generation numbers continue across processes", "[files][generations][
         std::uint64_t step = 0;
         std::vector<std::uint64_t> data;
         std::string tag;
+        std::vector<std::uint64_t> steady; // the worker's part that no save changes
         Checkpointer c(options_for(dir.path()));
-        c.track("step", step).track("data", data).track("tag", tag);
+        c.track("step", step).track("data", data).track("tag", tag).track("steady", steady);
         REQUIRE(c.restore());
         CHECK(c.generation() == 3);
         CHECK(step == 3);
         CHECK(data == std::vector<std::uint64_t>(8, 3));
         CHECK(tag == "step-3");
+        CHECK(steady.size() == (std::size_t(1) << 16));
         step = 4;
         data.assign(8, 4);
         tag = "step-4";
