@@ -10,7 +10,7 @@
 #   bash cmake/install-deps.sh
 set -euo pipefail
 
-packages=(cmake g++ make libcereal-dev libboost-filesystem-dev catch2 libxxhash-dev
+packages=(cmake g++ make libcereal-dev libboost-filesystem-dev catch2 libxxhash-dev libzstd-dev
           libcli11-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin
           tmux # tmux: the job manager's terminal test drives a real terminal
           clang-14 libclang-rt-14-dev libfuzzer-14-dev) # the fuzzed reader (tests/fuzz/)
@@ -18,7 +18,7 @@ packages=(cmake g++ make libcereal-dev libboost-filesystem-dev catch2 libxxhash-
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-deps.sh: not a Debian-like system (no dpkg-query/apt-get); make sure" \
          "CMake >= 3.16, a C++17 compiler, cereal, Boost.Filesystem, Catch2 v2, the" \
-         "xxHash header, CLI11 and nlohmann/json (the job manager), and optionally an MPI" \
+         "xxHash header, zstd, CLI11 and nlohmann/json (the job manager), and optionally an MPI" \
          "(reprise/mpi.hpp, the mpi tests) are installed" >&2
     exit 0
 fi

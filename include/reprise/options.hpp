@@ -139,6 +139,14 @@ struct Options {
     /// A stop signal's save is always copied. At least 1. Environment:
     /// `REPRISE_PERSIST_EVERY`.
     unsigned persist_every = 1;
+
+    /// Compressed files: empty (the default), none; `"zstd"` (level 1) or `"zstd:LEVEL"`
+    /// (1 to 19, or -1 to -7: faster, larger). Each 64 KiB chunk is compressed on its own
+    /// by two threads, and kept as it is when it does not shrink, so that data that does not
+    /// compress costs a save little (docs/benchmarks.md). Checksums cover the bytes on disk;
+    /// a file says how each chunk is stored, so any reprise of this version or later
+    /// restores it, whatever this field says then. Environment: `REPRISE_COMPRESS`.
+    std::string compress;
 };
 
 } // namespace reprise

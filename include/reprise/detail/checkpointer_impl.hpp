@@ -351,14 +351,16 @@ REPRISE_DECL std::uint64_t Checkpointer::write_file(detail::FileSink& sink, std:
     detail::Header header = new_header(generation);
     const std::uint64_t payload_offset = detail::payload_offset_for(header);
     if (!save_buffer_) save_buffer_.reset(new char[kSaveBufferSize]);
-    detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize);
+    detail::PayloadSink payload(sink, payload_offset, save_buffer_.get(), kSaveBufferSize,
+                                detail::parse_compression("Options::compress", options_.compress));
     detail::SaveProgress progress(generation, trigger, writer_->path_of(generation), 0,
                                   last_file_bytes_);
     payload.watch(&progress);
     variables_.serialize(payload, header);
     const std::uint64_t payload_size = payload.size();
     const std::vector<detail::ChunkHash>& chunks = payload.finish();
-    return detail::write_file_tail(sink, header, payload_offset, payload_size, chunks);
+    return detail::write_file_tail(sink, header, payload_offset, payload_size, chunks,
+                                   payload.stored());
 }
 
 REPRISE_DECL bool Checkpointer::handle_requests() {
@@ -400,6 +402,7 @@ REPRISE_DECL bool Checkpointer::save_in_background(unsigned reasons) {
     detail::Header header = new_header(g);
     writer_->take_snapshot([&](auto& sink) { variables_.serialize(sink, header); });
     writer_->launch(g, std::move(header), detail::describe_save_reasons(reasons),
+                    detail::parse_compression("Options::compress", options_.compress),
                     [this] { timer_->rearm(); });
     return true;
 }

@@ -201,6 +201,15 @@ public:
         }
     }
 
+    // Releases the disk blocks of [offset, offset + size), which no reader looks at (a
+    // hint: sys::release_range).
+    void release(std::uint64_t offset, std::uint64_t size) { sys::release_range(fd_, offset, size); }
+
+    // The bytes of the file that hold data, told by the writer of a file of compressed
+    // chunks (the file's size counts each chunk's whole place); 0: all of end().
+    std::uint64_t stored_size() const noexcept { return stored_ ? stored_ : end_; }
+    void set_stored_size(std::uint64_t bytes) noexcept { stored_ = bytes; }
+
     const std::string& path() const noexcept { return path_; }
 
 private:
@@ -211,6 +220,7 @@ private:
     std::uint64_t recycled_size_;
     std::uint64_t end_ = 0;
     std::uint64_t written_ = 0;
+    std::uint64_t stored_ = 0;
     std::uint64_t started_ = 0; // writeback asked for up to here
 };
 

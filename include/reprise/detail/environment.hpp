@@ -6,6 +6,7 @@
 // REPRISE_* variables override the fields of Options: a job script steers a program
 // without recompiling it. A value that cannot be understood is an error, not a guess.
 
+#include "reprise/detail/compress.hpp"
 #include "reprise/detail/job.hpp"
 #include "reprise/detail/parse.hpp"
 #include "reprise/error.hpp"
@@ -21,11 +22,10 @@ namespace reprise::detail {
 inline constexpr std::uint64_t kMaxPersistEvery = 1000000;
 
 inline void apply_environment(Options& o) {
-    // Named in the contract for a feature this version does not have yet: a job script
-    // that sets it expects compressed files, so it must not run silently without.
-    if (auto v = environment_value("REPRISE_COMPRESS"))
-        bad_value("REPRISE_COMPRESS", *v, "nothing: this version of reprise has no such feature "
-                                          "yet (unset it)");
+    if (auto v = environment_value("REPRISE_COMPRESS")) {
+        parse_compression("REPRISE_COMPRESS", *v); // an error names the variable
+        o.compress = *v;
+    }
     if (auto v = environment_value("REPRISE_PERSIST_DIR")) o.persist_directory = *v;
     if (auto v = environment_value("REPRISE_PERSIST_EVERY"))
         o.persist_every = static_cast<unsigned>(
@@ -92,6 +92,7 @@ inline void check_options(const Options& o) {
                     ": expected 1 to " + std::to_string(kMaxPersistEvery) +
                     " (1: every save is copied to the persistent tier)",
                     ErrorKind::configuration);
+    parse_compression("Options::compress", o.compress);
     if (!o.name.empty()) check_identifier("Options::name", o.name);
     if (!o.job.empty()) check_identifier("Options::job", o.job);
 }

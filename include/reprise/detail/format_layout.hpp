@@ -20,6 +20,17 @@
 //   ...        trailer, 16 bytes: u64 XXH3-64 of the chunk table (the payload's checksum),
 //              then "ESIRPER\0"
 //
+// Version 4 is version 3 with compressed chunks (REPRISE_COMPRESS): each chunk keeps its
+// place, P + 64 KiB * i, and its table entry is 32 bytes: the XXH3-128 of the chunk's
+// bytes as the program saved them, then u32 stored size S, u32 codec (0 none, 1 zstd),
+// u64 XXH3-64 of the S bytes on disk (0 for codec 0). The chunk's first S bytes of its
+// 64 KiB are what is on disk; the rest of the place is a hole (or, in a file that was
+// recycled, released with FALLOC_FL_PUNCH_HOLE where the file system can), never read.
+// A stored chunk is verified before it is decompressed (its XXH3-64), and its bytes
+// after (the XXH3-128). Keeping each chunk at its place keeps the saves that leave
+// unchanged chunks unwritten; `ls` shows a version 4 file's uncompressed size, `du` what
+// it takes.
+//
 // Version 3 added the chunk table. A reader verifies each chunk as it reads it, so a
 // restore reads the file once: no byte reaches the decoder before its chunk is verified,
 // and a large array's bytes, read straight into the container, are verified as they land
@@ -32,7 +43,7 @@
 // length, and nothing after the last variable. Its variables are restored without a type
 // check, and it records no parameter.
 //
-// The file is exactly P + L + (chunk table) + 16 bytes long. The payload's bytes are those
+// The file is exactly P + L + (chunk table) + 16 bytes long, whatever its codec. The payload's bytes are those
 // of cereal's portable binary archive, little-endian; reprise writes and reads them with
 // its own archives (reprise/archive.hpp), which cost a bounds check per field instead of a
 // virtual call.
@@ -45,6 +56,7 @@
 // format_reader.hpp opens and verifies one.
 
 
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -55,9 +67,12 @@ namespace reprise::detail {
 
 inline constexpr char kMagic[8] = {'R', 'E', 'P', 'R', 'I', 'S', 'E', '\0'};
 inline constexpr char kEndMagic[8] = {'E', 'S', 'I', 'R', 'P', 'E', 'R', '\0'};
-// The version written; the reader also accepts kOldestFormatVersion up to it.
+// The version written without compression, and with it; the reader accepts
+// kOldestFormatVersion to kNewestFormatVersion.
 inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kCompressedFormatVersion = 4;
 inline constexpr std::uint32_t kOldestFormatVersion = 1;
+inline constexpr std::uint32_t kNewestFormatVersion = 4;
 // The first version with a chunk table.
 inline constexpr std::uint32_t kChunkedFormatVersion = 3;
 // The unit of verification and of differential writes: small enough that a reader's
@@ -65,6 +80,7 @@ inline constexpr std::uint32_t kChunkedFormatVersion = 3;
 // enough that its table is 1/4096 of the payload.
 inline constexpr std::uint64_t kChunkBytes = std::uint64_t(64) << 10;
 inline constexpr std::uint64_t kChunkHashBytes = 16;
+inline constexpr std::uint64_t kStoredChunkEntryBytes = 32; // format 4
 inline constexpr std::uint64_t kPreambleSize = 32;
 inline constexpr std::uint64_t kTrailerSize = 16;
 inline constexpr std::uint64_t kPayloadAlignment = 4096;
@@ -157,9 +173,43 @@ inline std::uint64_t chunk_count(std::uint64_t payload_size) {
     return (payload_size + kChunkBytes - 1) / kChunkBytes;
 }
 
+// The hash of each chunk of the payload [data, data + n), in order: what a chunk table
+// records of a payload written in full (the writer's sink hashes its pieces as they pass).
+inline std::vector<ChunkHash> hash_chunks(const char* data, std::uint64_t n) {
+    std::vector<ChunkHash> chunks;
+    for (std::uint64_t at = 0; at < n; at += kChunkBytes)
+        chunks.push_back(chunk_hash(data + at, static_cast<std::size_t>(std::min(kChunkBytes, n - at))));
+    return chunks;
+}
+
+// The length of chunk `i` of a payload of `payload_size` bytes (the last may be shorter).
+inline std::uint64_t chunk_length(std::uint64_t i, std::uint64_t payload_size) {
+    const std::uint64_t begin = i * kChunkBytes;
+    return payload_size - begin < kChunkBytes ? payload_size - begin : kChunkBytes;
+}
+
+// How a chunk is on disk in a file of format 4: its first `size` bytes at its place,
+// encoded by `codec`. In a file of format 3, every chunk is stored as is.
+enum class Codec : std::uint32_t { none = 0, zstd = 1 };
+inline constexpr std::uint32_t kCodecs = 2;
+
+struct StoredChunk {
+    std::uint32_t size = 0;
+    Codec codec = Codec::none;
+    std::uint64_t checksum = 0; // XXH3-64 of the `size` bytes on disk; 0 with Codec::none
+    bool operator==(const StoredChunk& o) const noexcept {
+        return size == o.size && codec == o.codec && checksum == o.checksum;
+    }
+};
+
+inline std::uint64_t chunk_entry_size(std::uint32_t version) {
+    return version >= kCompressedFormatVersion ? kStoredChunkEntryBytes : kChunkHashBytes;
+}
+
 // The bytes between the payload and the trailer in a file of format `version`.
 inline std::uint64_t chunk_table_size(std::uint32_t version, std::uint64_t payload_size) {
-    return version >= kChunkedFormatVersion ? chunk_count(payload_size) * kChunkHashBytes : 0;
+    return version >= kChunkedFormatVersion ? chunk_count(payload_size) * chunk_entry_size(version)
+                                            : 0;
 }
 
 // The size of a file of format `version` whose payload is `payload_size` bytes at
@@ -171,24 +221,48 @@ inline std::uint64_t expected_file_size(std::uint32_t version, std::uint64_t pay
     return payload_offset + payload_size + chunk_table_size(version, payload_size) + kTrailerSize;
 }
 
-inline std::string encode_chunk_table(const std::vector<ChunkHash>& chunks) {
+// The table of a file of format 3 (`stored` empty) or 4 (an entry per chunk).
+inline std::string encode_chunk_table(const std::vector<ChunkHash>& chunks,
+                                      const std::vector<StoredChunk>& stored = {}) {
     std::string out;
-    out.reserve(chunks.size() * kChunkHashBytes);
-    for (const ChunkHash& c : chunks) {
-        put_u64(out, c.low);
-        put_u64(out, c.high);
+    out.reserve(chunks.size() * (stored.empty() ? kChunkHashBytes : kStoredChunkEntryBytes));
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+        put_u64(out, chunks[i].low);
+        put_u64(out, chunks[i].high);
+        if (stored.empty()) continue;
+        put_u32(out, stored[i].size);
+        put_u32(out, static_cast<std::uint32_t>(stored[i].codec));
+        put_u64(out, stored[i].checksum);
     }
     return out;
 }
 
-// The table's bytes [p, p + 16 * count) into `chunks`.
-inline void decode_chunk_table(const char* p, std::uint64_t count, std::vector<ChunkHash>& chunks) {
+// The table's bytes of a file of format `version` into `chunks` (and, of format 4,
+// `stored`; cleared otherwise). False for an entry no writer of ours produced: a stored
+// size larger than its chunk or zero, an unknown codec, a chunk stored as is but shorter
+// than it is, a checksum where there is no codec.
+inline bool decode_chunk_table(const char* p, std::uint32_t version, std::uint64_t payload_size,
+                               std::vector<ChunkHash>& chunks, std::vector<StoredChunk>& stored) {
+    const std::uint64_t count = chunk_count(payload_size);
     chunks.resize(static_cast<std::size_t>(count));
-    for (auto& c : chunks) {
-        c.low = get_le(p, 8);
-        c.high = get_le(p + 8, 8);
+    stored.clear();
+    if (version >= kCompressedFormatVersion) stored.resize(static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) {
+        chunks[i].low = get_le(p, 8);
+        chunks[i].high = get_le(p + 8, 8);
         p += kChunkHashBytes;
+        if (version < kCompressedFormatVersion) continue;
+        StoredChunk& s = stored[i];
+        const std::uint64_t length = chunk_length(i, payload_size);
+        s.size = static_cast<std::uint32_t>(get_le(p, 4));
+        const auto codec = static_cast<std::uint32_t>(get_le(p + 4, 4));
+        s.checksum = get_le(p + 8, 8);
+        p += kStoredChunkEntryBytes - kChunkHashBytes;
+        if (codec >= kCodecs || s.size == 0 || s.size > length) return false;
+        s.codec = static_cast<Codec>(codec);
+        if (s.codec == Codec::none && (s.size != length || s.checksum != 0)) return false;
     }
+    return true;
 }
 
 inline std::string encode_header_block(const Header& h) {
@@ -225,8 +299,9 @@ inline std::string encode_trailer(std::uint64_t payload_checksum) {
 
 // What follows the payload of a file of this format: the chunk table, then the trailer
 // that holds the table's checksum.
-inline std::string encode_file_tail(const std::vector<ChunkHash>& chunks) {
-    std::string out = encode_chunk_table(chunks);
+inline std::string encode_file_tail(const std::vector<ChunkHash>& chunks,
+                                    const std::vector<StoredChunk>& stored = {}) {
+    std::string out = encode_chunk_table(chunks, stored);
     out += encode_trailer(XXH3_64bits(out.data(), out.size()));
     return out;
 }

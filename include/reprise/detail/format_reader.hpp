@@ -12,6 +12,7 @@
 
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/checksum.hpp"
+#include "reprise/detail/compress.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_layout.hpp"
 #include "reprise/detail/parallel.hpp"
@@ -86,9 +87,11 @@ struct VerifiedCheckpoint {
     std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
     std::uint64_t file_size = 0;
-    std::uint32_t format_version = 0; // as the file says: kOldestFormatVersion..kFormatVersion
+    std::uint32_t format_version = 0; // as the file says: kOldestFormatVersion..kNewestFormatVersion
     // The chunk table (format 3 on; its checksum verified), each chunk's XXH3-128.
     std::vector<ChunkHash> chunks;
+    // How each chunk is stored (format 4); empty: every chunk as it is.
+    std::vector<StoredChunk> stored;
     // Every byte of the payload was verified; when false (Verify::as_loaded of a chunked
     // file), each chunk is as a PayloadReader reads it.
     bool payload_verified = false;
@@ -123,18 +126,78 @@ inline std::string check_chunks(const char* data, std::uint64_t n, std::uint64_t
     return "";
 }
 
+// Reads chunks of a payload into memory, verified (unless the file was verified already)
+// and, those stored compressed, decompressed: the one place that knows how a chunk is on
+// disk. One per thread.
+class ChunkLoader {
+public:
+    // `chunks`: the hashes to verify against (nullptr: verified already); `stored`: how
+    // each chunk is stored (empty: as it is). Both outlive the loader.
+    ChunkLoader(int fd, std::uint64_t payload_offset, std::uint64_t payload_size,
+                const std::vector<ChunkHash>* chunks, const std::vector<StoredChunk>& stored)
+        : fd_(fd), offset_(payload_offset), size_(payload_size), chunks_(chunks), stored_(stored) {}
+
+    // Payload bytes [at, at + n) into `into`: `at` on a chunk boundary, `n` whole chunks or
+    // up to the payload's end. Returns "" on success, else why not.
+    std::string load(char* into, std::uint64_t at, std::uint64_t n) {
+        if (stored_.empty()) return load_as_is(into, at, n);
+        // Runs of chunks stored as they are in one read; each compressed one on its own.
+        std::uint64_t run = at;
+        for (std::uint64_t done = at; done < at + n; done += kChunkBytes) {
+            const StoredChunk& c = stored_[done / kChunkBytes];
+            if (c.codec == Codec::none) continue;
+            std::string why = load_as_is(into + (run - at), run, done - run);
+            if (why.empty()) why = load_stored(into + (done - at), done, c);
+            if (!why.empty()) return why;
+            run = done + kChunkBytes;
+        }
+        return run < at + n ? load_as_is(into + (run - at), run, at + n - run) : "";
+    }
+
+private:
+    std::string load_as_is(char* into, std::uint64_t at, std::uint64_t n) {
+        if (n == 0) return "";
+        std::string why = read_exact(fd_, into, n, offset_ + at);
+        if (why.empty() && chunks_) why = check_chunks(into, n, at, *chunks_, size_);
+        return why;
+    }
+
+    // A compressed chunk: its stored bytes read and verified, then decoded into `into`,
+    // then (unless verified already) the decoded bytes checked against the chunk's hash.
+    std::string load_stored(char* into, std::uint64_t at, const StoredChunk& c) {
+        const std::uint64_t i = at / kChunkBytes;
+        const auto length = static_cast<std::size_t>(chunk_length(i, size_));
+        if (!scratch_) scratch_.reset(new char[static_cast<std::size_t>(kChunkBytes)]);
+        std::string why = read_exact(fd_, scratch_.get(), c.size, offset_ + at);
+        if (!why.empty()) return why;
+        if (XXH3_64bits(scratch_.get(), c.size) != c.checksum)
+            return describe_bad_chunk(i, chunk_count(size_), size_) + " (its compressed bytes)";
+        why = decompressor_.decompress(c.codec, scratch_.get(), c.size, into, length);
+        if (!why.empty())
+            return describe_bad_chunk(i, chunk_count(size_), size_) + " (" + why + ")";
+        return chunks_ ? check_chunks(into, length, at, *chunks_, size_) : "";
+    }
+
+    int fd_;
+    std::uint64_t offset_, size_;
+    const std::vector<ChunkHash>* chunks_;
+    const std::vector<StoredChunk>& stored_;
+    std::unique_ptr<char[]> scratch_; // a compressed chunk's bytes
+    ChunkDecompressor decompressor_;
+};
+
 // Reads the payload through a buffer of bounded size (nothing a file says drives an
 // allocation) and verifies every chunk. Returns "" when all match, else why not.
 inline std::string verify_chunks(int fd, std::uint64_t payload_offset, std::uint64_t payload_size,
-                                 const std::vector<ChunkHash>& chunks) {
+                                 const std::vector<ChunkHash>& chunks,
+                                 const std::vector<StoredChunk>& stored) {
     // A piece that stays in the processor's cache, from the heap's reused memory (a large
     // one is fresh memory, whose first touch costs as much as reading it).
     constexpr std::uint64_t kPiece = 2 * kChunkBytes;
     std::unique_ptr<char[]> piece(new char[static_cast<std::size_t>(kPiece)]);
+    ChunkLoader loader(fd, payload_offset, payload_size, &chunks, stored);
     for (std::uint64_t at = 0; at < payload_size; at += kPiece) {
-        const std::uint64_t n = std::min(kPiece, payload_size - at);
-        std::string why = read_exact(fd, piece.get(), n, payload_offset + at);
-        if (why.empty()) why = check_chunks(piece.get(), n, at, chunks, payload_size);
+        const std::string why = loader.load(piece.get(), at, std::min(kPiece, payload_size - at));
         if (!why.empty()) return why;
     }
     return "";
@@ -217,9 +280,9 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
         return false;
     }
     const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
-    if (version < kOldestFormatVersion || version > kFormatVersion) {
+    if (version < kOldestFormatVersion || version > kNewestFormatVersion) {
         why = "format version " + std::to_string(version) + ", this reader knows versions " +
-              std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion);
+              std::to_string(kOldestFormatVersion) + " to " + std::to_string(kNewestFormatVersion);
         return false;
     }
     const std::uint64_t header_size = get_le(pre + 12, 4);
@@ -280,6 +343,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     out.file_size = file_size;
     out.format_version = version;
     out.chunks.clear();
+    out.stored.clear();
     out.payload_verified = false;
     if (depth == Verify::header_only) return true;
     if (version >= kChunkedFormatVersion) {
@@ -290,7 +354,10 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
             why = "payload checksum mismatch (the chunk table's)";
             return false;
         }
-        decode_chunk_table(table.data(), chunk_count(payload_size), out.chunks);
+        if (!decode_chunk_table(table.data(), version, payload_size, out.chunks, out.stored)) {
+            why = "corrupt chunk table (its checksum is right: written by an incompatible writer?)";
+            return false;
+        }
         if (depth == Verify::as_loaded) {
             sys::advise_sequential(fd, payload_offset, payload_size);
             out.file = std::move(file);
@@ -299,7 +366,7 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     }
     sys::advise_sequential(fd, payload_offset, payload_size);
     why = version >= kChunkedFormatVersion
-              ? verify_chunks(fd, payload_offset, payload_size, out.chunks)
+              ? verify_chunks(fd, payload_offset, payload_size, out.chunks, out.stored)
               : verify_payload_checksum(fd, payload_offset, payload_size, get_le(trailer, 8));
     if (!why.empty()) return false;
     out.payload_verified = true;
@@ -318,9 +385,13 @@ class PayloadReader {
 public:
     // `file` outlives the reader; `path` names it in errors.
     PayloadReader(const VerifiedCheckpoint& file, std::string path)
-        : fd_(file.file.get()), path_(std::move(path)), offset_(file.payload_offset),
-          size_(file.payload_size),
-          chunks_(file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks) {}
+        : path_(std::move(path)), size_(file.payload_size),
+          loaders_{{file.file.get(), file.payload_offset, file.payload_size,
+                    file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks,
+                    file.stored},
+                   {file.file.get(), file.payload_offset, file.payload_size,
+                    file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks,
+                    file.stored}} {}
 
     // The payload offset of the next byte to hand out.
     std::uint64_t position() const noexcept { return pos_; }
@@ -365,8 +436,7 @@ public:
         const std::uint64_t n = std::min(kBufferBytes, size_ - pos_);
         if (n == 0) return;
         if (!buffer_) buffer_.reset(new char[static_cast<std::size_t>(kBufferBytes)]);
-        fail_unless(read_exact(fd_, buffer_.get(), n, offset_ + pos_));
-        if (chunks_) fail_unless(check_chunks(buffer_.get(), n, pos_, *chunks_, size_));
+        fail_unless(loaders_[0].load(buffer_.get(), pos_, n));
         buffer_end_ = pos_ + n;
     }
 
@@ -387,11 +457,10 @@ private:
         std::string why_first, why_second;
         auto work = [&](std::size_t begin, std::size_t end) {
             std::string& why = begin == 0 ? why_first : why_second;
+            ChunkLoader& loader = loaders_[begin == 0 ? 0 : 1];
             for (std::uint64_t at = begin; at < end && why.empty(); at += kDirectPiece) {
                 const std::uint64_t piece = std::min<std::uint64_t>(kDirectPiece, end - at);
-                why = read_exact(fd_, into + at, piece, offset_ + pos_ + at);
-                if (why.empty() && chunks_)
-                    why = check_chunks(into + at, piece, pos_ + at, *chunks_, size_);
+                why = loader.load(into + at, pos_ + at, piece);
             }
         };
         if (n >= ByteSink::kBulkBytes)
@@ -407,10 +476,9 @@ private:
         throw Error("reprise: reading " + path_ + ": " + why, ErrorKind::io);
     }
 
-    int fd_;
     std::string path_;
-    std::uint64_t offset_, size_; // the payload's, in the file
-    const std::vector<ChunkHash>* chunks_; // nullptr: verified already, or no table
+    std::uint64_t size_; // the payload's
+    ChunkLoader loaders_[2]; // one per thread of read_direct
     std::uint64_t pos_ = 0;
     std::uint64_t buffer_start_ = 0, buffer_end_ = 0; // payload offsets the buffer holds
     std::unique_ptr<char[]> buffer_;

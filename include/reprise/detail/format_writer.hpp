@@ -12,6 +12,7 @@
 
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/checksum.hpp"
+#include "reprise/detail/compress.hpp"
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_layout.hpp"
 #include "reprise/detail/parallel.hpp"
@@ -30,12 +31,13 @@ namespace reprise::detail {
 // Preamble, header, header checksum and zero padding: the bytes [0, payload offset).
 // The header's length does not depend on the variables' sizes, so the payload offset is
 // known before the payload is written.
-inline std::string encode_file_head(const Header& h, std::uint64_t payload_size) {
+inline std::string encode_file_head(const Header& h, std::uint64_t payload_size,
+                                    std::uint32_t version = kFormatVersion) {
     const std::string block = encode_header_block(h);
     const std::uint64_t payload_offset =
         align_up(kPreambleSize + block.size() + 8, kPayloadAlignment);
     std::string out(kMagic, sizeof kMagic);
-    put_u32(out, kFormatVersion);
+    put_u32(out, version);
     put_u32(out, static_cast<std::uint32_t>(block.size()));
     put_u64(out, payload_offset);
     put_u64(out, payload_size);
@@ -55,11 +57,23 @@ struct ChunkTable {
     std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
     std::vector<ChunkHash> hashes; // empty: no usable table (every chunk counts as different)
+    std::vector<StoredChunk> stored; // of a file of format 4; empty: every chunk as it is
 
-    // Does the file hold, as its chunk `i`, `n` bytes whose hash is `h`?
-    bool holds(std::uint64_t i, std::uint64_t n, const ChunkHash& h) const noexcept {
+    // Does the file hold, as its chunk `i`, `n` bytes whose hash is `h`, stored in a way a
+    // file that is `compressed` (or not) keeps as it is? A compressed file keeps only what
+    // a compressed save stored (a chunk of an uncompressed file is compressed again); an
+    // uncompressed file, only chunks stored as they are.
+    bool holds(std::uint64_t i, std::uint64_t n, const ChunkHash& h, bool compressed) const noexcept {
         if (i >= hashes.size()) return false;
-        return std::min(kChunkBytes, payload_size - i * kChunkBytes) == n && hashes[i] == h;
+        if (compressed ? stored.empty() : !stored.empty() && stored[i].codec != Codec::none)
+            return false;
+        return chunk_length(i, payload_size) == n && hashes[i] == h;
+    }
+
+    // How chunk `i` is stored: as it is, or as the table of format 4 says.
+    StoredChunk stored_as(std::uint64_t i) const noexcept {
+        if (!stored.empty()) return stored[i];
+        return StoredChunk{static_cast<std::uint32_t>(chunk_length(i, payload_size)), Codec::none, 0};
     }
 };
 
@@ -77,7 +91,8 @@ inline ChunkTable read_chunk_table(FunctionRef<bool(std::uint64_t, char*, std::s
     const auto version = static_cast<std::uint32_t>(get_le(pre + 8, 4));
     const std::uint64_t offset = get_le(pre + 16, 8);
     const std::uint64_t payload_size = get_le(pre + 24, 8);
-    if (version != kFormatVersion || expected_file_size(version, offset, payload_size) != size)
+    if (version < kChunkedFormatVersion || version > kNewestFormatVersion ||
+        expected_file_size(version, offset, payload_size) != size)
         return out;
     const std::uint64_t table = chunk_table_size(version, payload_size);
     std::string bytes(static_cast<std::size_t>(table + kTrailerSize), '\0');
@@ -85,7 +100,11 @@ inline ChunkTable read_chunk_table(FunctionRef<bool(std::uint64_t, char*, std::s
         std::memcmp(&bytes[table + 8], kEndMagic, sizeof kEndMagic) != 0 ||
         XXH3_64bits(bytes.data(), static_cast<std::size_t>(table)) != get_le(&bytes[table], 8))
         return out;
-    decode_chunk_table(bytes.data(), chunk_count(payload_size), out.hashes);
+    if (!decode_chunk_table(bytes.data(), version, payload_size, out.hashes, out.stored)) {
+        out.hashes.clear();
+        out.stored.clear();
+        return out;
+    }
     out.payload_offset = offset;
     out.payload_size = payload_size;
     return out;
@@ -105,6 +124,19 @@ inline ChunkTable recycled_chunks(const FileSink& sink, std::uint64_t payload_of
     return table;
 }
 
+// After `size` stored bytes were written at the start of chunk `i`'s place (`length` bytes,
+// at `place` in `sink`'s file), releases the blocks of the place's rest that held bytes of
+// the recycled file `recycled` describes: a reader never looks there, and the disk space is
+// what compression saves.
+inline void release_stale_tail(FileSink& sink, const ChunkTable& recycled, std::uint64_t i,
+                               std::uint64_t place, std::uint64_t size, std::uint64_t length) {
+    const std::uint64_t place_end = place + length;
+    std::uint64_t old_end = std::min(place_end, sink.recycled_size()); // what may be there
+    if (i < recycled.hashes.size()) old_end = place + recycled.stored_as(i).size;
+    const std::uint64_t free_from = align_up(place + size, kPayloadAlignment);
+    if (old_end > free_from) sink.release(free_from, std::min(old_end, place_end) - free_from);
+}
+
 // The payload of a save, on its way to the file: one pass over the state, no copy of it in
 // memory. Small values fill a buffer that starts on a chunk boundary (kChunkBytes, on the
 // payload's grid); a block larger than half the buffer (a vector's data) goes to the file
@@ -112,15 +144,17 @@ inline ChunkTable recycled_chunks(const FileSink& sink, std::uint64_t payload_of
 // hashed into the chunk table on its way; a chunk that the recycled file being overwritten
 // holds already (the same hash at the same place, recycled_chunks) is not written at all,
 // so a save of a state that changed little writes little, and every generation is still a
-// complete file.
+// complete file. With `compression`, each chunk that is written is compressed first (two
+// threads; compress.hpp), and stored at the start of its place.
 class PayloadSink final : public ByteSink {
 public:
     // `buffer` (`capacity` bytes, kept by the caller from one save to the next so that its
     // pages are touched once) holds small values until they are written; without one (a
     // background save writes its snapshot with write_block()), the sink allocates a chunk.
     PayloadSink(FileSink& file, std::uint64_t offset, char* buffer = nullptr,
-                std::size_t capacity = 0)
-        : file_(file), start_(offset), recycled_(recycled_chunks(file, offset)) {
+                std::size_t capacity = 0, Compression compression = {})
+        : file_(file), start_(offset), recycled_(recycled_chunks(file, offset)),
+          compression_(compression) {
         if (!buffer || capacity < kChunkBytes) {
             own_.reset(new char[kChunkBytes]);
             buffer = own_.get();
@@ -144,6 +178,10 @@ public:
         pos_ = 0;
         return chunks_;
     }
+
+    // How each chunk is stored (a file of format 4), after finish(); empty without
+    // compression (format 3: every chunk as it is).
+    const std::vector<StoredChunk>& stored() const noexcept { return stored_; }
 
     // Writes `n` bytes that are already in memory (a background save's snapshot).
     void write_block(const char* data, std::size_t n) { put_direct(data, n); }
@@ -203,29 +241,54 @@ private:
 
     // Hashes `n` bytes of payload (whole chunks, but for the payload's last one) into the
     // table, and writes those of them that the recycled file does not hold. A piece is
-    // hashed, then written while still in the cache; a bulk block's pieces are larger and
-    // hashed by two threads.
+    // hashed (and compressed), then written while still in the cache; a bulk block's pieces,
+    // and every piece of a compressed save, are larger and done by two threads.
     void emit(const char* data, std::size_t n) {
-        const std::size_t piece_size = n >= kBulkBytes ? kBulkPiece : kPiece;
+        const bool compressing = compression_.codec != Codec::none;
+        const std::size_t piece_size = compressing || n >= kBulkBytes ? kBulkPiece : kPiece;
+        if (compressing && !staging_) staging_.reset(new char[kBulkPiece]);
         while (n > 0) {
             const std::size_t piece = std::min(n, piece_size);
             const std::size_t first = chunks_.size();
-            chunks_.resize(first + (piece + kChunk - 1) / kChunk);
+            const std::size_t count = (piece + kChunk - 1) / kChunk;
+            chunks_.resize(first + count);
             ChunkHash* hashes = chunks_.data() + first;
-            auto hash = [=](std::size_t begin, std::size_t end) {
-                for (std::size_t at = begin; at < end; at += kChunk)
-                    hashes[at / kChunk] = chunk_hash(data + at, std::min(kChunk, end - at));
+            StoredChunk* stored = nullptr;
+            if (compressing) {
+                stored_.resize(first + count);
+                stored = stored_.data() + first;
+            }
+            auto work = [&, data, hashes, stored, first](std::size_t begin, std::size_t end) {
+                ChunkCompressor* compressor = nullptr;
+                if (stored) {
+                    std::unique_ptr<ChunkCompressor>& c = compressors_[begin == 0 ? 0 : 1];
+                    if (!c) c.reset(new ChunkCompressor(compression_.level));
+                    compressor = c.get();
+                }
+                for (std::size_t at = begin; at < end; at += kChunk) {
+                    const std::size_t length = std::min(kChunk, end - at), i = at / kChunk;
+                    hashes[i] = chunk_hash(data + at, length);
+                    if (!stored) continue;
+                    // A chunk left in place stays as the recycled file stores it.
+                    stored[i] = recycled_.holds(first + i, length, hashes[i], true)
+                                    ? recycled_.stored_as(first + i)
+                                    : compressor->compress(data + at, length, staging_.get() + at);
+                }
             };
-            if (piece == kBulkPiece)
-                in_two_parts(piece, kChunk, hash);
+            if (piece > kChunk && (compressing || piece == kBulkPiece))
+                in_two_parts(piece, kChunk, work);
             else
-                hash(0, piece);
-            std::size_t run = 0, run_length = 0; // chunks to write, as one write
+                work(0, piece);
+            std::size_t run = 0, run_length = 0; // chunks to write as they are, as one write
             for (std::size_t at = 0; at < piece; at += kChunk) {
-                const std::size_t length = std::min(kChunk, piece - at);
-                if (recycled_.holds(first + at / kChunk, length, hashes[at / kChunk])) {
+                const std::size_t length = std::min(kChunk, piece - at), i = at / kChunk;
+                if (recycled_.holds(first + i, length, hashes[i], compressing)) {
                     write_run(data, run, run_length);
                     run_length = 0;
+                } else if (stored && stored[i].codec != Codec::none) {
+                    write_run(data, run, run_length);
+                    run_length = 0;
+                    write_stored(first + i, staging_.get() + at, stored[i].size, length);
                 } else {
                     if (run_length == 0) run = at;
                     run_length += length;
@@ -247,9 +310,21 @@ private:
         if (length) file_.write_at(start_ + emitted_ + at, piece + at, length);
     }
 
+    // Writes the `size` stored bytes of chunk `i` (`length` bytes long) at the start of its
+    // place; what the recycled file held in the rest goes.
+    void write_stored(std::uint64_t i, const char* bytes, std::size_t size, std::size_t length) {
+        const std::uint64_t place = start_ + i * kChunkBytes;
+        file_.write_at(place, bytes, size);
+        release_stale_tail(file_, recycled_, i, place, size, length);
+    }
+
     FileSink& file_;
     std::uint64_t start_; // the payload's offset in the file
     ChunkTable recycled_;
+    Compression compression_;
+    std::unique_ptr<ChunkCompressor> compressors_[2]; // one per thread
+    std::unique_ptr<char[]> staging_; // a piece's compressed chunks, each at its chunk's place
+    std::vector<StoredChunk> stored_;
     std::unique_ptr<char[]> own_;
     char* buffer_ = nullptr;
     std::size_t capacity_ = 0; // a multiple of kChunkBytes
@@ -334,11 +409,18 @@ private:
 // that records each variable's size. Returns the file's size.
 inline std::uint64_t write_file_tail(FileSink& sink, const Header& header,
                                      std::uint64_t payload_offset, std::uint64_t payload_size,
-                                     const std::vector<ChunkHash>& chunks) {
-    const std::string tail = encode_file_tail(chunks);
+                                     const std::vector<ChunkHash>& chunks,
+                                     const std::vector<StoredChunk>& stored = {}) {
+    const std::string tail = encode_file_tail(chunks, stored);
     sink.write_at(payload_offset + payload_size, tail.data(), tail.size());
-    const std::string head = encode_file_head(header, payload_size);
+    const std::string head = encode_file_head(
+        header, payload_size, stored.empty() ? kFormatVersion : kCompressedFormatVersion);
     sink.write_at(0, head.data(), head.size());
+    if (!stored.empty()) {
+        std::uint64_t bytes = payload_offset + tail.size();
+        for (const StoredChunk& c : stored) bytes += c.size;
+        sink.set_stored_size(bytes);
+    }
     return payload_offset + payload_size + tail.size();
 }
 

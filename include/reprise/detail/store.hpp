@@ -228,12 +228,13 @@ public:
             recycle = file_name(removed.back());
             removed.pop_back();
         }
-        std::uint64_t bytes = 0, written = 0;
+        std::uint64_t bytes = 0, written = 0, stored = 0;
         try {
             start_cleanup(removed);
             write_durably(*dir_, name, [&](FileSink& sink) {
                 bytes = write_file(sink);
                 written = sink.bytes_written();
+                stored = sink.stored_size();
                 finish_cleanup(); // the older files must be gone before the rename
             }, recycle);
         } catch (...) {
@@ -263,11 +264,21 @@ public:
         last_seconds_ = seconds_since(start);
         if (!id_.quiet)
             log_event(LogKind::saved, "reprise: " + id_.verb + " generation " + std::to_string(generation) + " (" +
-                                    human_bytes(bytes) + unchanged_note(bytes, written) + ", " +
+                                    human_bytes(bytes) + stored_note(bytes, stored) +
+                                    unchanged_note(stored, written) + ", " +
                                     human_rate(bytes, last_seconds_) +
                                     (trigger.empty() ? std::string() : ", asked by " + trigger) +
                                     ") to " + dir_->path_of(name));
         return bytes;
+    }
+
+    // ", 31% of it on disk, compressed": what a file of compressed chunks takes; "" for
+    // one that is not.
+    static std::string stored_note(std::uint64_t bytes, std::uint64_t stored) {
+        if (stored >= bytes || bytes == 0) return "";
+        return ", " + std::to_string(static_cast<unsigned>(100.0 * static_cast<double>(stored) /
+                                                           static_cast<double>(bytes) + 0.5)) +
+               "% of it on disk, compressed";
     }
 
     // ", 97% of it unchanged, not rewritten": what a save left in place of the recycled

@@ -379,6 +379,19 @@ inline void start_writeback(int fd, std::uint64_t offset, std::uint64_t size) {
 #endif
 }
 
+// Releases the blocks of [offset, offset + size) of a file, its size unchanged
+// (FALLOC_FL_PUNCH_HOLE): the disk space that bytes no reader looks at any more took (the
+// tail of a compressed chunk's place in a recycled file). Only space: a file system that
+// cannot punch keeps the bytes, so a failure is of no consequence and there is no seam.
+inline void release_range(int fd, std::uint64_t offset, std::uint64_t size) {
+#if defined(__linux__) && defined(FALLOC_FL_PUNCH_HOLE)
+    (void)::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                      static_cast<off_t>(size));
+#else
+    (void)fd, (void)offset, (void)size;
+#endif
+}
+
 // Asks the kernel to map the pages of [address, address + bytes) now, writable
 // (MADV_POPULATE_WRITE, Linux 5.14): a hint, without a seam; nothing on older kernels.
 inline void populate_for_write(void* address, std::size_t bytes) {

@@ -86,18 +86,26 @@ inline std::uint64_t copy_file_into(const Directory& from, const std::string& na
         size);
     const ChunkTable recycled =
         source.hashes.empty() ? ChunkTable() : recycled_chunks(sink, source.payload_offset);
-    if (recycled.hashes.empty()) {
+    if (source.hashes.empty()) {
         copy(0, size);
     } else {
-        // The head; each run of chunks the recycled copy does not hold; the table and trailer.
-        const std::uint64_t payload = source.payload_offset, end = payload + source.payload_size;
+        // The head; each run of chunks the recycled copy does not hold, as they are stored
+        // (a compressed chunk's stored bytes, not the rest of its place); the table and
+        // trailer.
+        const std::uint64_t payload = source.payload_offset;
         copy(0, payload);
         std::uint64_t run = payload;
         for (std::uint64_t i = 0; i < source.hashes.size(); ++i) {
             const std::uint64_t at = payload + i * kChunkBytes;
-            const std::uint64_t length = std::min(kChunkBytes, end - at);
-            if (recycled.holds(i, length, source.hashes[i])) {
+            const std::uint64_t length = chunk_length(i, source.payload_size);
+            const StoredChunk stored = source.stored_as(i);
+            if (recycled.holds(i, length, source.hashes[i], !source.stored.empty()) &&
+                recycled.stored_as(i) == stored) {
                 copy(run, at);
+                run = at + length;
+            } else if (stored.size < length) {
+                copy(run, at + stored.size);
+                release_stale_tail(sink, recycled, i, at, stored.size, length);
                 run = at + length;
             }
         }

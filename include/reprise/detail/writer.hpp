@@ -125,28 +125,30 @@ public:
 
     // Starts the writer thread that commits the snapshot as `generation`, with `header`
     // (made by the same serialization). `trigger` is what asked for the save, for its
-    // lines (a slow one's progress is reported from the writer thread). `committed()`
+    // lines (a slow one's progress is reported from the writer thread); `compression`,
+    // how the file's chunks are stored (Options::compress). `committed()`
     // runs on the writer thread after a successful commit.
     template <class Committed>
-    void launch(std::uint64_t generation, Header header, std::string trigger, Committed committed) {
+    void launch(std::uint64_t generation, Header header, std::string trigger,
+                Compression compression, Committed committed) {
         join();
         done_.store(false);
         error_.clear();
         thread_ = with_signals_blocked([&] {
             return std::thread([this, generation, header = std::move(header),
-                                trigger = std::move(trigger), committed] {
+                                trigger = std::move(trigger), compression, committed] {
                 try {
                     SaveProgress progress(generation, trigger, store_.path_of(generation),
                                           snapshot_.size(), 0);
                     commit(generation, [&](FileSink& sink) {
                         const std::uint64_t payload_offset = payload_offset_for(header);
-                        PayloadSink payload(sink, payload_offset);
+                        PayloadSink payload(sink, payload_offset, nullptr, 0, compression);
                         payload.watch(&progress);
                         payload.write_block(snapshot_.data(),
                                             static_cast<std::size_t>(snapshot_.size()));
                         const std::vector<ChunkHash>& chunks = payload.finish();
                         return write_file_tail(sink, header, payload_offset, snapshot_.size(),
-                                               chunks);
+                                               chunks, payload.stored());
                     }, trigger);
                     committed();
                 } catch (const std::exception& e) {
