@@ -144,11 +144,7 @@ void reseal_payload(std::string& bytes) {
     namespace d = reprise::detail;
     const auto payload_at = static_cast<std::size_t>(get_le(bytes, kPayloadOffsetAt, 8));
     const auto payload_size = static_cast<std::size_t>(get_le(bytes, kPayloadLengthAt, 8));
-    std::vector<d::ChunkHash> chunks;
-    for (std::size_t at = 0; at < payload_size; at += d::kChunkBytes)
-        chunks.push_back(d::chunk_hash(bytes.data() + payload_at + at,
-                                       std::min<std::size_t>(d::kChunkBytes, payload_size - at)));
-    const std::string tail = d::encode_file_tail(chunks);
+    const std::string tail = d::encode_file_tail(d::hash_chunks(bytes.data() + payload_at, payload_size));
     REQUIRE(bytes.size() == payload_at + payload_size + tail.size());
     bytes.replace(payload_at + payload_size, tail.size(), tail);
 }
@@ -235,8 +231,8 @@ TEST_CASE("a damaged header checksum, padding, trailer or format version falls b
         reason = "payload checksum";
     }
     SECTION("the format version") {
-        put_le(bytes, 8, reprise::detail::kFormatVersion + 1, 4);
-        reason = "format version " + std::to_string(reprise::detail::kFormatVersion + 1);
+        put_le(bytes, 8, reprise::detail::kNewestFormatVersion + 1, 4);
+        reason = "format version " + std::to_string(reprise::detail::kNewestFormatVersion + 1);
     }
     SECTION("the magic number") {
         bytes[0] = 'r';

@@ -30,10 +30,11 @@ const std::string kNever = "999999999";
 
 // The pass through `point` at which a kill lands in the middle of the third save: the
 // worker counts the passes of a run that is never killed (`worker torn-passes`).
-unsigned long kill_pass_in_third_save(const std::string& point) {
+unsigned long kill_pass_in_third_save(const std::string& point, const std::string& compress) {
     TempDir dir;
     Child child = start_worker(dir, {"torn-passes", kElements, "3"},
-                               {{"REPRISE_KILL_AT", point + "@" + kNever}, {"REPRISE_LOG", "quiet"}});
+                               {{"REPRISE_KILL_AT", point + "@" + kNever}, {"REPRISE_LOG", "quiet"},
+                                {"REPRISE_COMPRESS", compress}});
     const auto lines = all_lines(child);
     const int status = child.wait();
     INFO("counting run of " << point << ":\n" << joined(lines) << child.stderr_text());
@@ -51,12 +52,13 @@ enum class Temp { left, absent, either };
 // holds, what a restore gives (`expected_step`: 2, the old generation, or 3, the new one)
 // and that a later save tidies up.
 void kill_during_third_save(const std::string& point, unsigned long long expected_step,
-                            Temp temp_after_kill) {
-    const unsigned long pass = kill_pass_in_third_save(point);
+                            Temp temp_after_kill, const std::string& compress = "") {
+    const unsigned long pass = kill_pass_in_third_save(point, compress);
     TempDir dir;
     {
         Child child = start_worker(dir, {"torn", kElements, "4"},
-                                   {{"REPRISE_KILL_AT", point + "@" + std::to_string(pass)}});
+                                   {{"REPRISE_KILL_AT", point + "@" + std::to_string(pass)},
+                                    {"REPRISE_COMPRESS", compress}});
         const auto lines = all_lines(child);
         const int status = child.wait();
         INFO("REPRISE_KILL_AT=" << point << "@" << pass);
@@ -134,6 +136,17 @@ TEST_CASE("a SIGKILL before the third save writes a byte restores the second gen
 TEST_CASE("a SIGKILL in the middle of the third save's writes restores the second generation",
           "[crash][durability]") {
     kill_during_third_save("mid-write", 2, Temp::left);
+}
+
+TEST_CASE("a SIGKILL in the middle of a compressed third save's writes restores the second "
+          "generation",
+          "[crash][durability][compress]") {
+    kill_during_third_save("mid-write", 2, Temp::left, "zstd");
+}
+
+TEST_CASE("a SIGKILL after a compressed third save's rename restores the third generation",
+          "[crash][durability][compress]") {
+    kill_during_third_save("after-rename", 3, Temp::absent, "zstd");
 }
 
 TEST_CASE("a SIGKILL after the third save's fsync restores the second generation",

@@ -202,10 +202,12 @@ struct Scenario {
     bool poll = false;                 // saves through SIGUSR1 and maybe_save()
     std::string mode;                  // REPRISE_MODE
     std::string restart_from;          // a directory whose generations the run restores
+    std::string compress;              // REPRISE_COMPRESS (""; unset)
 };
 
 std::map<std::string, std::string> scenario_env(const Scenario& s) {
-    std::map<std::string, std::string> env = {{"REPRISE_NAME", "t"}, {"REPRISE_MODE", s.mode}};
+    std::map<std::string, std::string> env = {
+        {"REPRISE_NAME", "t"}, {"REPRISE_MODE", s.mode}, {"REPRISE_COMPRESS", s.compress}};
     if (!s.restart_from.empty()) env["RESTARTED"] = "1";
     return env;
 }
@@ -503,8 +505,8 @@ const std::set<std::string> kSaveOps = {"diropen", "lockopen", "lock", "locktrun
 // Generations 1 and 2 of `worker faults`, made once per test case.
 class Generations {
 public:
-    Generations() {
-        Scenario s{"2", false, "sync", ""};
+    explicit Generations(const std::string& compress = "") {
+        Scenario s{"2", false, "sync", "", compress};
         const Observed o = observe(s, dir_.path(), "");
         INFO("run making generations 1 and 2: " << o.result.describe());
         REQUIRE(exited_with(o.result.status, 0));
@@ -520,22 +522,22 @@ private:
 
 TEST_CASE("a fault in any system call of a save() in sync mode fails that save cleanly or is "
           "ridden out", "[faults][durability]") {
-    check_ops(enumerate({"3", false, "sync", ""}), kSaveOps);
+    check_ops(enumerate({"3", false, "sync", "", ""}), kSaveOps);
 }
 
 TEST_CASE("a fault in any system call of a save by maybe_save() in sync mode is reported and "
           "the computation goes on", "[faults][durability][signals]") {
-    check_ops(enumerate({"3", true, "sync", ""}), kSaveOps);
+    check_ops(enumerate({"3", true, "sync", "", ""}), kSaveOps);
 }
 
 TEST_CASE("a fault in any system call of a save() in background mode fails that save cleanly "
           "or is ridden out", "[faults][durability][background]") {
-    check_ops(enumerate({"3", false, "background", ""}), kSaveOps);
+    check_ops(enumerate({"3", false, "background", "", ""}), kSaveOps);
 }
 
 TEST_CASE("a fault in any system call of a background save by maybe_save() is reported and "
           "the computation goes on", "[faults][durability][background]") {
-    check_ops(enumerate({"3", true, "background", ""}), kSaveOps);
+    check_ops(enumerate({"3", true, "background", "", ""}), kSaveOps);
 }
 
 TEST_CASE("a fault in any system call of a restart's restore falls back to the older "
@@ -543,7 +545,21 @@ TEST_CASE("a fault in any system call of a restart's restore falls back to the o
     const Generations before;
     auto ops = kSaveOps;
     ops.insert("read");
-    check_ops(enumerate({"1", false, "sync", before.path()}), ops);
+    check_ops(enumerate({"1", false, "sync", before.path(), ""}), ops);
+}
+
+TEST_CASE("a fault in any system call of a compressed save() fails that save cleanly or is "
+          "ridden out", "[faults][durability][compress]") {
+    check_ops(enumerate({"3", false, "sync", "", "zstd"}), kSaveOps);
+}
+
+TEST_CASE("a fault in any system call of a restart's restore of compressed files falls back to "
+          "the older generation, and of its compressed save() fails it cleanly",
+          "[faults][durability][compress]") {
+    const Generations before("zstd");
+    auto ops = kSaveOps;
+    ops.insert("read");
+    check_ops(enumerate({"1", false, "sync", before.path(), "zstd"}), ops);
 }
 
 TEST_CASE("a fault in any system call of a restart in sync mode, saving by maybe_save(), falls "
@@ -551,7 +567,7 @@ TEST_CASE("a fault in any system call of a restart in sync mode, saving by maybe
     const Generations before;
     auto ops = kSaveOps;
     ops.insert("read");
-    check_ops(enumerate({"1", true, "sync", before.path()}), ops);
+    check_ops(enumerate({"1", true, "sync", before.path(), ""}), ops);
 }
 
 TEST_CASE("a fault in any system call of a restart in background mode, saving by maybe_save(), "
@@ -560,5 +576,5 @@ TEST_CASE("a fault in any system call of a restart in background mode, saving by
     const Generations before;
     auto ops = kSaveOps;
     ops.insert("read");
-    check_ops(enumerate({"1", true, "background", before.path()}), ops);
+    check_ops(enumerate({"1", true, "background", before.path(), ""}), ops);
 }

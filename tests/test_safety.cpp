@@ -652,10 +652,10 @@ TEST_CASE("under PBS, the restore line says how to start afresh there", "[safety
     CHECK_FALSE(contains(text, "RESTARTED=0"));
 }
 
-TEST_CASE("REPRISE_COMPRESS, not yet a feature of this version, is refused rather than ignored",
+TEST_CASE("a REPRISE_COMPRESS this version does not know is refused rather than ignored",
           "[safety][environment][errors]") {
     TempDir dir;
     reprise_test::ScopedEnv env(Env{{"REPRISE_COMPRESS", "x"}});
     CHECK_THROWS_WITH(reprise::Checkpointer(options_for(dir.path())),
-                      Catch::Contains("REPRISE_COMPRESS='x'") && Catch::Contains("no such feature yet"));
+                      Catch::Contains("REPRISE_COMPRESS='x'") && Catch::Contains("expected zstd or zstd:LEVEL"));
 }

@@ -432,7 +432,7 @@ TEST_CASE("the persistent directory is locked for the job: a second process with
 }
 
 TEST_CASE("REPRISE_PERSIST_EVERY is parsed strictly, REPRISE_PERSIST_DIR may not name the "
-          "checkpoint directory itself, and REPRISE_COMPRESS is still refused",
+          "checkpoint directory itself",
           "[tiers][environment][errors]") {
     clear_environment();
     TempDir dir;
@@ -454,11 +454,6 @@ TEST_CASE("REPRISE_PERSIST_EVERY is parsed strictly, REPRISE_PERSIST_DIR may not
         const std::string message = error_of([&] { reprise::Checkpointer c(options_for(dir / "fast")); });
         CHECK(contains(message, "is the checkpoint directory"));
         CHECK(contains(message, "REPRISE_PERSIST_DIR"));
-    }
-    {
-        ScopedEnv env(Env{{"REPRISE_COMPRESS", "zstd"}});
-        CHECK_THROWS_WITH(reprise::Checkpointer(options_for(dir / "fast")),
-                          Catch::Contains("REPRISE_COMPRESS='zstd'") && Catch::Contains("no such feature yet"));
     }
     {
         ScopedEnv env(Env{{"REPRISE_PERSIST_DIR", dir / "persist"}, {"REPRISE_PERSIST_EVERY", "3"}});

@@ -93,11 +93,13 @@ void seal(std::string& b) {
             payload_size -= std::min<std::uint64_t>(payload_size, 16);
         while (payload_size + 1 + chunk_table_size(version, payload_size + 1) <= room) ++payload_size;
         b.resize(payload_offset + payload_size + chunk_table_size(version, payload_size) + kTrailerSize);
-        std::vector<ChunkHash> chunks;
-        for (std::uint64_t at = 0; at < payload_size; at += kChunkBytes)
-            chunks.push_back(chunk_hash(b.data() + payload_offset + at,
-                                        std::min(kChunkBytes, payload_size - at)));
-        const std::string tail = encode_file_tail(chunks);
+        const std::vector<ChunkHash> chunks = hash_chunks(b.data() + payload_offset, payload_size);
+        // Of format 4, every chunk stored as it is: the table then holds.
+        std::vector<StoredChunk> stored;
+        for (std::uint64_t i = 0; version >= kCompressedFormatVersion && i < chunks.size(); ++i)
+            stored.push_back(StoredChunk{static_cast<std::uint32_t>(chunk_length(i, payload_size)),
+                                         Codec::none, 0});
+        const std::string tail = encode_file_tail(chunks, stored);
         b.replace(payload_offset + payload_size, tail.size(), tail); // the end magic too
         put_le(b, 24, payload_size, 8);
     } else if (has_payload) {

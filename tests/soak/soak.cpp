@@ -522,6 +522,9 @@ private:
             {"REPRISE_MODE", mode_},
             {"REPRISE_KILL_AT", point + "@" + std::to_string(pass)}};
         if (disk) env["REPRISE_KILL_SIGNAL"] = "STOP";
+        // Half the cycles write compressed files (format 4), half do not: a run that
+        // restores one kind recycles the other's files.
+        if (random_() % 2 == 0) env["REPRISE_COMPRESS"] = "zstd";
         const std::string elements = std::to_string(s_.elements);
         env["REPRISE_DIR"] = dir;
         Child::Spec spec;

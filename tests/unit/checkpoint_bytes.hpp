@@ -99,11 +99,7 @@ inline std::string assemble(std::uint32_t version, const std::string& block, con
 
 // The chunk hashes of `payload` as the library computes them.
 inline std::vector<d::ChunkHash> chunks_of(const std::string& payload) {
-    std::vector<d::ChunkHash> chunks;
-    for (std::size_t at = 0; at < payload.size(); at += d::kChunkBytes)
-        chunks.push_back(d::chunk_hash(payload.data() + at,
-                                       std::min<std::size_t>(d::kChunkBytes, payload.size() - at)));
-    return chunks;
+    return d::hash_chunks(payload.data(), payload.size());
 }
 
 // The file the library's own encoder gives for `h` and `payload`.
