@@ -617,8 +617,13 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
         const auto bytes = static_cast<std::size_t>(verified.payload_size);
         std::unique_ptr<char[]> fresh(new char[bytes ? bytes : 1]);
         reprise::detail::prefault_in_parallel(fresh.get(), bytes);
-        const std::string why_read = reprise::detail::read_exact_in_two_halves(
-            verified.file.get(), fresh.get(), bytes, verified.payload_offset);
+        // Two threads, each pread filling its half (its own pages of the new memory).
+        std::string why_first, why_second;
+        reprise::detail::in_two_halves(bytes, [&](std::size_t begin, std::size_t end) {
+            (begin == 0 ? why_first : why_second) = reprise::detail::read_exact(
+                verified.file.get(), fresh.get() + begin, end - begin, verified.payload_offset + begin);
+        });
+        const std::string why_read = why_first.empty() ? why_second : why_first;
         floor_s.push_back(seconds_since(start));
         if (!why_read.empty())
             throw std::runtime_error(label + ": the floor's read failed: " + why_read);

@@ -723,7 +723,11 @@ int inspect_file(const std::string& target) {
               << "Job         : " << c.job_key
               << (c.scheduler.empty() ? std::string(" (no scheduler)") : " (scheduler " + c.scheduler + ")") << "\n"
               << "Checkpoint  : " << c.name << "\n"
-              << "Payload     : " << c.payload_size << " bytes at offset " << c.payload_offset << "\n"
+              << "Payload     : " << c.payload_size << " bytes at offset " << c.payload_offset
+              << (c.payload_stored && c.payload_stored < c.payload_size
+                      ? ", " + std::to_string(c.payload_stored) + " on disk (compressed)"
+                      : std::string())
+              << "\n"
               << "Variables   : " << c.variables.size() << "\n";
     std::size_t width = 0;
     for (const auto& v : c.variables) width = std::max(width, v.name.size());

@@ -140,11 +140,14 @@ struct Checkpoint {
 
     // Only when valid:
     std::uint64_t file_size = 0;
-    /// The file's format version (1 or 2).
+    /// The file's format version (1 to 4; 4: compressed chunks).
     std::uint32_t format_version = 0;
     /// Where the payload lies (read from the preamble, checked against the file's size).
     std::uint64_t payload_offset = 0;
     std::uint64_t payload_size = 0;
+    /// With Verify::whole_file: the payload's bytes on disk, `payload_size` or, of a file of
+    /// compressed chunks, less; 0 with Verify::header_only (the chunk table is not read).
+    std::uint64_t payload_stored = 0;
     std::uint64_t generation = 0;
     std::uint64_t time_ns = 0; ///< when it was saved: nanoseconds since the epoch
     std::uint32_t pid = 0;     ///< the process that saved it
@@ -212,6 +215,13 @@ inline Checkpoint read_checkpoint(const std::string& path, Verify depth = Verify
     out.format_version = checkpoint.format_version;
     out.payload_offset = checkpoint.payload_offset;
     out.payload_size = checkpoint.payload_size;
+    if (depth == Verify::whole_file) {
+        out.payload_stored = checkpoint.payload_size;
+        if (!checkpoint.stored.empty()) {
+            out.payload_stored = 0;
+            for (const detail::StoredChunk& c : checkpoint.stored) out.payload_stored += c.size;
+        }
+    }
     detail::Header& h = checkpoint.header;
     out.generation = h.generation;
     out.time_ns = h.time_ns;

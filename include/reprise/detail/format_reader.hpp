@@ -68,17 +68,6 @@ inline std::string read_exact(int fd, char* into, std::uint64_t size, std::uint6
     return "";
 }
 
-// read_exact of a large block by two threads, each pread filling its half (its own pages
-// of a new container). Returns "" on success, else why not (the first half's reason first).
-inline std::string read_exact_in_two_halves(int fd, char* into, std::uint64_t size,
-                                            std::uint64_t offset) {
-    std::string why_first, why_second;
-    in_two_halves(static_cast<std::size_t>(size), [&](std::size_t begin, std::size_t end) {
-        (begin == 0 ? why_first : why_second) = read_exact(fd, into + begin, end - begin, offset + begin);
-    });
-    return why_first.empty() ? why_second : why_first;
-}
-
 // A checkpoint file opened and verified: header parsed, both checksums good. The payload
 // stays in the file (and, just read, in the page cache); decode it with FileRangeSource.
 struct VerifiedCheckpoint {

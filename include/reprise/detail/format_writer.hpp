@@ -231,7 +231,7 @@ private:
             n -= take;
             if (pos_ % kChunk != 0) return; // `data` ended inside the chunk
         }
-        emit(buffer_, pos_);
+        if (pos_) emit(buffer_, pos_);
         pos_ = 0;
         const std::size_t whole = n - n % kChunk;
         emit(data, whole);
