@@ -448,9 +448,11 @@ private:
         group_.note(ErrorKind::mismatch);
         const std::string failure = group_.agree_on_failure(mismatch.empty(), mismatch);
         if (failure.empty()) return;
-        // Nothing of this job is a rank's own unless it has files here: no lock file left.
+        // Nothing of this job is a rank's own unless it has files here: no lock file left
+        // (in the persistent directory neither).
         if (inner_->store().generations().empty())
             inner_->store().remove_lock_file();
+        if (tier && tier->store().generations().empty()) tier->store().remove_lock_file();
         throw Error(failure, group_.failure_kind());
     }
 

@@ -639,7 +639,15 @@ disagree)
     mpmd jobs JOB_ID 101 102 "$prog" "$steps"
     refused jobs "reprise: rank 1 has job 'sge-102', rank 0 'sge-101': every rank of a job must see the same job id"
     echo "ok: JOB_ID 101 and 102"
-    echo "PASS: ranks that disagree on name, directory or job are refused on both ranks"
+
+    # A persistent directory per rank (REPRISE_PERSIST_DIR): rank 0 writes the persistent
+    # commit records for every rank's copies, so it is refused too, no lock file left.
+    mpmd persist REPRISE_PERSIST_DIR "$work/p0" "$work/p1" "$prog" "$steps"
+    refused persist "reprise: rank 1 has persistent directory (REPRISE_PERSIST_DIR, Options::persist_directory) '$work/p1', rank 0 '$work/p0': every rank of a job must use the same persistent directory"
+    left=$(find "$work/p0" "$work/p1" -mindepth 1)
+    [[ -z "$left" ]] || fail "persist: files left: $left"
+    echo "ok: REPRISE_PERSIST_DIR p0 and p1"
+    echo "PASS: ranks that disagree on name, directory, persistent directory or job are refused on both ranks"
     ;;
 
 foreign-rank-file)
