@@ -35,6 +35,7 @@ class BackgroundWriter; // writer.hpp
 class FileSink;         // durable_file.hpp
 class GenerationStore;  // store.hpp
 class IntervalTimer;    // timer.hpp
+class PersistentTier;   // tiers.hpp
 class SignalHandlers;   // signals.hpp
 
 // How a coordination layer (reprise/mpi.hpp) makes the Checkpointer of one process: a
@@ -253,10 +254,20 @@ public:
     /// For a coordination layer: a restore begins; nothing more may be tracked.
     void begin_restore() noexcept { variables_.seal(); }
 
-    /// For a coordination layer: loads exactly generation `g`. False, with the file and
-    /// the reason in `why`, when that file is missing, damaged or another job's.
+    /// For a coordination layer: loads exactly generation `g`, from the fast tier or,
+    /// with `persistent`, from the persistent tier's copy. False, with the file and the
+    /// reason in `why`, when that file is missing, damaged or another job's.
     /// @throws Error when the variables differ from the tracked ones (as restore()).
-    bool restore_generation(std::uint64_t g, std::string& why);
+    bool restore_generation(std::uint64_t g, std::string& why, bool persistent = false);
+
+    /// For a coordination layer: the persistent tier (nullptr: none), once no save is in
+    /// flight. Its copies are started by copy_to_persistent(), never by save_as().
+    detail::PersistentTier* persistent_tier();
+
+    /// For a coordination layer: generation `g` is committed by every process; copy it to
+    /// the persistent tier, if any, as Options::persist_every says (`always`: whatever it
+    /// says, as for a stop signal's save). Never throws: a copy that cannot start is said.
+    void copy_to_persistent(std::uint64_t g, bool always);
 
     /// For a coordination layer: a failed save is tried again an interval later.
     void rearm_timer();

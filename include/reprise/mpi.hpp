@@ -15,6 +15,7 @@
 #include "reprise/detail/log.hpp"
 #include "reprise/detail/restore_policy.hpp"
 #include "reprise/detail/store.hpp"
+#include "reprise/detail/tiers.hpp"
 
 #include <mpi.h>
 
@@ -61,6 +62,13 @@ namespace mpi {
 /// whether any rank was asked to save or stop (see `maybe_save()` for K). After the save a
 /// stop signal asked for, every rank applies `Options::on_stop` (`StopAction::requeue`:
 /// rank 0 alone requeues the job, and every rank ends once it has).
+///
+/// Two tiers (`REPRISE_PERSIST_DIR`, the same directory on every rank): each rank copies
+/// its committed generations to the persistent tier in a thread of its own, which never
+/// calls MPI, and a generation counts as persistent only when every rank's copy is: the
+/// ranks compare their newest copies at the next save and at a stop (after waiting for
+/// them), and rank 0 then writes that generation's commit record in the persistent
+/// directory. A stop signal's save is persistent on every rank before the job stops.
 ///
 /// Saves are synchronous under MPI: `Options::mode = background` (or `REPRISE_MODE`) is
 /// accepted and carried out synchronously, said once on rank 0's stderr (a coordinated
@@ -128,23 +136,20 @@ public:
             // that does not (a stray one, or one whose files were damaged) is no fallback.
             // Generation numbers grow past every record that binds this run's rank files,
             // of any number of ranks (a fresh run over a checkpoint of 4 ranks keeps it
-            // until its own first commit), and past nothing else.
-            const detail::CommitRecords::Shared records = records_->share();
+            // until its own first commit), and past nothing else. The persistent tier's
+            // records, if any, say the same of its copies: the newest that binds every
+            // rank's copy is the generation its copies keep (persisted_).
             std::uint64_t newest_bound = 0;
-            for (const detail::CommitRecords::Candidate& c : records.intact) {
-                const bool same_size = c.ranks == static_cast<std::uint32_t>(group_.size());
-                if (newest_bound != 0 && !same_size) continue; // nothing more to learn
-                std::string why;
-                if (!records_->all_bound(c, why)) continue;
-                newest_bound = std::max(newest_bound, c.generation);
-                if (same_size) {
-                    committed_ = c.generation;
-                    inner_->store().set_fallback(committed_);
-                    break;
-                }
+            committed_ = newest_committed(*records_, newest_bound);
+            if (committed_) inner_->store().set_fallback(committed_);
+            if (detail::PersistentTier* tier = inner_->persistent_tier()) {
+                persist_records_.emplace(group_, tier->store(), name_, inner_->job_key());
+                persisted_ = newest_committed(*persist_records_, newest_bound);
+                tier->pin(persisted_);
             }
-            next_ = std::max(committed_, newest_bound) + 1;
+            next_ = std::max({committed_, persisted_, newest_bound}) + 1;
         } catch (...) {
+            persist_records_.reset();
             records_.reset();
             inner_.reset();
             group_.close();
@@ -157,6 +162,7 @@ public:
     /// the agreement round in flight, which every rank started at the same poll: destroy
     /// it on every rank at the same point, before `MPI_Finalize`. Never throws.
     ~Checkpointer() {
+        persist_records_.reset();
         records_.reset();
         inner_.reset();
         int finalized = 0;
@@ -203,7 +209,9 @@ public:
     /// damaged, every rank falls back to the older committed generation (the one whose
     /// intact record binds a valid file on every rank), said on stderr. Rank files without
     /// any commit record (the first save of a killed run) mean a fresh start, said on
-    /// stderr.
+    /// stderr. With a persistent tier, a generation counts when every rank has a file of it
+    /// that a record of either tier binds, in either tier: each rank loads its fast-tier
+    /// file, or its persistent copy when that one is lost or damaged.
     /// @returns true on every rank when state was loaded, false on every rank otherwise.
     /// @throws Error on every rank when the checkpoint was written by a different number
     ///         of ranks ("checkpoint written by 4 ranks, this run has 2; restart it with
@@ -217,11 +225,13 @@ public:
         restore_called_ = true;
         inner_->begin_restore();
         const detail::CommitRecords::Shared records = records_->share();
-        int wanted = group_.rank() == 0 ? inner_->restore_wanted(records.present)
+        const detail::CommitRecords::Shared copies =
+            persist_records_ ? persist_records_->share() : detail::CommitRecords::Shared{};
+        int wanted = group_.rank() == 0 ? inner_->restore_wanted(records.present || copies.present)
                                 : 0;
         MPI_Bcast(&wanted, 1, MPI_INT, 0, group_.comm());
         bool loaded = false;
-        if (wanted) loaded = restore_agreed(records);
+        if (wanted) loaded = restore_agreed(records, copies);
         last_agreement_ = std::chrono::steady_clock::now();
         return loaded;
     }
@@ -272,10 +282,13 @@ public:
         bool ok = true;
         if (group_.rank() == 0) {
             try {
-                const detail::Directory& dir = inner_->store().directory();
-                detail::remove_commit_records(dir, records_->names().stem,
-                                              [](std::uint64_t) { return false; });
-                dir.sync();
+                // The persistent tier's records too: every rank's copies go in finish().
+                for (const auto* records : {&*records_, persist_records_ ? &*persist_records_ : nullptr}) {
+                    if (!records) continue;
+                    detail::remove_commit_records(records->directory(), records->names().stem,
+                                                  [](std::uint64_t) { return false; });
+                    records->directory().sync();
+                }
             } catch (const std::exception& e) {
                 ok = false;
                 error = e.what();
@@ -356,25 +369,47 @@ private:
     // tells them from one shared directory).
     void agree_on_identity(const Sources& sources) {
         const detail::Directory& dir = inner_->store().directory();
-        struct stat st {};
-        if (detail::sys::fstat(dir.fd(), &st) != 0) st = {};
-        unsigned long long inode[2] = {static_cast<unsigned long long>(st.st_dev),
-                                       static_cast<unsigned long long>(st.st_ino)};
-        std::string resolved = dir.path();
-        if (char* real = ::realpath(dir.path().c_str(), nullptr)) {
-            resolved = real;
-            std::free(real);
-        }
+        // A directory as (device, inode) and as the path with symbolic links resolved.
+        struct Place {
+            unsigned long long inode[2] = {0, 0};
+            std::string resolved;
+        };
+        auto place_of = [](const detail::Directory& d) {
+            Place p;
+            struct stat st {};
+            if (detail::sys::fstat(d.fd(), &st) == 0) {
+                p.inode[0] = static_cast<unsigned long long>(st.st_dev);
+                p.inode[1] = static_cast<unsigned long long>(st.st_ino);
+            }
+            p.resolved = d.path();
+            if (char* real = ::realpath(d.path().c_str(), nullptr)) {
+                p.resolved = real;
+                std::free(real);
+            }
+            return p;
+        };
+        const Place here = place_of(dir);
+        const unsigned long long (&inode)[2] = here.inode;
+        const std::string& resolved = here.resolved;
+        // The persistent tier, if any: rank 0 writes its commit records for every rank's
+        // copies, so every rank has one, in the same directory.
+        detail::PersistentTier* tier = inner_->persistent_tier();
+        Place copies = tier ? place_of(tier->directory()) : Place{};
+        std::string copies_path = tier ? tier->directory().path() : std::string("(none)");
+        std::string copies0 = copies_path, copies_resolved0 = copies.resolved;
+        unsigned long long copies_inode0[3] = {tier ? 1ull : 0ull, copies.inode[0], copies.inode[1]};
         const std::string host = detail::host_name();
         const std::string job = inner_->job_key();
 
         std::string name0 = name_, name_source0 = sources.name, dir0 = dir.path(),
                     dir_source0 = sources.directory, resolved0 = resolved, host0 = host,
                     job0 = job;
-        for (std::string* s : {&name0, &name_source0, &dir0, &dir_source0, &resolved0, &host0, &job0})
+        for (std::string* s : {&name0, &name_source0, &dir0, &dir_source0, &resolved0, &host0,
+                               &job0, &copies0, &copies_resolved0})
             group_.broadcast(*s, 0);
         unsigned long long inode0[2] = {inode[0], inode[1]};
         MPI_Bcast(inode0, 2, MPI_UNSIGNED_LONG_LONG, 0, group_.comm());
+        MPI_Bcast(copies_inode0, 3, MPI_UNSIGNED_LONG_LONG, 0, group_.comm());
 
         auto quoted = [](const std::string& given, const std::string& real) {
             return "'" + given + "'" + (real != given ? " (" + real + ")" : std::string());
@@ -396,6 +431,14 @@ private:
         } else if (!same_directory) {
             mismatch = differs("checkpoint directory", sources.directory,
                                quoted(dir.path(), resolved), dir_source0, quoted(dir0, resolved0));
+        } else if ((tier != nullptr) != (copies_inode0[0] != 0) ||
+                   (tier && !(host == host0 ? copies.inode[0] == copies_inode0[1] &&
+                                                  copies.inode[1] == copies_inode0[2]
+                                            : copies.resolved == copies_resolved0))) {
+            const std::string source = "persistent directory (REPRISE_PERSIST_DIR, "
+                                       "Options::persist_directory)";
+            mismatch = differs("persistent directory", source, quoted(copies_path, copies.resolved),
+                               source, quoted(copies0, copies_resolved0));
         } else if (job != job0) {
             mismatch = "reprise: rank " + std::to_string(group_.rank()) + " has job '" + job +
                        "', rank 0 '" + job0 + "': every rank of a job must see the same job "
@@ -405,10 +448,118 @@ private:
         group_.note(ErrorKind::mismatch);
         const std::string failure = group_.agree_on_failure(mismatch.empty(), mismatch);
         if (failure.empty()) return;
-        // Nothing of this job is a rank's own unless it has files here: no lock file left.
+        // Nothing of this job is a rank's own unless it has files here: no lock file left
+        // (in the persistent directory neither).
         if (inner_->store().generations().empty())
             inner_->store().remove_lock_file();
+        if (tier && tier->store().generations().empty()) tier->store().remove_lock_file();
         throw Error(failure, group_.failure_kind());
+    }
+
+    // Rank 0: the commit record of generation `g` into `records`' directory, holding the
+    // digest of every rank's file (`all`: `stride` numbers per rank, the digest first).
+    // Records of generations older than `keep`, the one every rank keeps beside g, go
+    // first: their files are gone, recycled by this save (or copy), and at most two
+    // records exist at any instant. The directory's fsync in write_durably makes these
+    // unlinks durable too. @throws Error naming the file.
+    void write_record(const detail::CommitRecords& records, std::uint64_t g, std::uint64_t keep,
+                      const std::vector<unsigned long long>& all, std::size_t stride) {
+        const detail::Directory& dir = records.directory();
+        detail::remove_commit_records(dir, records.names().stem, [&](std::uint64_t old) {
+            return old == keep || old == g;
+        });
+        detail::CommitRecord record;
+        record.generation = g;
+        record.ranks = static_cast<std::uint32_t>(group_.size());
+        record.job_key = inner_->job_key();
+        record.name = name_;
+        for (int q = 0; q < group_.size(); ++q) {
+            const unsigned long long* at = &all[stride * static_cast<std::size_t>(q)];
+            record.files.push_back({at[0], at[1], at[2]});
+        }
+        detail::write_commit_record(dir, records.names().commit_record(g), record);
+    }
+
+    // Collective, with a persistent tier: a generation counts as persistent only when
+    // every rank's copy is. The copier threads never call MPI (whatever the thread level):
+    // each notes the newest generation it copied, and here, at a step all ranks take
+    // anyway (a save, a stop), they compare: when every rank's copier is idle with the
+    // same newest copy g, newer than the last persistent one, each reads back its copy's
+    // digest and rank 0 writes g's commit record into the persistent directory, as a save
+    // does in the fast one. From then on each rank's copies keep g (PersistentTier::pin),
+    // so that a generation complete on every rank is never recycled by one rank's later
+    // copy. Ranks whose copies differ (one lags, or failed) record nothing this time.
+    // `wait`: each rank first waits for its copies (a stop). Never throws: a failure is
+    // said on rank 0's stderr, and the persistent tier keeps its last complete generation.
+    void settle_persistent(bool wait) {
+        detail::PersistentTier* tier = persist_records_ ? inner_->persistent_tier() : nullptr;
+        if (!tier) return; // the same on every rank (agree_on_identity)
+        if (wait) tier->wait();
+        const std::uint64_t mine = tier->settled();
+        unsigned long long span[2] = {mine, ~mine}; // the largest, the smallest complemented
+        MPI_Allreduce(MPI_IN_PLACE, span, 2, MPI_UNSIGNED_LONG_LONG, MPI_MAX, group_.comm());
+        const std::uint64_t g = span[0];
+        if (g == 0 || ~span[1] != g || g <= persisted_) return;
+        const std::string name = tier->file_name(g);
+        detail::FileDigest digest;
+        std::string why, error;
+        const bool read = detail::read_file_digest(tier->directory(), name, digest, why);
+        if (!read) {
+            error = "reprise: reading back the persistent copy " + tier->directory().path_of(name) +
+                    ": " + why;
+            group_.note(ErrorKind::io);
+        }
+        std::string failure = group_.agree_on_failure(read, error);
+        if (failure.empty()) {
+            unsigned long long d[3] = {digest.header_checksum, digest.payload_checksum, digest.size};
+            std::vector<unsigned long long> all(group_.rank() == 0 ? 3 * static_cast<std::size_t>(group_.size()) : 0);
+            MPI_Gather(d, 3, MPI_UNSIGNED_LONG_LONG, all.data(), 3, MPI_UNSIGNED_LONG_LONG, 0,
+                       group_.comm());
+            REPRISE_KILL_POINT("mpi-before-persist-record");
+            bool recorded = true;
+            if (group_.rank() == 0) {
+                try {
+                    write_record(*persist_records_, g, persisted_, all, 3);
+                } catch (const std::exception& e) {
+                    recorded = false;
+                    error = e.what();
+                    group_.note(e);
+                }
+            }
+            failure = group_.agree_on_failure(recorded, error);
+        }
+        if (!failure.empty()) {
+            if (group_.rank() == 0)
+                detail::log_line(failure + "; the persistent tier " + tier->directory().path() +
+                                 " keeps " + (persisted_ ? "generation " + std::to_string(persisted_)
+                                                         : std::string("no complete generation")) +
+                                 " of all ranks");
+            return;
+        }
+        persisted_ = g;
+        tier->pin(g);
+        if (group_.rank() == 0)
+            detail::log_event(LogKind::saved,
+                              "reprise: committed the persistent copies of generation " +
+                                  std::to_string(g) + " of " + std::to_string(group_.size()) +
+                                  " ranks to " + persist_records_->path(g),
+                              true);
+    }
+
+    // Collective: the newest generation of `records` of this run's number of ranks whose
+    // record binds every rank's file (0: none); `newest_bound` grows to the newest
+    // generation a record of any number of ranks binds.
+    std::uint64_t newest_committed(const detail::CommitRecords& records, std::uint64_t& newest_bound) {
+        const detail::CommitRecords::Shared shared = records.share();
+        for (const detail::CommitRecords::Candidate& c : shared.intact) {
+            const bool same_size = c.ranks == static_cast<std::uint32_t>(group_.size());
+            if (newest_bound >= c.generation && !same_size) continue; // nothing more to learn
+            std::string why;
+            if (!records.all_bound(c, why)) continue;
+            newest_bound = std::max(newest_bound, c.generation);
+            if (same_size) return c.generation;
+        }
+        return 0;
     }
 
     // K from rank 0's environment, so that it is the same everywhere.
@@ -434,9 +585,60 @@ private:
         every_ = fixed_ ? static_cast<std::uint64_t>(fixed) : 1;
     }
 
-    bool restore_agreed(const detail::CommitRecords::Shared& records) {
-        if (!records.present) {
-            int files = !inner_->store().generations().empty() ? 1 : 0;
+    // One committed generation as the records of both tiers know it: the fast tier's
+    // record and the persistent tier's (either may be missing). Both hold the digest of
+    // the same rank files (a copy is the file, byte for byte), so either binds a rank's
+    // file in either tier.
+    struct Committed {
+        std::uint64_t generation = 0;
+        std::uint32_t ranks = 0;
+        std::optional<detail::CommitRecords::Candidate> fast, copy;
+    };
+
+    // Newest first: the intact records of the fast tier and of the persistent one, by
+    // generation (the same list on every rank).
+    static std::vector<Committed> merge(const detail::CommitRecords::Shared& fast,
+                                        const detail::CommitRecords::Shared& copies) {
+        std::vector<Committed> all;
+        auto add = [&](const detail::CommitRecords::Candidate& c, bool is_copy) {
+            auto it = std::find_if(all.begin(), all.end(),
+                                   [&](const Committed& m) { return m.generation == c.generation; });
+            if (it == all.end()) {
+                all.push_back(Committed{c.generation, c.ranks, {}, {}});
+                it = all.end() - 1;
+            }
+            (is_copy ? it->copy : it->fast) = c;
+        };
+        for (const auto& c : fast.intact) add(c, false);
+        for (const auto& c : copies.intact) add(c, true);
+        std::sort(all.begin(), all.end(),
+                  [](const Committed& x, const Committed& y) { return x.generation > y.generation; });
+        return all;
+    }
+
+    // Local: whether this rank's file of `m`'s generation in the tier of `records` is
+    // the one a record of `m` committed for this rank; else the reason, in `why`.
+    static bool bound_in(const detail::CommitRecords& records, const Committed& m, std::string& why) {
+        std::string first;
+        for (const auto* c : {m.fast ? &*m.fast : nullptr, m.copy ? &*m.copy : nullptr}) {
+            if (!c) continue;
+            std::string w;
+            if (records.mine_bound(*c, w)) return true;
+            if (first.empty()) first = w;
+        }
+        why = first;
+        return false;
+    }
+
+    bool restore_agreed(const detail::CommitRecords::Shared& records,
+                        const detail::CommitRecords::Shared& copies) {
+        detail::PersistentTier* tier = persist_records_ ? inner_->persistent_tier() : nullptr;
+        const detail::GenerationStore* persist = tier ? &tier->store() : nullptr;
+        if (!records.present && !copies.present) {
+            int files = !inner_->store().generations().empty() ||
+                                (persist && !persist->generations().empty())
+                            ? 1
+                            : 0;
             MPI_Allreduce(MPI_IN_PLACE, &files, 1, MPI_INT, MPI_MAX, group_.comm());
             const auto& job = inner_->job();
             const std::string pattern = inner_->store().directory().path_of(
@@ -454,34 +656,45 @@ private:
         // Records exist but none is intact (they are written atomically, so only the disk
         // or a person can do that): no generation is known to be complete on every rank,
         // and rank files alone cannot say with how many ranks they were written.
-        if (records.intact.empty())
+        if (records.intact.empty() && copies.intact.empty())
             throw Error("reprise: restore: no generation of " + describe_job() +
-                        " has an intact commit record; rejected:" + records.rejected,
+                        " has an intact commit record; rejected:" + records.rejected +
+                        copies.rejected,
                         ErrorKind::corrupt);
         // Every rank lists the records rejected (the same on all), then its own reasons.
-        std::string rejected = records.rejected;
+        const std::string records_rejected = records.rejected + copies.rejected;
+        std::string rejected = records_rejected;
         // A newer generation on some rank without a record: the save of a killed run that
         // did not reach every rank (or a record removed by hand, or a stray file). Not
         // restored; said.
-        unsigned long long newest_file = inner_->store().newest_before(UINT64_MAX);
+        unsigned long long newest_file = std::max(inner_->store().newest_before(UINT64_MAX),
+                                                  persist ? persist->newest_before(UINT64_MAX) : 0);
         MPI_Allreduce(MPI_IN_PLACE, &newest_file, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, group_.comm());
-        const std::uint64_t newest = std::max<std::uint64_t>(records.newest, newest_file);
-        if (newest_file > records.newest)
+        const std::uint64_t newest_record = std::max(records.newest, copies.newest);
+        const std::uint64_t newest = std::max<std::uint64_t>(newest_record, newest_file);
+        if (newest_file > newest_record)
             rejected += "\n  generation " + std::to_string(newest_file) +
                         ": a rank file without a commit record (a save that did not complete "
                         "on every rank, or a stray file)";
-        if (group_.rank() == 0 && !records.rejected.empty())
-            detail::log_line("reprise: warning: commit records rejected:" + records.rejected +
+        if (group_.rank() == 0 && !records_rejected.empty())
+            detail::log_line("reprise: warning: commit records rejected:" + records_rejected +
                              "\n  falling back to the newest generation committed before them");
         // Newest first, the same list on every rank: the same collectives everywhere. A
         // record counts only when it binds every rank's file: then it decides, be it by
         // its number of ranks (a checkpoint of another size is refused, with the advice to
         // restart with that many) or by loading its generation. A record that does not
         // bind this job's files (a stray one, or one whose file is damaged or replaced on
-        // some rank) is passed over, said, and never gives advice.
-        for (const detail::CommitRecords::Candidate& c : records.intact) {
-            std::string why;
-            const bool bound = records_->mine_bound(c, why);
+        // some rank) is passed over, said, and never gives advice. With a persistent tier,
+        // a generation counts when each rank has a bound file of it in either tier: a rank
+        // loads its fast tier's file, or, when that one is lost or damaged, its copy.
+        for (const Committed& c : merge(records, copies)) {
+            std::string why, why_copy;
+            const bool bound_fast = bound_in(*records_, c, why);
+            const bool bound_copy = persist_records_ && bound_in(*persist_records_, c, why_copy);
+            const bool bound = bound_fast || bound_copy;
+            if (!bound && persist_records_) why += "; " + why_copy;
+            const std::string record_path =
+                c.fast ? records_->path(c.generation) : persist_records_->path(c.generation);
             if (c.ranks != static_cast<std::uint32_t>(group_.size())) {
                 int all_bound = bound ? 1 : 0;
                 MPI_Allreduce(MPI_IN_PLACE, &all_bound, 1, MPI_INT, MPI_MIN, group_.comm());
@@ -492,36 +705,47 @@ private:
                     if (static_cast<std::uint32_t>(group_.rank()) >= c.ranks &&
                         inner_->store().generations().empty())
                         inner_->store().remove_lock_file();
-                    throw Error("reprise: restore " + records_->path(c.generation) +
+                    throw Error("reprise: restore " + record_path +
                                 ": checkpoint written by " + std::to_string(c.ranks) +
                                 " ranks, this run has " + std::to_string(group_.size()) +
                                 "; restart it with mpirun -np " + std::to_string(c.ranks),
                                 ErrorKind::mismatch);
                 }
-                rejected += "\n  " + records_->path(c.generation) + ": says " +
+                rejected += "\n  " + record_path + ": says " +
                             std::to_string(c.ranks) + " ranks but does not bind this job's "
                             "rank files: " + (bound ? std::string("a file of another rank "
                                                                   "does not match it")
                                                     : why);
                 continue;
             }
-            bool valid = false, fatal = false;
-            if (bound) {
-                try {
-                    valid = inner_->restore_generation(c.generation, why);
-                } catch (const std::exception& e) {
-                    fatal = true;
-                    why = e.what();
-                    group_.note(e);
+            bool valid = false, fatal = false, from_copy = false;
+            std::string fast_why = why; // why this rank's fast-tier file was passed over
+            try {
+                if (bound_fast) valid = inner_->restore_generation(c.generation, fast_why);
+                if (!valid && bound_copy) {
+                    valid = from_copy = inner_->restore_generation(c.generation, why_copy, true);
+                    why = fast_why + "; " + why_copy;
+                } else if (!valid) {
+                    why = fast_why;
                 }
+            } catch (const std::exception& e) {
+                fatal = true;
+                why = e.what();
+                group_.note(e);
             }
             // A program that differs from its checkpoint is no reason to try older files.
             const std::string failure = group_.agree_on_failure(!fatal, why);
             if (!failure.empty()) throw Error(failure, group_.failure_kind());
-            int all_valid = valid ? 1 : 0;
-            MPI_Allreduce(MPI_IN_PLACE, &all_valid, 1, MPI_INT, MPI_MIN, group_.comm());
-            if (all_valid) {
-                log_restored(c.generation);
+            int all_valid[2] = {valid ? 1 : 0, bound_copy ? 1 : 0};
+            MPI_Allreduce(MPI_IN_PLACE, all_valid, 2, MPI_INT, MPI_MIN, group_.comm());
+            if (all_valid[0]) {
+                log_restored(c.generation, record_path);
+                if (from_copy)
+                    detail::log_line("reprise: rank " + std::to_string(group_.rank()) +
+                                     " restored generation " + std::to_string(c.generation) +
+                                     " from its persistent copy " +
+                                     tier->directory().path_of(tier->file_name(c.generation)) +
+                                     " (its fast tier's: " + fast_why + ")");
                 if (c.generation != newest)
                     detail::log_line("reprise: warning: rank " + std::to_string(group_.rank()) +
                                      " restored the older generation " +
@@ -530,6 +754,11 @@ private:
                                                        : rejected));
                 committed_ = c.generation;
                 next_ = std::max(next_, committed_ + 1);
+                // Every rank's copy holds it: the persistent tier's copies keep it from now.
+                if (tier && all_valid[1] && c.generation > persisted_) {
+                    persisted_ = c.generation;
+                    tier->pin(persisted_);
+                }
                 return true;
             }
             rejected += "\n  " + (valid ? "generation " + std::to_string(c.generation) +
@@ -546,7 +775,9 @@ private:
 
     // Rank 0's one line for a restore of all ranks (docs/logging.md): the bytes of every
     // rank, the slowest rank's time. A gather at restore, never in the poll.
-    void log_restored(std::uint64_t g) {
+    // `record`: the commit record that committed it (the fast tier's, or, without one, the
+    // persistent tier's).
+    void log_restored(std::uint64_t g, const std::string& record) {
         const detail::LoadReport mine = inner_->last_load();
         unsigned long long sent[2] = {mine.bytes, static_cast<unsigned long long>(mine.seconds * 1e9)};
         std::vector<unsigned long long> all(group_.rank() == 0 ? 2 * static_cast<std::size_t>(group_.size()) : 0);
@@ -556,7 +787,7 @@ private:
         detail::log_event(LogKind::restored,
                           "reprise: restored generation " + std::to_string(g) + " of " +
                               std::to_string(group_.size()) + " ranks (" + totals(all) +
-                              ") from " + records_->path(g) +
+                              ") from " + record +
                               detail::how_to_start_afresh(inner_->options().restore, inner_->job()),
                           true);
     }
@@ -644,7 +875,8 @@ private:
         if (!finished_ && (stopping || v[0])) {
             const std::string failure = commit_collectively(
                 stopping ? detail::stop_trigger(static_cast<int>(v[2]))
-                     : detail::describe_save_reasons(static_cast<unsigned>(v[0] >> 1)));
+                     : detail::describe_save_reasons(static_cast<unsigned>(v[0] >> 1)),
+                stopping);
             saved = failure.empty();
             if (saved) {
                 // A save request that came since this round began is served by this save.
@@ -660,6 +892,9 @@ private:
             }
         }
         if (stopping) {
+            // The job stops: every rank's copy of its last generation to the persistent
+            // tier (the one a job moved to other nodes resumes from) ends, and counts, first.
+            if (!finished_) settle_persistent(true);
             if (inner_->options().on_stop == StopAction::requeue) {
                 // StopAction::requeue: rank 0 alone asks Slurm, once for the job; the other
                 // ranks wait for it before they end, since a launcher (mpirun) that sees
@@ -687,8 +922,13 @@ private:
     // what the next restart could read. Each rank writes its file of G, reads back its
     // digest, and rank 0 writes the record with every rank's digest (gathered).
     // `trigger` says what asked for the save ("SIGUSR1", "save()", ...), in its lines.
-    std::string commit_collectively(const std::string& trigger) {
+    // `stopping`: a stop signal's save, copied to the persistent tier whatever
+    // Options::persist_every says.
+    std::string commit_collectively(const std::string& trigger, bool stopping = false) {
         if (finished_) return "reprise: save() after finish()";
+        // The copies of earlier saves that every rank has finished count now, before this
+        // save's own copy can start.
+        settle_persistent(false);
         const std::uint64_t g = next_;
         next_ = g + 1; // tried: a failed save does not reuse its number in this run
         if (g > detail::kMaxGeneration)
@@ -732,25 +972,7 @@ private:
             bool recorded = true;
             if (group_.rank() == 0) {
                 try {
-                    // Records of generations older than the one every rank keeps beside g
-                    // (committed_) go first: their files are gone, recycled by this save,
-                    // and at most two records exist at any instant. The directory's fsync
-                    // in write_durably makes these unlinks durable too.
-                    const auto& dir = inner_->store().directory();
-                    detail::remove_commit_records(dir, records_->names().stem, [&](std::uint64_t old) {
-                        return old == committed_ || old == g;
-                    });
-                    detail::CommitRecord record;
-                    record.generation = g;
-                    record.ranks = static_cast<std::uint32_t>(group_.size());
-                    record.job_key = inner_->job_key();
-                    record.name = name_;
-                    for (int q = 0; q < group_.size(); ++q) {
-                        const unsigned long long* at = &all[4 * static_cast<std::size_t>(q)];
-                        record.files.push_back({at[0], at[1], at[2]});
-                    }
-                    detail::write_commit_record(dir, records_->names().commit_record(g),
-                                                record);
+                    write_record(*records_, g, committed_, all, 4);
                 } catch (const std::exception& e) {
                     recorded = false;
                     error = e.what();
@@ -766,6 +988,7 @@ private:
         REPRISE_KILL_POINT("mpi-after-record");
         inner_->store().confirm(g);
         committed_ = g;
+        inner_->copy_to_persistent(g, stopping);
         if (group_.rank() == 0)
             detail::log_event(LogKind::saved,
                               "reprise: committed generation " + std::to_string(g) + " of " +
@@ -782,6 +1005,11 @@ private:
     std::uint64_t next_ = 1;      // the generation of the next save, the same on all ranks
     std::unique_ptr<reprise::Checkpointer> inner_;
     std::optional<detail::CommitRecords> records_; // this job's commit records, as all ranks see them
+    // With a persistent tier (REPRISE_PERSIST_DIR): the commit records in its directory,
+    // and the newest generation they say every rank's copy holds (0: none), the one every
+    // rank's copies keep (PersistentTier::pin).
+    std::optional<detail::CommitRecords> persist_records_;
+    std::uint64_t persisted_ = 0;
     std::uint64_t polls_ = 0;
     std::uint64_t every_ = 1; // K
     bool fixed_ = false;

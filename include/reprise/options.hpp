@@ -131,8 +131,9 @@ struct Options {
     /// file, fsync, rename, directory fsync; two generations kept; the job's own lock).
     /// A stop signal's save, `finish()` and the destructor wait for the copy in flight;
     /// `restore()` takes the newest valid generation of either tier. Must be another
-    /// directory than `directory`; created (with parents) if missing. Not available under
-    /// MPI yet (reprise/mpi.hpp refuses it). Environment: `REPRISE_PERSIST_DIR`.
+    /// directory than `directory`; created (with parents) if missing. Under MPI
+    /// (reprise/mpi.hpp) the same directory on every rank, and a generation counts as
+    /// persistent only when every rank's copy is. Environment: `REPRISE_PERSIST_DIR`.
     std::string persist_directory;
 
     /// With `persist_directory`: copy every Nth save there (1, the default: every save).

@@ -7,7 +7,7 @@
 #   bash tests/mpi/mpi-test.sh <case> <ranks> <heat2d_mpi> <heat2d_mpi_testing> [<kill point>[@N] <rank>]
 #
 # Cases: reference, usr1-one-rank, term-one-rank, term-mpirun, kill-point, kill-first-save,
-# fallback-*, rank-count, disagree, foreign-rank-file, stray-record, stray-generation. Every run is compared with the uninterrupted reference run's
+# fallback-*, tiers, rank-count, disagree, foreign-rank-file, stray-record, stray-generation. Every run is compared with the uninterrupted reference run's
 # checksum. Synchronisation: lines on the ranks' stdout/stderr and the commit record, each
 # waited for with a deadline; no sleep stands for an event. A run that a signal must stop
 # is open-ended (it cannot end first, however slowly the test itself is scheduled): the
@@ -141,7 +141,7 @@ past_stop() {
 
 # The cases that stop a run by a signal make their reference once they know its length.
 case "$case_name" in
-usr1-one-rank | term-one-rank | term-mpirun | rank-count) ;;
+usr1-one-rank | term-one-rank | term-mpirun | rank-count | tiers) ;;
 *) reference_run "$steps" ;;
 esac
 
@@ -468,6 +468,120 @@ fallback-rank-file | fallback-record | fallback-none)
     echo "PASS: $case_name, $ranks ranks: $variants"
     ;;
 
+tiers)
+    # Two tiers under MPI (REPRISE_PERSIST_DIR): a generation counts as persistent once
+    # every rank's copy is, said by a commit record in the persistent directory. Run 1
+    # stops on TERM: generation 1, committed and copied on every rank (a stop waits for
+    # the copies). Run 2 resumes it and stops on TERM: generation 2 in both tiers, with
+    # generation 1 kept beside it. Each variant restarts from a copy of both directories
+    # with damage in one or both tiers: every rank resumes at the same step, the newest
+    # generation complete on all ranks in either tier, a rank whose fast-tier file is
+    # lost or damaged reading its persistent copy.
+    persist=$work/persist
+    stop_run() {
+        local tag=$1
+        REPRISE_PERSIST_DIR=$persist REPRISE_LOG=all start "$tag" "$prog" "$open_ended"
+        wait_for 60 all_ranks_started "$tag.err" || fail "$tag: the ranks did not start"
+        wait_for 60 has_progress "$tag.out" || fail "$tag: no progress line"
+        kill -TERM "$(rank_pid "$tag.err" $((ranks - 1)))"
+        finish_run "$tag"
+        [[ $(rc_of "$tag") -ne 0 ]] || fail "$tag: the run was not stopped"
+    }
+    listing() { (cd "$1" && ls | grep -v '\.lock$' | sort | tr '\n' ' '); }
+    expected_files() { # <generations...>: each rank's files of them, and their records
+        local g r
+        for g in "$@"; do
+            printf 'heat.local.%010d.commit\n' "$g"
+            for r in $(seq 0 $((ranks - 1))); do printf 'heat.rank%d.local.%010d.ckpt\n' "$r" "$g"; done
+        done | sort | tr '\n' ' '
+    }
+    stop_run run1
+    [[ "$(listing "$persist")" == "$(expected_files 1)" ]] ||
+        fail "run 1: the persistent tier holds $(listing "$persist"), not generation 1 of every rank and its record"
+    RESTARTED=1 stop_run run2
+    grep -q '^resumed at step=' run2.out || fail "run 2 did not resume"
+    step1=$(sed -n 's/^resumed at step=//p' run2.out)
+    for d in "$REPRISE_DIR" "$persist"; do
+        [[ "$(listing "$d")" == "$(expected_files 1 2)" ]] ||
+            fail "run 2: $d holds $(listing "$d"), not generations 1 and 2 of every rank and their records"
+    done
+    cp -a "$REPRISE_DIR" "$work/pristine-fast"
+    cp -a "$persist" "$work/pristine-persist"
+    target=$(past_stop run2)
+    reference_run "$target"
+    last=$((ranks - 1))
+    fast_file() { printf '%s/heat.rank%d.local.%010d.ckpt' "$REPRISE_DIR" "$1" "$2"; }
+    copy_file() { printf '%s/heat.rank%d.local.%010d.ckpt' "$persist" "$1" "$2"; }
+    flip_byte() {
+        local at byte
+        at=$(($(stat -c %s "$1") / 2))
+        byte=$(od -An -tu1 -j "$at" -N1 "$1" | tr -d ' ')
+        printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$1" bs=1 seek="$at" conv=notrunc status=none
+    }
+    # <variant>: <what the restart resumes> <ranks that read their persistent copy>
+    step2=
+    for variant in intact fast-lost fast-wiped copy-damaged fast-lost-copy-damaged fast-damaged-copy-lost; do
+        rm -rf "$REPRISE_DIR" "$persist"
+        cp -a "$work/pristine-fast" "$REPRISE_DIR"
+        cp -a "$work/pristine-persist" "$persist"
+        expect=2 from_copy=0
+        case $variant in
+        intact) ;;
+        fast-lost) rm -f "$(fast_file $last 1)" "$(fast_file $last 2)"; from_copy=1 ;;
+        fast-wiped) rm -rf "${REPRISE_DIR:?}"/*; from_copy=$ranks ;;
+        copy-damaged) flip_byte "$(copy_file $last 2)" ;;
+        fast-lost-copy-damaged)
+            # Rank <last> has generation 2 in neither tier: every rank goes back to 1, rank
+            # <last> from its copy.
+            rm -f "$(fast_file $last 1)" "$(fast_file $last 2)"
+            flip_byte "$(copy_file $last 2)"
+            expect=1 from_copy=1
+            ;;
+        fast-damaged-copy-lost)
+            # Rank 0's fast file of generation 2 damaged, rank <last>'s copy of it lost:
+            # each rank still has one good file of generation 2.
+            flip_byte "$(fast_file 0 2)"
+            rm -f "$(copy_file $last 2)"
+            from_copy=1
+            ;;
+        esac
+        tag=restart-$variant
+        rc=0
+        RESTARTED=1 REPRISE_LOG=all REPRISE_PERSIST_DIR=$persist timeout -k 5 120 "${mpi[@]}" \
+            "$prog" "$target" >"$tag.out" 2>"$tag.err" || rc=$?
+        echo "$rc" >"$tag.rc"
+        [[ $rc -ne 124 && $rc -ne 137 ]] || fail "$variant: the restart hung (status $rc)"
+        expect_resumed "$tag"
+        [[ -z "$(ls -A "$persist" 2>/dev/null)" ]] || fail "$variant: finish() left $(ls "$persist")"
+        resumed=$(sed -n 's/^resumed at step=//p' "$tag.out")
+        if [[ $variant == intact ]]; then
+            step2=$resumed
+            ((step2 > step1)) || fail "generation 2 (step $step2) is not past generation 1 (step $step1)"
+        fi
+        want=$([[ $expect == 1 ]] && echo "$step1" || echo "$step2")
+        [[ $resumed -eq $want ]] || fail "$variant: resumed at step $resumed, not at generation $expect's $want"
+        n=$(grep -c "^reprise: rank [0-9]* restored generation $expect from its persistent copy" "$tag.err" || true)
+        [[ $n -eq $from_copy ]] || fail "$variant: $n ranks read their persistent copy, not $from_copy"
+        echo "ok: $variant: generation $expect at step $resumed, $from_copy rank(s) from the persistent tier"
+    done
+    # Rank <last> has no valid file of either generation in either tier: a clear error
+    # on every rank, and nobody hangs.
+    rm -rf "$REPRISE_DIR" "$persist"
+    cp -a "$work/pristine-fast" "$REPRISE_DIR"
+    cp -a "$work/pristine-persist" "$persist"
+    rm -f "$(fast_file $last 1)" "$(fast_file $last 2)" "$(copy_file $last 1)"
+    flip_byte "$(copy_file $last 2)"
+    rc=0
+    RESTARTED=1 REPRISE_PERSIST_DIR=$persist timeout -k 5 120 "${mpi[@]}" "$prog" "$target" \
+        >none.out 2>none.err || rc=$?
+    [[ $rc -ne 124 && $rc -ne 137 ]] || fail "none: the restart hung (status $rc)"
+    [[ $rc -ne 0 ]] || fail "none: the restart succeeded with no generation complete"
+    grep -q '^checksum=' none.out && fail "none: the restart computed anyway"
+    n=$(grep -c "^reprise: restore: no generation of job local of checkpoint 'heat' " none.err || true)
+    [[ $n -eq $ranks ]] || fail "none: $n of $ranks ranks gave the clear error"
+    echo "PASS: tiers, $ranks ranks: generations in both tiers complete on every rank; a rank's lost or damaged file read from the other tier, all ranks at one generation"
+    ;;
+
 rank-count)
     start run "$prog" "$open_ended"
     wait_for 60 all_ranks_started run.err || fail "the ranks did not start"
@@ -525,7 +639,15 @@ disagree)
     mpmd jobs JOB_ID 101 102 "$prog" "$steps"
     refused jobs "reprise: rank 1 has job 'sge-102', rank 0 'sge-101': every rank of a job must see the same job id"
     echo "ok: JOB_ID 101 and 102"
-    echo "PASS: ranks that disagree on name, directory or job are refused on both ranks"
+
+    # A persistent directory per rank (REPRISE_PERSIST_DIR): rank 0 writes the persistent
+    # commit records for every rank's copies, so it is refused too, no lock file left.
+    mpmd persist REPRISE_PERSIST_DIR "$work/p0" "$work/p1" "$prog" "$steps"
+    refused persist "reprise: rank 1 has persistent directory (REPRISE_PERSIST_DIR, Options::persist_directory) '$work/p1', rank 0 '$work/p0': every rank of a job must use the same persistent directory"
+    left=$(find "$work/p0" "$work/p1" -mindepth 1)
+    [[ -z "$left" ]] || fail "persist: files left: $left"
+    echo "ok: REPRISE_PERSIST_DIR p0 and p1"
+    echo "PASS: ranks that disagree on name, directory, persistent directory or job are refused on both ranks"
     ;;
 
 foreign-rank-file)

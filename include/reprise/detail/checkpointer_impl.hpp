@@ -148,13 +148,6 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
             options_.mode = SaveMode::sync;
             if (!how.sync_note.empty()) detail::log_event(LogKind::note, how.sync_note);
         }
-        // A generation counts under coordination once every process has it: a persistent
-        // copy would have to be committed by all of them too, which nothing does yet.
-        if (!how.suffix.empty() && !options_.persist_directory.empty())
-            throw Error("reprise: REPRISE_PERSIST_DIR (Options::persist_directory = " +
-                            options_.persist_directory +
-                            ") is not supported with MPI (reprise/mpi.hpp) yet; unset it",
-                        ErrorKind::configuration);
         job_ = detail::job_from_environment(options_.job);
         host_ = detail::host_name();
         writer_ = std::make_unique<detail::BackgroundWriter>(detail::StoreIdentity{
@@ -181,7 +174,11 @@ REPRISE_DECL Checkpointer::Checkpointer(Options options, detail::Coordinated how
 REPRISE_DECL detail::GenerationStore& Checkpointer::store() { return writer_->store(); }
 
 REPRISE_DECL std::uint64_t Checkpointer::save_as(std::uint64_t g, const std::string& trigger) {
-    last_file_bytes_ = store_for("save()").save_as(
+    detail::GenerationStore& store = store_for("save()");
+    // A copy to the persistent tier that reads a file this save recycles ends first.
+    if (detail::PersistentTier* tier = writer_->persistent_tier())
+        tier->before_commit(store.kept_by_next_commit());
+    last_file_bytes_ = store.save_as(
         g, [&](detail::FileSink& sink) { return write_file(sink, g, trigger); }, trigger);
     timer_->rearm();
     return last_file_bytes_;
@@ -191,10 +188,21 @@ REPRISE_DECL bool Checkpointer::restore_wanted(bool exists) const noexcept {
     return detail::restore_wanted(options_.restore, job_, exists);
 }
 
-REPRISE_DECL bool Checkpointer::restore_generation(std::uint64_t g, std::string& why) {
+REPRISE_DECL detail::PersistentTier* Checkpointer::persistent_tier() { return writer_->persistent_tier(); }
+
+REPRISE_DECL void Checkpointer::copy_to_persistent(std::uint64_t g, bool always) {
+    if (detail::PersistentTier* tier = writer_->persistent_tier()) tier->after_commit(g, always);
+}
+
+REPRISE_DECL bool Checkpointer::restore_generation(std::uint64_t g, std::string& why, bool persistent) {
     variables_.seal();
     why.clear();
-    if (load_generation(g, why)) return true;
+    detail::PersistentTier* tier = persistent ? writer_->persistent_tier() : nullptr;
+    if (persistent && !tier) {
+        why = "no persistent tier";
+        return false;
+    }
+    if (load_generation(tier ? tier->store() : writer_->store(), g, why)) return true;
     why.erase(0, 3); // "\n  " before "<path>: <reason>"
     return false;
 }

@@ -52,6 +52,9 @@ public:
     // The records' names: "<name>.<job key>.<g>.commit".
     const FileNames& names() const noexcept { return names_; }
 
+    // The directory the records are in: the fast tier's, or the persistent tier's.
+    const Directory& directory() const noexcept { return store_.directory(); }
+
     // The path of generation `g`'s commit record.
     std::string path(std::uint64_t g) const {
         return store_.directory().path_of(names_.commit_record(g));

@@ -117,8 +117,20 @@ public:
     // first save, the newest one found on disk (under coordination: the last one all
     // processes committed, fallback_).
     std::uint64_t kept_by_next_commit() const noexcept {
+        if (pinning_.load()) return pinned_.load();
         const std::uint64_t last = last_generation_.load();
         return last ? last : fallback_ ? fallback_ : newest();
+    }
+
+    // A coordinated persistent tier (detail/tiers.hpp under reprise/mpi.hpp): from now on
+    // every commit keeps generation `g` (the newest one that every process's copy holds
+    // and that a commit record says so of; 0: none) and recycles or removes every other.
+    // A process's copies run ahead of the other processes' by at most one generation,
+    // which is never kept in place of `g`: at most two files, and the generation complete
+    // on every process is never the one recycled. Thread-safe (read by the copier).
+    void pin(std::uint64_t g) noexcept {
+        pinned_.store(g);
+        pinning_.store(true);
     }
 
     // This run continues the job (it restored a generation from another tier): the files
@@ -251,7 +263,7 @@ public:
         // A generation that is not this run's (found at start, never restored) is no
         // fallback for this computation: the first save supersedes it. Under
         // coordination it goes only once every process has the new one (confirm()).
-        if (keep != 0 && keep != last) {
+        if (keep != 0 && keep != last && !pinning_.load()) {
             if (coordinated_) {
                 superseded_ = keep;
             } else {
@@ -488,6 +500,9 @@ private:
     std::uint64_t superseded_ = 0;
     std::uint64_t committed_before_ = 0;
     double last_seconds_ = 0; // of the last commit()
+    // pin(): the generation every commit keeps, once pinning_ (a coordinated persistent tier).
+    std::atomic<std::uint64_t> pinned_{0};
+    std::atomic<bool> pinning_{false};
 };
 
 } // namespace reprise::detail

@@ -15,6 +15,13 @@
 // may recycle old files (open_recycled overwrites a file's blocks in place): before each
 // fast-tier commit, before_commit() waits for a copy that reads a file that commit will
 // recycle or remove. That wait happens only when the copies fall two saves behind.
+//
+// Under MPI (reprise/mpi.hpp) a generation counts as persistent only when every rank's
+// copy is: each rank's copier copies its own file and notes the newest generation it
+// copied (settled()); the ranks compare those at their next collective step (a save, a
+// stop), never from the copier thread, and when all hold the same one, rank 0 writes its
+// commit record into the persistent directory, and every rank's tier keeps that
+// generation from then on (pin()) whatever its later copies recycle.
 
 #include "reprise/detail/durable_file.hpp"
 #include "reprise/detail/format_writer.hpp"
@@ -195,6 +202,23 @@ public:
         store_.finish_cleanup(); // a copy's removal of the older generation
     }
 
+    // The newest generation this run copied, when no copy is in flight or waiting (then no
+    // copy starts before the next after_commit(), on the caller's thread, so the file
+    // stays as it is until then); 0 otherwise, or when none was copied.
+    std::uint64_t settled() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return copying_ == 0 && wanted_ == 0 ? copied_ : 0;
+    }
+
+    // From now on every copy keeps generation `g` (GenerationStore::pin): under MPI, the
+    // newest generation every rank's copy holds. Call it while no copy is in flight.
+    void pin(std::uint64_t g) noexcept { store_.pin(g); }
+
+    // The persistent directory and the name of generation `g`'s file there: names never
+    // change, so neither waits for a copy.
+    const Directory& directory() const noexcept { return store_.directory(); }
+    std::string file_name(std::uint64_t g) const { return store_.file_name(g); }
+
     // The generation being copied or waiting to be (0: none), for a line about the wait.
     std::uint64_t in_flight() {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -249,6 +273,8 @@ private:
         try {
             const std::string name = fast_.file_name(g);
             store_.commit(g, [&](FileSink& sink) { return copy_file_into(fast_.directory(), name, sink); });
+            std::lock_guard<std::mutex> lock(mutex_);
+            copied_ = g;
         } catch (const std::exception& e) {
             const std::uint64_t kept = store_.newest();
             log_line(std::string(e.what()) + "; the copy of generation " + std::to_string(g) +
@@ -267,6 +293,7 @@ private:
     std::condition_variable changed_;
     std::uint64_t wanted_ = 0;  // the generation to copy next (0: none)
     std::uint64_t copying_ = 0; // the generation being copied (0: none)
+    std::uint64_t copied_ = 0;  // the newest generation this run copied (0: none)
     bool running_ = false;      // the copier thread is in its loop
     bool owed_ = false;         // a copy was dropped: the next save is copied
     unsigned saves_ = 0;        // fast-tier saves since the last copy asked for
