@@ -31,6 +31,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -526,6 +527,32 @@ inline std::vector<std::string> starting_with(const std::vector<std::string>& li
     for (const auto& l : lines)
         if (starts_with(l, prefix)) out.push_back(l);
     return out;
+}
+
+// The bytes this process has passed to write(2) and its kin so far (wchar, proc(5)): the
+// kernel's count of what a save wrote, not the library's. Throws when /proc says nothing.
+inline std::uint64_t bytes_written_by_process() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "wchar:") return value;
+    throw std::runtime_error("no wchar in /proc/self/io");
+}
+
+// One save, in `mode`: in the background, asked for and polled until taken, then waited
+// for until it is durable (the generation the Checkpointer names).
+inline void save_once(reprise::Checkpointer& c, reprise::SaveMode mode) {
+    if (mode == reprise::SaveMode::sync) {
+        c.save();
+        return;
+    }
+    const std::uint64_t next = c.generation() + 1;
+    c.request_save();
+    // A writer that has made the last generation durable may not have ended yet: the
+    // request is deferred then, and posted again when it ends.
+    while (!c.maybe_save()) std::this_thread::yield();
+    while (c.generation() < next) std::this_thread::yield();
 }
 
 } // namespace reprise_test

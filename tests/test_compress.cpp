@@ -30,22 +30,15 @@
 
 namespace {
 
+using reprise_test::bytes_written_by_process;
+using reprise_test::save_once;
+
 using reprise::Checkpointer;
 using reprise::RestorePolicy;
 using Env = std::map<std::string, std::string>;
 using reprise_test::ScopedEnv;
 using reprise_test::TempDir;
 namespace d = reprise::detail;
-
-std::uint64_t bytes_written_by_process() {
-    std::ifstream io("/proc/self/io");
-    std::string key;
-    std::uint64_t value = 0;
-    while (io >> key >> value)
-        if (key == "wchar:") return value;
-    FAIL("no wchar in /proc/self/io");
-    return 0;
-}
 
 // What the file takes on disk (its allocated blocks), and its size.
 std::uint64_t disk_bytes(const std::string& path) {
@@ -92,17 +85,6 @@ std::vector<double> random_field(std::uint64_t seed) {
 std::string path_of(const TempDir& dir, int generation) {
     std::string g = std::to_string(generation);
     return dir.path() + "/t.local." + std::string(10 - g.size(), '0') + g + ".ckpt";
-}
-
-void save_once(Checkpointer& c, reprise::SaveMode mode) {
-    if (mode == reprise::SaveMode::sync) {
-        c.save();
-        return;
-    }
-    const std::uint64_t next = c.generation() + 1;
-    c.request_save();
-    while (!c.maybe_save()) std::this_thread::yield();
-    while (c.generation() < next) std::this_thread::yield();
 }
 
 // Restores "field" and "step" from `dir` in a new Checkpointer, compressing or not.

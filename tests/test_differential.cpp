@@ -22,20 +22,12 @@
 
 namespace {
 
+using reprise_test::bytes_written_by_process;
+using reprise_test::save_once;
+
 using reprise::Checkpointer;
 using reprise::RestorePolicy;
 using reprise_test::TempDir;
-
-// The bytes this process has passed to write(2) and its kin so far (wchar, proc(5)).
-std::uint64_t bytes_written_by_process() {
-    std::ifstream io("/proc/self/io");
-    std::string key;
-    std::uint64_t value = 0;
-    while (io >> key >> value)
-        if (key == "wchar:") return value;
-    FAIL("no wchar in /proc/self/io");
-    return 0;
-}
 
 // Options that keep every line the library prints, for the test to read.
 reprise::Options logged(const std::string& dir, std::vector<std::string>& lines,
@@ -57,21 +49,6 @@ std::vector<double> initial_field() {
 // Changes one value in each of `chunks` chunks spread over the vector.
 void touch(std::vector<double>& v, std::size_t chunks, double by) {
     for (std::size_t k = 0; k < chunks; ++k) v[(k * 7919 * 8192 + 100) % v.size()] += by;
-}
-
-// One save, in `mode`: in the background, asked for and polled until taken, then waited
-// for until it is durable (the generation the Checkpointer names).
-void save_once(Checkpointer& c, reprise::SaveMode mode) {
-    if (mode == reprise::SaveMode::sync) {
-        c.save();
-        return;
-    }
-    const std::uint64_t next = c.generation() + 1;
-    c.request_save();
-    // A writer that has made the last generation durable may not have ended yet: the
-    // request is deferred then, and posted again when it ends.
-    while (!c.maybe_save()) std::this_thread::yield();
-    while (c.generation() < next) std::this_thread::yield();
 }
 
 // Restores "field" and "step" from `dir` in a new Checkpointer.
