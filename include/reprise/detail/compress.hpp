@@ -8,8 +8,8 @@
 // unchanged chunks where they are, and a restore decompresses each chunk straight into
 // the variable's memory once its checksum holds. A chunk that does not shrink by at least
 // 1/16 is stored as it is, and the next ones are not even tried for a while (1, 2, 4 ...
-// up to 64 chunks, back to trying every chunk once one shrinks): on data that does not
-// compress, a save pays for one chunk in 65 (docs/benchmarks.md measures it).
+// up to 128 chunks, back to trying every chunk once one shrinks): on data that does not
+// compress, a save pays for one chunk in 129 (docs/benchmarks.md measures it).
 
 #include "reprise/detail/checksum.hpp"
 #include "reprise/detail/format_layout.hpp"
@@ -93,7 +93,7 @@ public:
     }
 
 private:
-    static constexpr unsigned kMaxBackoff = 64;
+    static constexpr unsigned kMaxBackoff = 128;
     ZSTD_CCtx* context_ = nullptr;
     int level_;
     unsigned backoff_ = 0; // chunks skipped after the last that did not shrink

@@ -130,17 +130,21 @@ public:
     // up to the payload's end. Returns "" on success, else why not.
     std::string load(char* into, std::uint64_t at, std::uint64_t n) {
         if (stored_.empty()) return load_as_is(into, at, n);
-        // Runs of chunks stored as they are in one read; each compressed one on its own.
-        std::uint64_t run = at;
-        for (std::uint64_t done = at; done < at + n; done += kChunkBytes) {
-            const StoredChunk& c = stored_[done / kChunkBytes];
-            if (c.codec == Codec::none) continue;
-            std::string why = load_as_is(into + (run - at), run, done - run);
-            if (why.empty()) why = load_stored(into + (done - at), done, c);
+        // Runs of chunks stored as they are, read straight into `into`; runs of compressed
+        // ones, each run by one read.
+        const std::uint64_t end = at + n;
+        for (std::uint64_t done = at; done < end;) {
+            const bool compressed = stored_[done / kChunkBytes].codec != Codec::none;
+            std::uint64_t next = done + kChunkBytes;
+            while (next < end && (stored_[next / kChunkBytes].codec != Codec::none) == compressed)
+                next += kChunkBytes;
+            next = std::min(next, end);
+            const std::string why = compressed ? load_compressed(into + (done - at), done, next)
+                                               : load_as_is(into + (done - at), done, next - done);
             if (!why.empty()) return why;
-            run = done + kChunkBytes;
+            done = next;
         }
-        return run < at + n ? load_as_is(into + (run - at), run, at + n - run) : "";
+        return "";
     }
 
 private:
@@ -151,27 +155,43 @@ private:
         return why;
     }
 
-    // A compressed chunk: its stored bytes read and verified, then decoded into `into`,
-    // then (unless verified already) the decoded bytes checked against the chunk's hash.
-    std::string load_stored(char* into, std::uint64_t at, const StoredChunk& c) {
-        const std::uint64_t i = at / kChunkBytes;
-        const auto length = static_cast<std::size_t>(chunk_length(i, size_));
-        if (!scratch_) scratch_.reset(new char[static_cast<std::size_t>(kChunkBytes)]);
-        std::string why = read_exact(fd_, scratch_.get(), c.size, offset_ + at);
+    // The compressed chunks of payload bytes [begin, end) into `into`: the file's bytes from
+    // the first one's place to the last one's stored end read at once (one read, which the
+    // disk serves in one go, rather than one small read per 64 KiB that defeats the
+    // kernel's read-ahead; the holes between cost no disk read), then each chunk's stored
+    // bytes verified, decoded into `into`, and (unless verified already) the decoded bytes
+    // checked against the chunk's hash.
+    std::string load_compressed(char* into, std::uint64_t begin, std::uint64_t end) {
+        const std::uint64_t last = (end - 1) / kChunkBytes;
+        const std::uint64_t span = last * kChunkBytes + stored_[last].size - begin;
+        if (scratch_size_ < span) { // at most what the caller asked for: never what a file says
+            scratch_.reset(new char[static_cast<std::size_t>(span)]);
+            scratch_size_ = span;
+        }
+        std::string why = read_exact(fd_, scratch_.get(), span, offset_ + begin);
         if (!why.empty()) return why;
-        if (XXH3_64bits(scratch_.get(), c.size) != c.checksum)
-            return describe_bad_chunk(i, chunk_count(size_), size_) + " (its compressed bytes)";
-        why = decompressor_.decompress(c.codec, scratch_.get(), c.size, into, length);
-        if (!why.empty())
-            return describe_bad_chunk(i, chunk_count(size_), size_) + " (" + why + ")";
-        return chunks_ ? check_chunks(into, length, at, *chunks_, size_) : "";
+        for (std::uint64_t at = begin; at < end; at += kChunkBytes) {
+            const std::uint64_t i = at / kChunkBytes;
+            const StoredChunk& c = stored_[i];
+            const char* bytes = scratch_.get() + (at - begin);
+            const auto length = static_cast<std::size_t>(chunk_length(i, size_));
+            if (XXH3_64bits(bytes, c.size) != c.checksum)
+                return describe_bad_chunk(i, chunk_count(size_), size_) + " (its compressed bytes)";
+            why = decompressor_.decompress(c.codec, bytes, c.size, into + (at - begin), length);
+            if (!why.empty())
+                return describe_bad_chunk(i, chunk_count(size_), size_) + " (" + why + ")";
+            if (chunks_) why = check_chunks(into + (at - begin), length, at, *chunks_, size_);
+            if (!why.empty()) return why;
+        }
+        return "";
     }
 
     int fd_;
     std::uint64_t offset_, size_;
     const std::vector<ChunkHash>* chunks_;
     const std::vector<StoredChunk>& stored_;
-    std::unique_ptr<char[]> scratch_; // a compressed chunk's bytes
+    std::unique_ptr<char[]> scratch_; // a run of compressed chunks' places, as read
+    std::uint64_t scratch_size_ = 0;
     ChunkDecompressor decompressor_;
 };
 
