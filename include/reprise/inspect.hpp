@@ -215,13 +215,8 @@ inline Checkpoint read_checkpoint(const std::string& path, Verify depth = Verify
     out.format_version = checkpoint.format_version;
     out.payload_offset = checkpoint.payload_offset;
     out.payload_size = checkpoint.payload_size;
-    if (depth == Verify::whole_file) {
-        out.payload_stored = checkpoint.payload_size;
-        if (!checkpoint.stored.empty()) {
-            out.payload_stored = 0;
-            for (const detail::StoredChunk& c : checkpoint.stored) out.payload_stored += c.size;
-        }
-    }
+    if (depth == Verify::whole_file)
+        out.payload_stored = detail::stored_payload_size(checkpoint.stored, checkpoint.payload_size);
     detail::Header& h = checkpoint.header;
     out.generation = h.generation;
     out.time_ns = h.time_ns;

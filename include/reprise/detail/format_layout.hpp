@@ -202,6 +202,16 @@ struct StoredChunk {
     }
 };
 
+// The bytes on disk of a payload of `payload_size` bytes whose chunks are stored as
+// `stored` says (empty: each as it is).
+inline std::uint64_t stored_payload_size(const std::vector<StoredChunk>& stored,
+                                         std::uint64_t payload_size) {
+    if (stored.empty()) return payload_size;
+    std::uint64_t bytes = 0;
+    for (const StoredChunk& c : stored) bytes += c.size;
+    return bytes;
+}
+
 inline std::uint64_t chunk_entry_size(std::uint32_t version) {
     return version >= kCompressedFormatVersion ? kStoredChunkEntryBytes : kChunkHashBytes;
 }

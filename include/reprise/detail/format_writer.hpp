@@ -416,11 +416,8 @@ inline std::uint64_t write_file_tail(FileSink& sink, const Header& header,
     const std::string head = encode_file_head(
         header, payload_size, stored.empty() ? kFormatVersion : kCompressedFormatVersion);
     sink.write_at(0, head.data(), head.size());
-    if (!stored.empty()) {
-        std::uint64_t bytes = payload_offset + tail.size();
-        for (const StoredChunk& c : stored) bytes += c.size;
-        sink.set_stored_size(bytes);
-    }
+    if (!stored.empty())
+        sink.set_stored_size(payload_offset + stored_payload_size(stored, payload_size) + tail.size());
     return payload_offset + payload_size + tail.size();
 }
 
