@@ -196,6 +196,66 @@ TEST_CASE("a bit flip in the payload of the newest generation falls back to the 
     check_fell_back(restore_state(dir.path()), g, "payload checksum");
 }
 
+TEST_CASE("a bit flip deep in a payload of many small values, in what the restore's read-ahead "
+          "thread reads, falls back to the older one exactly",
+          "[restore][corruption][readahead]") {
+    // 20000 vectors of 100 doubles (16 MiB, each far below a chunk): the restore reads them
+    // through its 1 MiB buffer, the chunks from the third MiB on loaded by the read-ahead
+    // thread while the decoder takes the ones before.
+    using Many = std::map<std::string, std::vector<double>>;
+    auto many_of = [](std::uint64_t g) {
+        Many m;
+        for (int k = 0; k < 20000; ++k) {
+            std::vector<double> v(100);
+            for (std::size_t j = 0; j < v.size(); ++j)
+                v[j] = static_cast<double>(g) * 1e6 + k * 100.0 + static_cast<double>(j);
+            m.emplace("v" + std::to_string(k), std::move(v));
+        }
+        return m;
+    };
+    auto restore_many = [](const std::string& dir, Many& m, std::string& err_text) {
+        StderrCapture err;
+        std::uint64_t g = 0;
+        {
+            Checkpointer c(options_for(dir, RestorePolicy::always));
+            c.track("many", m);
+            REQUIRE(c.restore());
+            g = c.generation();
+        }
+        err_text = err.stop();
+        return g;
+    };
+    reprise_test::clear_environment();
+    TempDir dir;
+    std::string newer;
+    {
+        Many m;
+        Checkpointer c(options_for(dir.path(), RestorePolicy::automatic));
+        c.track("many", m);
+        m = many_of(1);
+        c.save();
+        m = many_of(2);
+        c.save();
+        newer = c.path_of_generation(2);
+    }
+    Many restored;
+    std::string err_text;
+    CHECK(restore_many(dir.path(), restored, err_text) == 2);
+    CHECK(restored == many_of(2));
+    CHECK_FALSE(contains(err_text, "warning"));
+
+    const std::string bytes = reprise_test::read_file(newer);
+    const auto payload_at = get_le(bytes, kPayloadOffsetAt, 8);
+    REQUIRE(get_le(bytes, kPayloadLengthAt, 8) > (std::uint64_t(6) << 20));
+    flip_bit(newer, static_cast<std::size_t>(payload_at + (std::uint64_t(5) << 20) + 17), 2);
+    restored.clear();
+    CHECK(restore_many(dir.path(), restored, err_text) == 1);
+    INFO(err_text);
+    CHECK(restored == many_of(1));
+    CHECK(contains(err_text, "restoring the older generation 1"));
+    CHECK(contains(err_text, newer + ": payload checksum mismatch (chunk 81 of "));
+}
+
 TEST_CASE("a bit flip in the header of the newest generation falls back to the older one",
           "[restore][corruption]") {
     reprise_test::clear_environment();

@@ -21,11 +21,14 @@
 #include "reprise/error.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -383,6 +386,114 @@ inline bool read_checkpoint(const Directory& dir, const std::string& name,
     return true;
 }
 
+// A second thread that loads the chunks after the ones a PayloadReader hands out, into a
+// buffer of its own, through a ChunkLoader of its own: start(), then take() when the
+// reader reaches them, or cancel() when it reads elsewhere (a large array straight into
+// its memory). Started at the first start(), with every signal blocked; without a second
+// core, or when no thread can be started, there is none and holds() is always false. What
+// a load found wrong is reported by take() only: chunks never handed out fail nothing.
+class ReadAhead {
+public:
+    explicit ReadAhead(ChunkLoader& loader) : loader_(loader) {}
+    ~ReadAhead() {
+        if (!thread_.joinable()) return;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            state_ = State::stop;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    ReadAhead(const ReadAhead&) = delete;
+    ReadAhead& operator=(const ReadAhead&) = delete;
+
+    // Loads payload bytes [at, at + n) (as ChunkLoader::load) into the read-ahead buffer.
+    void start(std::uint64_t at, std::uint64_t n) {
+        cancel();
+        if (!thread_.joinable() && !launch()) return;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            at_ = at;
+            n_ = n;
+            state_ = State::loading;
+        }
+        started_ = true;
+        wake_.notify_all();
+    }
+
+    // Is a load of [at, at + n) started?
+    bool holds(std::uint64_t at, std::uint64_t n) const noexcept {
+        return started_ && at_ == at && n_ == n;
+    }
+
+    // Waits for the load holds() said is started, then swaps its buffer with `buffer`
+    // (of the same size). Returns "" on success, else why not, as ChunkLoader::load.
+    std::string take(std::unique_ptr<char[]>& buffer) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return state_ == State::loaded; });
+        state_ = State::idle;
+        started_ = false;
+        buffer.swap(buffer_);
+        return std::move(why_);
+    }
+
+    // Waits for a load in flight, if any, and forgets it.
+    void cancel() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return state_ != State::loading; });
+        if (state_ == State::loaded) state_ = State::idle;
+        started_ = false;
+    }
+
+private:
+    enum class State { idle, loading, loaded, stop };
+
+    bool launch() {
+        if (std::thread::hardware_concurrency() < 2) return false;
+        try {
+            buffer_.reset(new char[static_cast<std::size_t>(kBufferBytes)]);
+            thread_ = with_signals_blocked([&] { return std::thread([this] { run(); }); });
+        } catch (const std::exception&) {
+            return false;
+        }
+        return true;
+    }
+
+    void run() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [&] { return state_ == State::loading || state_ == State::stop; });
+            if (state_ == State::stop) return;
+            lock.unlock();
+            std::string why;
+            try {
+                why = loader_.load(buffer_.get(), at_, n_);
+            } catch (const std::exception& e) {
+                why = e.what();
+            }
+            lock.lock();
+            why_ = std::move(why);
+            state_ = State::loaded;
+            wake_.notify_all();
+        }
+    }
+
+public:
+    // The size of every load: a PayloadReader's buffer.
+    static constexpr std::uint64_t kBufferBytes = 16 * kChunkBytes;
+
+private:
+    ChunkLoader& loader_;
+    std::unique_ptr<char[]> buffer_;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    State state_ = State::idle; // under mutex_
+    bool started_ = false; // a load was started and not taken or cancelled: the reader's own
+    std::uint64_t at_ = 0, n_ = 0; // the load's; written only while no load is in flight
+    std::string why_;
+};
+
 // The payload of an open checkpoint file, read once from start to end by the variables'
 // sources in turn (FileRangeSource, in the order of the file). Of a file with a chunk table
 // whose payload was not verified yet (Verify::as_loaded), each chunk is verified as it is
@@ -395,12 +506,7 @@ public:
     // `file` outlives the reader; `path` names it in errors.
     PayloadReader(const VerifiedCheckpoint& file, std::string path)
         : path_(std::move(path)), size_(file.payload_size),
-          loaders_{{file.file.get(), file.payload_offset, file.payload_size,
-                    file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks,
-                    file.stored},
-                   {file.file.get(), file.payload_offset, file.payload_size,
-                    file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks,
-                    file.stored}} {}
+          loaders_{loader_of(file), loader_of(file)}, ahead_(loaders_[1]) {}
 
     // The payload offset of the next byte to hand out.
     std::uint64_t position() const noexcept { return pos_; }
@@ -440,13 +546,20 @@ public:
 
     // Reads the chunks from position() on into the buffer, verified: available() > 0 after,
     // unless the payload ends at position().
+    // From the second refill on, the read-ahead thread then reads the chunks that follow,
+    // for the next one: the file's bytes are read and verified on one core while the
+    // decoder takes the buffer's on the other (many small variables: decoding and
+    // allocating is as much work as the reading).
     void refill() {
         buffer_start_ = buffer_end_ = pos_;
         const std::uint64_t n = std::min(kBufferBytes, size_ - pos_);
         if (n == 0) return;
         if (!buffer_) buffer_.reset(new char[static_cast<std::size_t>(kBufferBytes)]);
-        fail_unless(loaders_[0].load(buffer_.get(), pos_, n));
+        fail_unless(ahead_.holds(pos_, n) ? ahead_.take(buffer_)
+                                          : (ahead_.cancel(), loaders_[0].load(buffer_.get(), pos_, n)));
         buffer_end_ = pos_ + n;
+        if (buffer_end_ < size_ && refills_++ > 0)
+            ahead_.start(buffer_end_, std::min(kBufferBytes, size_ - buffer_end_));
     }
 
     // Why reading or verifying the payload failed (the Error thrown then says so too); ""
@@ -455,7 +568,7 @@ public:
 
 private:
     // Whole chunks, so that a chunk is verified before its first byte is handed out.
-    static constexpr std::uint64_t kBufferBytes = 16 * kChunkBytes;
+    static constexpr std::uint64_t kBufferBytes = ReadAhead::kBufferBytes;
     // A thread reads and verifies this much at a time (of a large array, straight into
     // its memory): few system calls, and the bytes hashed while still in the cache.
     static constexpr std::uint64_t kDirectPiece = std::uint64_t(1) << 20;
@@ -463,6 +576,7 @@ private:
     // `n` bytes (whole chunks, or the payload's last) from position() into `into`; a bulk
     // block (ByteSink::kBulkBytes) by two threads, each its half of the chunks.
     void read_direct(char* into, std::uint64_t n) {
+        ahead_.cancel(); // its loader is the second thread's
         std::string why_first, why_second;
         auto work = [&](std::size_t begin, std::size_t end) {
             std::string& why = begin == 0 ? why_first : why_second;
@@ -479,6 +593,12 @@ private:
         fail_unless(why_first.empty() ? why_second : why_first);
     }
 
+    static ChunkLoader loader_of(const VerifiedCheckpoint& file) {
+        return ChunkLoader(file.file.get(), file.payload_offset, file.payload_size,
+                           file.payload_verified || file.chunks.empty() ? nullptr : &file.chunks,
+                           file.stored);
+    }
+
     void fail_unless(const std::string& why) {
         if (why.empty()) return;
         error_ = why;
@@ -487,10 +607,12 @@ private:
 
     std::string path_;
     std::uint64_t size_; // the payload's
-    ChunkLoader loaders_[2]; // one per thread of read_direct
+    ChunkLoader loaders_[2]; // one per thread of read_direct; the second, the read-ahead's
+    ReadAhead ahead_;
     std::uint64_t pos_ = 0;
     std::uint64_t buffer_start_ = 0, buffer_end_ = 0; // payload offsets the buffer holds
     std::unique_ptr<char[]> buffer_;
+    unsigned refills_ = 0;
     std::string error_;
 };
 
