@@ -485,8 +485,8 @@ TEST_CASE("in background mode request_save() and maybe_save() return at once wit
     CHECK(restored_x(dir.path()) == std::make_pair(1, std::uint64_t(1)));
 }
 
-TEST_CASE("in background mode a large array, copied into the snapshot by two threads, "
-          "restores exactly, between the small values around it",
+TEST_CASE("in background mode a large array, copied into the snapshot in pieces that the "
+          "writer follows, restores exactly, between the small values around it",
           "[background][roundtrip]") {
     clear_environment();
     TempDir dir;
@@ -520,6 +520,140 @@ TEST_CASE("in background mode a large array, copied into the snapshot by two thr
     std::size_t wrong = 0;
     for (std::size_t k = 1; k < count; ++k) wrong += big[k] != value(k);
     CHECK(wrong == 0);
+}
+
+namespace {
+
+// A variable whose serialization throws when `fail` is set, after `before` (large enough
+// that the writer has started on it: SnapshotSink publishes every 16 MiB of an array, the
+// writer takes 8 MiB at a time).
+struct Fragile {
+    std::vector<double> before;
+    bool fail = false;
+    template <class Archive>
+    void save(Archive& ar) const {
+        ar(before);
+        if (fail) throw std::runtime_error("Fragile: cannot serialize");
+        ar(static_cast<std::uint64_t>(before.size()));
+    }
+    template <class Archive>
+    void load(Archive& ar) {
+        std::uint64_t n = 0;
+        ar(before, n);
+        if (n != before.size()) throw std::runtime_error("Fragile: torn");
+    }
+};
+
+} // namespace
+
+TEST_CASE("in background mode a state that grows between saves is written while its snapshot "
+          "buffer moves, and restores exactly",
+          "[background][roundtrip]") {
+    clear_environment();
+    TempDir dir;
+    // The first snapshot sizes the buffer for `first` alone; the second outgrows it once
+    // `first` (40 MiB, published in pieces the writer is following) is in: the buffer
+    // moves under the writer.
+    auto value = [](std::size_t k, double scale) { return static_cast<double>(k) * scale + 0.5; };
+    const std::size_t first_count = (std::size_t(40) << 20) / sizeof(double);
+    const std::size_t second_count = (std::size_t(24) << 20) / sizeof(double) + 77;
+    std::vector<int> smalls_saved;
+    {
+        reprise::Checkpointer c(background_options(dir.path()));
+        std::vector<double> first(first_count), second;
+        std::vector<std::vector<int>> smalls;
+        for (std::size_t k = 0; k < first_count; ++k) first[k] = value(k, 1.0);
+        c.track("first", first).track("second", second).track("smalls", smalls);
+        c.request_save();
+        CHECK(c.maybe_save());
+        c.save(); // waits for the first, saves again in full
+        REQUIRE(c.generation() == 2);
+        second.resize(second_count);
+        for (std::size_t k = 0; k < second_count; ++k) second[k] = value(k, -2.0);
+        for (int k = 0; k < 300000; ++k) smalls.push_back({k, k + 1}); // ~ 7 MiB of small values
+        first[17] = -17.0;
+        c.request_save();
+        CHECK(c.maybe_save());
+        first[18] = -18.0; // after the snapshot: not in generation 3
+    } // the destructor waits for the writer
+    reprise::Options o = background_options(dir.path());
+    o.restore = reprise::RestorePolicy::always;
+    reprise::Checkpointer c(o);
+    std::vector<double> first, second;
+    std::vector<std::vector<int>> smalls;
+    c.track("first", first).track("second", second).track("smalls", smalls);
+    REQUIRE(c.restore());
+    CHECK(c.generation() == 3);
+    REQUIRE(first.size() == first_count);
+    REQUIRE(second.size() == second_count);
+    REQUIRE(smalls.size() == 300000u);
+    CHECK(first[17] == -17.0);
+    CHECK(first[18] == value(18, 1.0));
+    std::size_t wrong = 0;
+    for (std::size_t k = 0; k < first_count; ++k)
+        wrong += k != 17 && first[k] != value(k, 1.0);
+    for (std::size_t k = 0; k < second_count; ++k) wrong += second[k] != value(k, -2.0);
+    for (int k = 0; k < 300000; ++k)
+        wrong += smalls[static_cast<std::size_t>(k)] != std::vector<int>{k, k + 1};
+    CHECK(wrong == 0);
+}
+
+TEST_CASE("in background mode a serialization that throws while the writer is writing gives "
+          "the file up: one failure reported, the previous generation kept, the next save "
+          "whole",
+          "[background][failure]") {
+    clear_environment();
+    TempDir dir;
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    reprise::Options o = background_options(dir.path());
+    o.quiet = false;
+    o.log = [&](const reprise::LogLine& line) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (line.kind == reprise::LogKind::error || line.kind == reprise::LogKind::warning)
+            errors.emplace_back(line.text);
+    };
+    Fragile fragile;
+    fragile.before.assign((std::size_t(48) << 20) / sizeof(double), 1.25);
+    {
+        reprise::Checkpointer c(o);
+        int x = 1;
+        c.track("x", x).track("fragile", fragile);
+        c.save();
+        REQUIRE(c.generation() == 1);
+        x = 2;
+        fragile.fail = true;
+        c.request_save();
+        CHECK_FALSE(c.maybe_save()); // the snapshot failed: nothing queued
+        CHECK(c.generation() == 1);
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            REQUIRE(errors.size() == 1);
+            CHECK(errors[0].find("Fragile: cannot serialize") != std::string::npos);
+        }
+        CHECK(files_ending(dir.path(), ".tmp").empty());
+        fragile.fail = false;
+        x = 3;
+        c.request_save();
+        CHECK(c.maybe_save());
+        c.save(); // waits for it, then generation 4
+        CHECK(c.generation() == 4);
+        std::lock_guard<std::mutex> lock(mutex);
+        CHECK(errors.size() == 1); // the abandoned writer's own failure is not reported
+    }
+    // Generation 4, then (once it is gone) generation 3, the background save after the
+    // failure: both whole.
+    for (const std::uint64_t expected : {std::uint64_t(4), std::uint64_t(3)}) {
+        if (expected == 3) REQUIRE(::unlink((dir / "t.local.0000000004.ckpt").c_str()) == 0);
+        reprise::Checkpointer c(options_for(dir.path(), reprise::RestorePolicy::always));
+        int x = 0;
+        Fragile restored;
+        c.track("x", x).track("fragile", restored);
+        REQUIRE(c.restore());
+        CHECK(c.generation() == expected);
+        CHECK(x == 3);
+        CHECK(restored.before == fragile.before);
+    }
 }
 
 TEST_CASE("in background mode generation() advances only once the save is durable, and a "

@@ -50,7 +50,8 @@ public:
     ByteSink& operator=(const ByteSink&) = delete;
 
     // A block of at least this size always goes to put_beyond(), even when it fits in the
-    // window, so that a sink may move it some other way (SnapshotSink: two threads).
+    // window, so that a sink may move it some other way (SnapshotSink: in pieces it
+    // publishes to the writer thread).
     static constexpr std::size_t kBulkBytes = std::size_t(16) << 20;
 
     // Appends `n` bytes; the inline part of every put.

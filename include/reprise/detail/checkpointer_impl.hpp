@@ -408,10 +408,10 @@ REPRISE_DECL bool Checkpointer::save_in_background(unsigned reasons) {
     wait_for_writer();
     const std::uint64_t g = writer_->store().take_next();
     detail::Header header = new_header(g);
-    writer_->take_snapshot([&](auto& sink) { variables_.serialize(sink, header); });
-    writer_->launch(g, std::move(header), detail::describe_save_reasons(reasons),
-                    detail::parse_compression("Options::compress", options_.compress),
-                    [this] { timer_->rearm(); });
+    writer_->save(g, std::move(header), detail::describe_save_reasons(reasons),
+                  detail::parse_compression("Options::compress", options_.compress),
+                  [&](auto& sink, detail::Header& h) { variables_.serialize(sink, h); },
+                  [this] { timer_->rearm(); });
     return true;
 }
 

@@ -8,7 +8,7 @@
 // the head, whose header records where each variable's bytes ended up. A synchronous save
 // streams the archives straight into the file (PayloadSink); a background save serializes
 // into memory (SnapshotSink, sized by CountingSink) and a writer thread puts that block on
-// disk. Either way the file is written inside write_durably (durable_file.hpp).
+// disk as it fills (SnapshotFeed). Either way the file is written inside write_durably (durable_file.hpp).
 
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/checksum.hpp"
@@ -20,9 +20,11 @@
 #include "reprise/error.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -334,52 +336,129 @@ private:
     std::uint64_t next_check_ = UINT64_MAX;
 };
 
+// The progress of a snapshot being taken, between the compute thread that takes it and the
+// writer thread that puts its bytes on disk meanwhile: how many bytes are in the buffer so
+// far, and whether the snapshot ended (complete, or abandoned when serializing threw).
+// The writer holds buffer_mutex while it reads the buffer; the compute thread, while it
+// moves it (SnapshotSink::grow).
+class SnapshotFeed {
+public:
+    // The compute thread: a new snapshot is about to be taken.
+    void restart() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        taken_ = 0;
+        state_ = State::taking;
+    }
+    // The compute thread: the first `taken` bytes of the buffer are the snapshot's.
+    void publish(std::uint64_t taken) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            taken_ = taken;
+        }
+        wake_.notify_all();
+    }
+    // The compute thread: the snapshot is complete (`taken` bytes), or abandoned.
+    void end(std::uint64_t taken, bool complete) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            taken_ = taken;
+            state_ = complete ? State::complete : State::abandoned;
+        }
+        wake_.notify_all();
+    }
+
+    // The writer thread: waits until more than `from` + `want` bytes are taken, or the
+    // snapshot ended. Returns the bytes taken so far; `ended` says whether that is all.
+    // @throws Error when the snapshot was abandoned.
+    std::uint64_t wait_beyond(std::uint64_t from, std::uint64_t want, bool& ended) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return state_ != State::taking || taken_ >= from + want; });
+        if (state_ == State::abandoned)
+            throw Error("reprise: the snapshot was abandoned (serializing a variable failed)",
+                        ErrorKind::io);
+        ended = state_ == State::complete;
+        return taken_;
+    }
+
+    std::mutex buffer_mutex;
+
+private:
+    enum class State { taking, complete, abandoned };
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::uint64_t taken_ = 0;
+    State state_ = State::complete;
+};
+
 // The snapshot of a background save: the payload serialized into memory, which a writer
-// thread then puts on disk. The buffer is kept from one save to the next, so after the
-// first save the compute loop pays only for a copy into memory it has already touched.
-// Bulk blocks (a large array's data) are copied by two threads.
+// thread puts on disk as it is taken (SnapshotFeed). The buffer is kept from one save to
+// the next, so after the first save the compute loop pays only for a copy into memory it
+// has already touched.
 class SnapshotSink final : public ByteSink {
 public:
-    // Starts a new snapshot. A buffer smaller than `expected` is replaced by one of that
-    // size, so the snapshot of a state whose size does not change is never copied twice.
-    void reset(std::size_t expected) {
+    // Starts a new snapshot, its progress published to `feed` at least every
+    // kPublishBytes. A buffer smaller than `expected` is replaced by one of that size, so
+    // the snapshot of a state whose size does not change is never copied twice.
+    void reset(std::size_t expected, SnapshotFeed& feed) {
         if (expected > capacity_) {
             data_.reset(); // release first: never two buffers at once
             data_.reset(new char[expected]);
             capacity_ = expected;
         }
+        feed_ = &feed;
         base_ = data_.get();
         pos_ = 0;
-        limit_ = capacity_;
+        limit_ = window_end();
     }
     std::uint64_t size() const { return pos_; }
     const char* data() const { return data_.get(); }
     std::size_t capacity() const { return capacity_; }
 
+    // Between two publications: few enough for the writer to start early, and to follow
+    // the copy closely, and large enough that publishing costs nothing.
+    static constexpr std::size_t kPublishBytes = std::size_t(4) << 20;
+
 private:
     void put_beyond(const char* data, std::size_t n) override {
-        if (n > limit_ - pos_) grow(n);
-        if (n >= kBulkBytes)
-            copy_in_parallel(base_ + pos_, data, n);
-        else
+        if (n > capacity_ - pos_) grow(n);
+        if (n < kBulkBytes) {
             std::memcpy(base_ + pos_, data, n);
-        pos_ += n;
+            pos_ += n;
+        } else {
+            // In pieces, each published as it lands, by this thread alone (the writer has
+            // the other core; two copying threads would only take turns with it for the
+            // memory's bandwidth).
+            for (std::size_t at = 0; at < n; at += kBulkBytes) {
+                const std::size_t take = std::min(kBulkBytes, n - at);
+                std::memcpy(base_ + pos_, data + at, take);
+                pos_ += take;
+                feed_->publish(pos_);
+            }
+        }
+        feed_->publish(pos_);
+        limit_ = window_end();
     }
 
-    // Room for `n` more bytes: a larger buffer, the bytes so far copied into it.
+    // The window ends kPublishBytes on, so that put_beyond() is called (and publishes) at
+    // least that often.
+    std::size_t window_end() const { return std::min(capacity_, pos_ + kPublishBytes); }
+
+    // Room for `n` more bytes: a larger buffer, the bytes so far copied into it (the
+    // writer does not read the buffer meanwhile).
     void grow(std::size_t n) {
         const std::size_t used = pos_;
         const std::size_t wanted = std::max(used + n, capacity_ + capacity_ / 2 + 4096);
         std::unique_ptr<char[]> bigger(new char[wanted]);
+        std::lock_guard<std::mutex> lock(feed_->buffer_mutex);
         if (used) std::memcpy(bigger.get(), data_.get(), used);
         data_ = std::move(bigger);
         capacity_ = wanted;
         base_ = data_.get();
-        limit_ = capacity_;
     }
 
     std::unique_ptr<char[]> data_;
     std::size_t capacity_ = 0;
+    SnapshotFeed* feed_ = nullptr;
 };
 
 // Counts the bytes a serialization produces, without keeping them: sizes the snapshot

@@ -3,9 +3,9 @@
 #ifndef REPRISE_DETAIL_PARALLEL_HPP
 #define REPRISE_DETAIL_PARALLEL_HPP
 
-// Work on a large block split between two threads, where the machine has two cores: the
-// background save's snapshot copy, a restore's page faults on a new container and its
-// read of a large array. The compute loop stands still meanwhile anyway, and on the
+// Work on a large block split between two threads, where the machine has two cores: a
+// save's hashing and compressing, a restore's page faults on a new container and its read
+// of a large array. The compute loop stands still meanwhile anyway, and on the
 // 2-core VMs reprise is measured on, one thread gets markedly less of the memory bandwidth
 // and of the page-fault rate than two (docs/benchmarks.md).
 
@@ -49,13 +49,6 @@ void in_two_parts(std::size_t n, std::size_t unit, F&& work) {
 template <class F>
 void in_two_halves(std::size_t n, F&& work) {
     in_two_parts(n, kPageBytes, std::forward<F>(work));
-}
-
-// Copies `n` bytes, two threads for the two halves.
-inline void copy_in_parallel(char* to, const char* from, std::size_t n) {
-    in_two_halves(n, [=](std::size_t begin, std::size_t end) {
-        std::memcpy(to + begin, from + begin, end - begin);
-    });
 }
 
 // Makes the kernel map the whole pages of [data, data + bytes) now, writable, two threads

@@ -31,7 +31,8 @@ public:
     // Bytes of payload between two looks at the clock.
     static constexpr std::uint64_t kCheckBytes = std::uint64_t(16) << 20;
 
-    // `total`: the payload's size when known (a background save's snapshot), else 0;
+    // `total`: the payload's size when known (a background save's first snapshot, which a
+    // counting pass sized), else 0;
     // `estimate`: the last save's, when this run saved before (a synchronous save learns
     // its size only by writing it).
     SaveProgress(std::uint64_t generation, std::string trigger, std::string path,
@@ -45,6 +46,10 @@ public:
         if (slow && std::strcmp(slow, "1") == 0) announce_after_ = progress_every_ = 0;
 #endif
     }
+
+    // The payload's size, learnt during the save (a background save's snapshot, once
+    // taken).
+    void set_total(std::uint64_t total) noexcept { total_ = total; }
 
     // `written` bytes of payload are out; called every kCheckBytes.
     void at(std::uint64_t written) {

@@ -5,7 +5,8 @@
 
 // The background writer, and the owner of the generation store. A background save takes
 // a snapshot of the state on the compute thread (into memory kept from one save to the
-// next) and a writer thread commits it to the store while the computation goes on. The
+// next) while a writer thread puts what is taken so far on disk; the writer then commits
+// the generation to the store while the computation goes on. The
 // store is reachable only through store(), which first waits for the writer: the compute
 // thread cannot touch the store, or the snapshot, while a save is in flight.
 //
@@ -20,6 +21,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -106,48 +109,50 @@ public:
         return !deferred_.exchange(false);
     }
 
-    // Serializes a new snapshot through `serialize(sink)` into the reused buffer (waits
-    // for the save in flight first). Its first time, a counting pass sizes the buffer
-    // exactly, so that the snapshot of a state whose size does not change is never copied
-    // twice.
-    template <class Serialize>
-    void take_snapshot(Serialize&& serialize) {
+    // Saves generation `g` in the background: serializes a snapshot of the state through
+    // `serialize(sink, header)` into the reused buffer, on the calling thread, while a
+    // writer thread puts the bytes taken so far on disk (SnapshotFeed) and then commits
+    // the generation. Returns once the snapshot is taken: the computation may change the
+    // state from then on. `header` comes from Checkpointer::new_header: its length, and
+    // so the payload's offset, do not depend on what serialize() then records in it.
+    // `trigger` is what asked for the save, for its lines (a slow one's progress is
+    // reported from the writer thread); `compression`, how the file's chunks are stored
+    // (Options::compress). `committed()` runs on the writer thread after a successful
+    // commit. The first time, a counting pass sizes the buffer exactly, so that the
+    // snapshot of a state whose size does not change is never copied twice. A failure of
+    // the writer is kept for take_error(); one of serialize() is thrown (the writer then
+    // gives the file up).
+    template <class Serialize, class Committed>
+    void save(std::uint64_t generation, Header header, std::string trigger,
+              Compression compression, Serialize&& serialize, Committed committed) {
         join();
+        std::size_t expected = 0;
+        const std::uint64_t last_size = snapshot_.size();
         if (snapshot_.capacity() == 0) {
             CountingSink counter;
-            serialize(counter);
-            snapshot_.reset(static_cast<std::size_t>(counter.size()));
-        } else {
-            snapshot_.reset(0);
+            Header scratch = header;
+            serialize(counter, scratch);
+            expected = static_cast<std::size_t>(counter.size());
         }
-        serialize(snapshot_);
-    }
-
-    // Starts the writer thread that commits the snapshot as `generation`, with `header`
-    // (made by the same serialization). `trigger` is what asked for the save, for its
-    // lines (a slow one's progress is reported from the writer thread); `compression`,
-    // how the file's chunks are stored (Options::compress). `committed()`
-    // runs on the writer thread after a successful commit.
-    template <class Committed>
-    void launch(std::uint64_t generation, Header header, std::string trigger,
-                Compression compression, Committed committed) {
-        join();
+        const std::uint64_t payload_offset = payload_offset_for(header);
+        snapshot_.reset(expected, feed_);
+        feed_.restart();
         done_.store(false);
         error_.clear();
         thread_ = with_signals_blocked([&] {
-            return std::thread([this, generation, header = std::move(header),
-                                trigger = std::move(trigger), compression, committed] {
+            return std::thread([this, generation, payload_offset, trigger = std::move(trigger),
+                                compression, committed, expected, last_size] {
                 try {
                     SaveProgress progress(generation, trigger, store_.path_of(generation),
-                                          snapshot_.size(), 0);
+                                          expected, last_size);
                     commit(generation, [&](FileSink& sink) {
-                        const std::uint64_t payload_offset = payload_offset_for(header);
                         PayloadSink payload(sink, payload_offset, nullptr, 0, compression);
                         payload.watch(&progress);
-                        payload.write_block(snapshot_.data(),
-                                            static_cast<std::size_t>(snapshot_.size()));
+                        write_as_taken(payload, progress);
                         const std::vector<ChunkHash>& chunks = payload.finish();
-                        return write_file_tail(sink, header, payload_offset, snapshot_.size(),
+                        if (payload_offset_for(header_) != payload_offset)
+                            throw std::logic_error("reprise: a header's length changed in a save");
+                        return write_file_tail(sink, header_, payload_offset, snapshot_.size(),
                                                chunks, payload.stored());
                     }, trigger);
                     committed();
@@ -160,6 +165,16 @@ public:
                 g_pending.fetch_or(kSaveFinished);
             });
         });
+        try {
+            serialize(snapshot_, header);
+        } catch (...) {
+            feed_.end(snapshot_.size(), false);
+            join();
+            error_.clear(); // the writer's failure is this one, which the caller reports
+            throw;
+        }
+        header_ = std::move(header);
+        feed_.end(snapshot_.size(), true);
     }
 
     // In a child made by fork(): the threads run only in the parent (joining them would
@@ -171,9 +186,30 @@ public:
     }
 
 private:
+    // The writer thread's part of save(): the snapshot's bytes into `payload` as they are
+    // taken, in whole chunks (but for the last), kFeedBytes or more at a time; the
+    // snapshot's size to `progress` once known.
+    void write_as_taken(PayloadSink& payload, SaveProgress& progress) {
+        static constexpr std::uint64_t kFeedBytes = std::uint64_t(8) << 20;
+        for (std::uint64_t done = 0;;) {
+            bool ended = false;
+            const std::uint64_t taken = feed_.wait_beyond(done, kFeedBytes, ended);
+            const std::uint64_t n = ended ? taken - done : (taken - done) - (taken - done) % kChunkBytes;
+            if (ended) progress.set_total(taken);
+            if (n) {
+                std::lock_guard<std::mutex> lock(feed_.buffer_mutex);
+                payload.write_block(snapshot_.data() + done, static_cast<std::size_t>(n));
+            }
+            done += n;
+            if (ended) return;
+        }
+    }
+
     GenerationStore store_;
     std::unique_ptr<PersistentTier> tier_; // after store_: destroyed first, it reads store_'s files
     SnapshotSink snapshot_;
+    SnapshotFeed feed_; // snapshot_'s progress, for the writer thread
+    Header header_; // the snapshot's, once taken (what the writer thread reads after the feed ends)
     std::thread thread_;
     std::atomic<bool> done_{false};
     std::atomic<bool> deferred_{false};
