@@ -71,29 +71,45 @@ public:
 
     // Encodes the chunk [data, data + n) into `out` (room for n bytes). Returns how it is
     // to be stored: compressed (its size, its checksum), or as it is (Codec::none) when
-    // it did not shrink enough or the chunks before it did not.
+    // it did not shrink enough or the chunks before it did not. After a chunk that did
+    // not shrink, the next 1, 2, 4 ... kMaxBackoff are stored as they are, and the one
+    // after is tried on its first kProbeBytes first: incompressible data then costs one
+    // small probe every kMaxBackoff chunks, not a chunk's compression.
     StoredChunk compress(const char* data, std::size_t n, char* out) {
         const StoredChunk as_is{static_cast<std::uint32_t>(n), Codec::none, 0};
         if (skip_ > 0) {
             --skip_;
             return as_is;
         }
-        if (!context_) context_ = ZSTD_createCCtx();
-        if (!context_) throw Error("reprise: out of memory for a zstd context", ErrorKind::io);
-        // Room for at most 15/16 of the chunk: a result that does not fit did not shrink.
-        const std::size_t room = n - n / 16;
-        const std::size_t size = ZSTD_compressCCtx(context_, out, room, data, n, level_);
-        if (ZSTD_isError(size) || size == 0 || size > room) {
-            backoff_ = backoff_ == 0 ? 1 : (backoff_ < kMaxBackoff ? 2 * backoff_ : kMaxBackoff);
-            skip_ = backoff_;
-            return as_is;
-        }
+        if (backoff_ > 0 && n > kProbeBytes && !shrinks(data, kProbeBytes, out))
+            return give_up(as_is);
+        const std::size_t size = shrunk_size(data, n, out);
+        if (size == 0) return give_up(as_is);
         backoff_ = 0;
         return StoredChunk{static_cast<std::uint32_t>(size), Codec::zstd, XXH3_64bits(out, size)};
     }
 
 private:
     static constexpr unsigned kMaxBackoff = 128;
+    static constexpr std::size_t kProbeBytes = 4096;
+
+    // The size [data, data + n) compresses to in `out`, if at most 15/16 of n; else 0.
+    std::size_t shrunk_size(const char* data, std::size_t n, char* out) {
+        if (!context_) context_ = ZSTD_createCCtx();
+        if (!context_) throw Error("reprise: out of memory for a zstd context", ErrorKind::io);
+        // Room for at most 15/16: a result that does not fit did not shrink.
+        const std::size_t room = n - n / 16;
+        const std::size_t size = ZSTD_compressCCtx(context_, out, room, data, n, level_);
+        return ZSTD_isError(size) || size > room ? 0 : size;
+    }
+    bool shrinks(const char* data, std::size_t n, char* out) { return shrunk_size(data, n, out) != 0; }
+
+    StoredChunk give_up(const StoredChunk& as_is) noexcept {
+        backoff_ = backoff_ == 0 ? 1 : (backoff_ < kMaxBackoff ? 2 * backoff_ : kMaxBackoff);
+        skip_ = backoff_;
+        return as_is;
+    }
+
     ZSTD_CCtx* context_ = nullptr;
     int level_;
     unsigned backoff_ = 0; // chunks skipped after the last that did not shrink
