@@ -480,6 +480,34 @@ private:
         detail::write_commit_record(dir, records.names().commit_record(g), record);
     }
 
+    // Collective, once every rank has generation `g`'s file (in `records`' tier): gathers
+    // each rank's `row` (`stride` numbers, its file's digest first) on rank 0 into `all`,
+    // stops at `kill_point` (a test build's), then rank 0 writes g's record (write_record,
+    // keeping `keep`), and the ranks agree on how that went. Returns "" on success, else
+    // the failure every rank reports.
+    std::string gather_and_record(const detail::CommitRecords& records, std::uint64_t g,
+                                  std::uint64_t keep, const unsigned long long* row,
+                                  std::size_t stride, std::vector<unsigned long long>& all,
+                                  const char* kill_point) {
+        all.assign(group_.rank() == 0 ? stride * static_cast<std::size_t>(group_.size()) : 0, 0);
+        MPI_Gather(row, static_cast<int>(stride), MPI_UNSIGNED_LONG_LONG, all.data(),
+                   static_cast<int>(stride), MPI_UNSIGNED_LONG_LONG, 0, group_.comm());
+        REPRISE_KILL_POINT(kill_point);
+        (void)kill_point;
+        bool recorded = true;
+        std::string error;
+        if (group_.rank() == 0) {
+            try {
+                write_record(records, g, keep, all, stride);
+            } catch (const std::exception& e) {
+                recorded = false;
+                error = e.what();
+                group_.note(e);
+            }
+        }
+        return group_.agree_on_failure(recorded, error);
+    }
+
     // Collective, with a persistent tier: a generation counts as persistent only when
     // every rank's copy is. The copier threads never call MPI (whatever the thread level):
     // each notes the newest generation it copied, and here, at a step all ranks take
@@ -511,22 +539,10 @@ private:
         }
         std::string failure = group_.agree_on_failure(read, error);
         if (failure.empty()) {
-            unsigned long long d[3] = {digest.header_checksum, digest.payload_checksum, digest.size};
-            std::vector<unsigned long long> all(group_.rank() == 0 ? 3 * static_cast<std::size_t>(group_.size()) : 0);
-            MPI_Gather(d, 3, MPI_UNSIGNED_LONG_LONG, all.data(), 3, MPI_UNSIGNED_LONG_LONG, 0,
-                       group_.comm());
-            REPRISE_KILL_POINT("mpi-before-persist-record");
-            bool recorded = true;
-            if (group_.rank() == 0) {
-                try {
-                    write_record(*persist_records_, g, persisted_, all, 3);
-                } catch (const std::exception& e) {
-                    recorded = false;
-                    error = e.what();
-                    group_.note(e);
-                }
-            }
-            failure = group_.agree_on_failure(recorded, error);
+            const unsigned long long d[3] = {digest.header_checksum, digest.payload_checksum, digest.size};
+            std::vector<unsigned long long> all;
+            failure = gather_and_record(*persist_records_, g, persisted_, d, 3, all,
+                                        "mpi-before-persist-record");
         }
         if (!failure.empty()) {
             if (group_.rank() == 0)
@@ -960,26 +976,12 @@ private:
         std::string failure = group_.agree_on_failure(ok, error);
         if (failure.empty()) {
             // The digests for the record, and each rank's time for rank 0's line: one gather.
-            unsigned long long mine[4] = {digest.header_checksum, digest.payload_checksum,
-                                          digest.size, save_ns};
-            const std::size_t gathered = 4 * static_cast<std::size_t>(group_.size());
-            std::vector<unsigned long long> all(group_.rank() == 0 ? gathered : 0);
-            MPI_Gather(mine, 4, MPI_UNSIGNED_LONG_LONG, all.data(), 4, MPI_UNSIGNED_LONG_LONG, 0,
-                       group_.comm());
-            if (group_.rank() == 0) totals_ = totals(all, 4, 2);
+            const unsigned long long mine[4] = {digest.header_checksum, digest.payload_checksum,
+                                                digest.size, save_ns};
             // Every rank has generation g on disk; it counts once the record says so.
-            REPRISE_KILL_POINT("mpi-before-record");
-            bool recorded = true;
-            if (group_.rank() == 0) {
-                try {
-                    write_record(*records_, g, committed_, all, 4);
-                } catch (const std::exception& e) {
-                    recorded = false;
-                    error = e.what();
-                    group_.note(e);
-                }
-            }
-            failure = group_.agree_on_failure(recorded, error);
+            std::vector<unsigned long long> all;
+            failure = gather_and_record(*records_, g, committed_, mine, 4, all, "mpi-before-record");
+            if (group_.rank() == 0 && !all.empty()) totals_ = totals(all, 4, 2);
         }
         if (!failure.empty()) {
             if (saved) inner_->store().discard(g);
