@@ -185,8 +185,9 @@ public:
     // compression (format 3: every chunk as it is).
     const std::vector<StoredChunk>& stored() const noexcept { return stored_; }
 
-    // Writes `n` bytes that are already in memory (a background save's snapshot).
-    void write_block(const char* data, std::size_t n) { put_direct(data, n); }
+    // Writes `n` bytes that are already in memory (a background save's snapshot, in the
+    // pieces its writer thread takes as they are copied), as a bulk block whatever `n`.
+    void write_block(const char* data, std::size_t n) { put_direct(data, n, true); }
 
     // A slow save reports through `progress` (nullptr: not watched): told every
     // SaveProgress::kCheckBytes of payload, one comparison per piece written.
@@ -223,7 +224,7 @@ private:
     // The bytes of the buffered chunk that `data` completes join it in the buffer; the
     // whole chunks that follow are written from `data`; what is left of a last chunk
     // starts the buffer again.
-    void put_direct(const char* data, std::size_t n) {
+    void put_direct(const char* data, std::size_t n, bool bulk = false) {
         const std::size_t partial = pos_ % kChunk;
         if (partial != 0) {
             const std::size_t take = std::min(n, kChunk - partial);
@@ -236,7 +237,7 @@ private:
         if (pos_) emit(buffer_, pos_);
         pos_ = 0;
         const std::size_t whole = n - n % kChunk;
-        emit(data, whole);
+        emit(data, whole, bulk);
         std::memcpy(buffer_, data + whole, n - whole);
         pos_ = n - whole;
     }
@@ -245,9 +246,9 @@ private:
     // table, and writes those of them that the recycled file does not hold. A piece is
     // hashed (and compressed), then written while still in the cache; a bulk block's pieces,
     // and every piece of a compressed save, are larger and done by two threads.
-    void emit(const char* data, std::size_t n) {
+    void emit(const char* data, std::size_t n, bool bulk = false) {
         const bool compressing = compression_.codec != Codec::none;
-        const std::size_t piece_size = compressing || n >= kBulkBytes ? kBulkPiece : kPiece;
+        const std::size_t piece_size = compressing || bulk || n >= kBulkBytes ? kBulkPiece : kPiece;
         if (compressing && !staging_) staging_.reset(new char[kBulkPiece]);
         while (n > 0) {
             const std::size_t piece = std::min(n, piece_size);
