@@ -449,7 +449,7 @@ private:
     enum class State { idle, loading, loaded, stop };
 
     bool launch() {
-        if (std::thread::hardware_concurrency() < 2) return false;
+        if (!has_second_core()) return false;
         try {
             buffer_.reset(new char[static_cast<std::size_t>(kBufferBytes)]);
             thread_ = with_signals_blocked([&] { return std::thread([this] { run(); }); });

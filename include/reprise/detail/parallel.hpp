@@ -23,6 +23,14 @@ namespace reprise::detail {
 
 inline constexpr std::size_t kPageBytes = 4096;
 
+// Whether the machine has a second core. Asked once: glibc reads
+// /sys/devices/system/cpu/online at every std::thread::hardware_concurrency(), and a save
+// asks for every 8 MiB piece it hashes.
+inline bool has_second_core() {
+    static const bool second = std::thread::hardware_concurrency() >= 2;
+    return second;
+}
+
 // Calls work(begin, end) on [0, n) cut in two at a multiple of `unit` (a power of two),
 // the second part on a helper thread (started with every signal blocked). Without a
 // second core, or when the thread cannot be started, one call on the whole range. `work`
@@ -31,7 +39,7 @@ template <class F>
 void in_two_parts(std::size_t n, std::size_t unit, F&& work) {
     const std::size_t half = (n / 2) & ~(unit - 1);
     std::thread helper;
-    if (half != 0 && std::thread::hardware_concurrency() >= 2) {
+    if (half != 0 && has_second_core()) {
         try {
             helper = with_signals_blocked([&] { return std::thread([&] { work(half, n); }); });
         } catch (const std::system_error&) {
