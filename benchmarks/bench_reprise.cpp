@@ -540,7 +540,9 @@ void run_case(Run& run, Shape shape, std::uint64_t size) {
                            format_seconds(first.pause)));
     run.add(Row::make(shape_name(shape), size, "durable, background", "s",
                       median(background_durable), pause_sync, false)
-                .with_note("request_save() until durable, polling every ms; baseline: sync pause"));
+                .with_note("request_save() until durable, polling every ms; baseline: sync pause; "
+                           "ranges " + format_range(background_durable) + " vs " +
+                           format_range(sync_pause)));
     // The floor of any snapshot: one memcpy of the file's bytes between two buffers whose
     // pages are already touched. A background pause cannot go below it.
     std::vector<double> copy_s;
