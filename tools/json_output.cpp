@@ -81,6 +81,7 @@ nlohmann::json checkpoint_json(const inspect::Checkpoint& c, std::uint64_t file_
                 {"scheduler", or_null(!c.scheduler.empty(), c.scheduler)},
                 {"payload_offset", c.payload_offset},
                 {"payload_size", c.payload_size},
+                {"payload_stored", or_null(c.payload_stored != 0, c.payload_stored)},
                 {"variables", variables},
                 {"parameters", parameters}});
     return out;

@@ -97,7 +97,7 @@ void check_checkpoint(const json& c, const std::string& where) {
         fields.insert({{"format_version", integer}, {"generation", integer}, {"saved_at_ns", integer},
                        {"pid", integer}, {"host", string}, {"job_key", string}, {"name", string},
                        {"scheduler", string_or_null}, {"payload_offset", integer}, {"payload_size", integer},
-                       {"variables", array}, {"parameters", array}});
+                       {"payload_stored", integer_or_null}, {"variables", array}, {"parameters", array}});
     }
     check_fields(c, where, fields);
     if (!c.at("valid").get<bool>()) return;

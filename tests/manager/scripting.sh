@@ -63,6 +63,10 @@ values=$(json info "$reprise" info --json "$running" -- job.id job.name job.comm
 values=$(json inspect "$reprise" inspect --json "$running" -- checkpoints.0.valid checkpoints.0.generation \
          checkpoints.0.job_key checkpoints.0.variables.0.name checkpoints.0.why)
 [[ $values == true$'\n'1$'\n'"sge-$running"$'\n'grid$'\n'null ]] || fail "inspect --json says: $values"
+# An uncompressed file: all of its payload on disk.
+values=$(json inspect "$reprise" inspect --json "$running" -- checkpoints.0.payload_size checkpoints.0.payload_stored)
+[[ $(sed -n 1p <<<"$values") -gt 0 && $(sed -n 1p <<<"$values") == $(sed -n 2p <<<"$values") ]] ||
+    fail "inspect --json: payload_size and payload_stored of an uncompressed file: $values"
 # A damaged file: valid false, why said, exit status 1, and still a document of the schema.
 head -c 1000 "$REPRISE_HOME/jobs/$running/checkpoints/heat2d.sge-$running.0000000001.ckpt" >"$work/cut.ckpt"
 status=0
