@@ -541,7 +541,9 @@ inline std::uint64_t bytes_written_by_process() {
 }
 
 // One save, in `mode`: in the background, asked for and polled until taken, then waited
-// for until it is durable (the generation the Checkpointer names).
+// for until it is durable (the generation the Checkpointer names) and its writer has ended
+// (its lines said) and been collected by a poll: what the writer wrote, its log lines
+// included, is then the test's to read without a race.
 inline void save_once(reprise::Checkpointer& c, reprise::SaveMode mode) {
     if (mode == reprise::SaveMode::sync) {
         c.save();
@@ -553,6 +555,10 @@ inline void save_once(reprise::Checkpointer& c, reprise::SaveMode mode) {
     // request is deferred then, and posted again when it ends.
     while (!c.maybe_save()) std::this_thread::yield();
     while (c.generation() < next) std::this_thread::yield();
+    // The writer's last act; the poll after it joins the writer thread.
+    while ((reprise::detail::g_pending.load() & reprise::detail::kSaveFinished) == 0)
+        std::this_thread::yield();
+    c.maybe_save();
 }
 
 } // namespace reprise_test
