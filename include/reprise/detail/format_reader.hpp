@@ -410,7 +410,11 @@ public:
     // Loads payload bytes [at, at + n) (as ChunkLoader::load) into the read-ahead buffer.
     void start(std::uint64_t at, std::uint64_t n) {
         cancel();
-        if (!thread_.joinable() && !launch()) return;
+        if (!thread_.joinable()) {
+            if (unavailable_) return;
+            unavailable_ = !launch();
+            if (unavailable_) return;
+        }
         {
             std::lock_guard<std::mutex> lock(mutex_);
             at_ = at;
@@ -490,6 +494,7 @@ private:
     std::condition_variable wake_;
     State state_ = State::idle; // under mutex_
     bool started_ = false; // a load was started and not taken or cancelled: the reader's own
+    bool unavailable_ = false; // no thread could be started: not tried again
     std::uint64_t at_ = 0, n_ = 0; // the load's; written only while no load is in flight
     std::string why_;
 };

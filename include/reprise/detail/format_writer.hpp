@@ -8,7 +8,8 @@
 // the head, whose header records where each variable's bytes ended up. A synchronous save
 // streams the archives straight into the file (PayloadSink); a background save serializes
 // into memory (SnapshotSink, sized by CountingSink) and a writer thread puts that block on
-// disk as it fills (SnapshotFeed). Either way the file is written inside write_durably (durable_file.hpp).
+// disk as it fills (SnapshotFeed). Either way the file is written inside write_durably
+// (durable_file.hpp).
 
 #include "reprise/detail/bytes.hpp"
 #include "reprise/detail/checksum.hpp"
