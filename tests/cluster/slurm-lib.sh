@@ -172,9 +172,6 @@ need_mpi() {
     command -v mpirun >/dev/null || skip "no mpirun (Debian: openmpi-bin)"
     heat=$(realpath "$heat")
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    # Ranks waiting in MPI yield the processor instead of spinning on it: the tests run
-    # two at a time on two cores, beside a build at nice 19 (tests/run.sh).
-    export OMPI_MCA_mpi_yield_when_idle=1
 }
 
 # submit_mpi SCRIPT EXPORTS [SBATCH_ARGS...]: what every MPI scenario submits: batch

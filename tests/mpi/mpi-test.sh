@@ -28,9 +28,6 @@ fi
 
 # OpenMPI refuses root without these; more ranks than cores needs --oversubscribe.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Ranks waiting in MPI yield the processor instead of spinning on it: the tests run
-# two at a time on two cores, beside a build at nice 19 (tests/run.sh).
-export OMPI_MCA_mpi_yield_when_idle=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 mpi=(mpirun --oversubscribe -np "$ranks")
 
